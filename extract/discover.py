@@ -1,0 +1,68 @@
+"""List the files of a commit that we parse, classified by kind, straight from the git tree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from git import Repo
+
+
+class Kind(StrEnum):
+    SYSTEM = "system"
+    TRAINING_LOG = "training_log"
+    TRAINING_SCALING = "training_scaling"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    path: str
+    blob: str
+    size: int
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+# Paths relative to the repository root; a training submitter owns one top-level folder.
+_TRAINING = [
+    (re.compile(r"[^/]+/systems/[^/]+\.json"), Kind.SYSTEM),
+    (re.compile(r"[^/]+/results/[^/]+/[^/]+/result_[^/]*\.txt"), Kind.TRAINING_LOG),
+    (re.compile(r"[^/]+/results/[^/]+/[^/]+/scaling\.json"), Kind.TRAINING_SCALING),
+]
+_PATTERNS = {"training": _TRAINING}
+# Where a link or submodule is worth reporting: inside the folders we parse.
+_SCOPE = {"training": re.compile(r"[^/]+/(systems|results)(/|$)")}
+
+_REGULAR = {"100644", "100755"}
+_LINK_MODES = {"120000": "a symbolic link", "160000": "a git submodule"}
+
+
+def discover(repo_path, commit: str, suite: str) -> tuple[list[FileRef], list[Skipped]]:
+    """Files of `commit` that match the suite's layout; links and submodules there are reported, never followed."""
+    patterns, scope = _PATTERNS[suite], _SCOPE[suite]
+    repo = Repo(repo_path)
+    try:
+        listing = repo.git.execute(["git", "ls-tree", "-r", "-l", "-z", "--full-tree", commit], strip_newline_in_stdout=False)
+    finally:
+        repo.close()
+    files: list[FileRef] = []
+    skipped: list[Skipped] = []
+    for record in listing.split("\0"):
+        if not record:
+            continue
+        meta, path = record.split("\t", 1)
+        mode, _type, blob, size = meta.split()
+        if mode in _LINK_MODES:
+            if scope.match(path):
+                skipped.append(Skipped(path, f"{_LINK_MODES[mode]}: not followed"))
+            continue
+        kind = next((k for rx, k in patterns if rx.fullmatch(path)), None)
+        if kind is not None and mode in _REGULAR:
+            files.append(FileRef(path=path, blob=blob, size=int(size), kind=kind))
+    return files, skipped

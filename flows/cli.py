@@ -1,0 +1,83 @@
+"""`mlperf-warehouse`: ingest the MLCommons results repos into DuckDB, and query the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from flows.settings import Settings
+
+_DEFAULTS = Settings()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mlperf-warehouse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="clone or update the results repos and rebuild their tables")
+    ingest.add_argument("--db", type=Path, default=_DEFAULTS.db_path, help="warehouse file (default: %(default)s)")
+    ingest.add_argument("--cache-dir", type=Path, default=_DEFAULTS.cache_dir, help="where clones are kept (default: %(default)s)")
+    ingest.add_argument("--repo", action="append", metavar="URL", help="ingest only this repo (repeatable; file:// works)")
+
+    sql = commands.add_parser("sql", help="run one read-only query and print the result")
+    sql.add_argument("query")
+    sql.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    args = parser.parse_args(argv)
+    if args.command == "ingest":
+        overrides = {"db_path": args.db, "cache_dir": args.cache_dir}
+        if args.repo:
+            overrides["repos"] = tuple(args.repo)
+        return _ingest(Settings(**overrides))
+    return _sql(args.db, args.query, args.format)
+
+
+def _ingest(settings: Settings) -> int:
+    _quiet_prefect()
+    from flows.ingest import ingest
+    from warehouse.lock import WarehouseBusy
+
+    try:
+        summary = ingest(settings)
+    except WarehouseBusy as exc:
+        print(f"mlperf-warehouse: {exc}", file=sys.stderr)
+        return 3
+    print(f"\nIngested {len(summary.repos)} repos into {settings.db_path} in {summary.seconds:.1f} s")
+    for name, commit in summary.repos:
+        print(f"  {name:<28} {commit}")
+    for url, error in summary.failed.items():
+        print(f"  FAILED {url}: {error}")
+    print(f"Files parsed: {summary.files_parsed}")
+    print("Rows loaded: " + ", ".join(f"{t} {n}" for t, n in summary.rows_loaded.items() if t != "rejects"))
+    rejects = sum(summary.rejects_by_stage.values())
+    by_stage = ", ".join(f"{s} {n}" for s, n in sorted(summary.rejects_by_stage.items()))
+    print(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
+    return 1 if summary.failed else 0
+
+
+def _sql(db: Path, query: str, fmt: str) -> int:
+    from warehouse.query import run_query
+
+    if not db.exists():
+        print(f"mlperf-warehouse: no warehouse at {db}; run `mlperf-warehouse ingest` first", file=sys.stderr)
+        return 2
+    try:
+        print(run_query(db, query, fmt))
+    except Exception as exc:  # a user's query error is reported, not a traceback
+        print(f"mlperf-warehouse: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _quiet_prefect() -> None:
+    # Prefect reads its settings from the environment only; these keep the temporary server local and patient.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

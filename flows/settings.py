@@ -1,0 +1,27 @@
+"""The one typed settings object: where data lives, what to ingest, when to run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+GITHUB = "https://github.com/mlcommons"
+
+# Every published MLPerf Training round. A URL's last path component names suite and round.
+TRAINING_ROUNDS = ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1")
+
+DEFAULT_REPOS = tuple(f"{GITHUB}/training_results_{r}" for r in TRAINING_ROUNDS)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    db_path: Path = Path("mlperf.duckdb")
+    cache_dir: Path = Path(".cache/repos")
+    repos: tuple[str, ...] = DEFAULT_REPOS
+    # Files above this size are rejected unread: repos are third-party content.
+    max_file_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Clones and fetches run in parallel threads (network-bound).
+    sync_concurrency: int = Field(default=4, gt=0)
+    sync_retries: int = Field(default=2, ge=0)

@@ -1,0 +1,72 @@
+"""Dispatch each discovered file to its parser; collect rows per table and rejects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import orjson
+
+from extract.discover import FileRef, Kind
+from transform.source import Source
+from transform.system_json import parse_system
+from transform.training_log import parse_training_log
+
+
+@dataclass
+class ParsedFiles:
+    systems: list[dict] = field(default_factory=list)
+    training_runs: list[dict] = field(default_factory=list)
+    training_evals: list[dict] = field(default_factory=list)
+    # (round, submitter, system, benchmark) → RCP scaling factor
+    scaling: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
+    # (round, submitter, system, benchmark) → result logs with no usable run (they count as failed runs)
+    unusable_logs: Counter = field(default_factory=Counter)
+    rejects: list[dict] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+
+
+def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, bytes | None]], max_bytes: int) -> ParsedFiles:
+    out = ParsedFiles()
+    for ref, data in blobs:
+        source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
+        if data is None:
+            out.rejects.append(source.reject("read", f"file is {ref.size} bytes, above the {max_bytes}-byte limit: not read"))
+            continue
+        out.files += 1
+        out.bytes += len(data)
+        if ref.kind is Kind.SYSTEM:
+            row, rejects = parse_system(data, source)
+            out.rejects.extend(rejects)
+            if row is not None:
+                out.systems.append(row)
+        elif ref.kind is Kind.TRAINING_LOG:
+            log = parse_training_log(data, source)
+            out.rejects.extend(log.rejects)
+            if log.run is not None:
+                out.training_runs.append(log.run)
+                out.training_evals.extend(log.evals)
+            else:
+                submitter, _results, system, benchmark, _name = ref.path.split("/")
+                out.unusable_logs[(round_, submitter, system, benchmark)] += 1
+        elif ref.kind is Kind.TRAINING_SCALING:
+            factor = _scaling_factor(data)
+            if factor is None:
+                out.rejects.append(source.reject("parse", "scaling.json has no positive numeric scaling_factor"))
+            else:
+                submitter, _results, system, benchmark, _name = ref.path.split("/")
+                out.scaling[(round_, submitter, system, benchmark)] = factor
+    return out
+
+
+def _scaling_factor(data: bytes) -> float | None:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    value = doc.get("scaling_factor") if isinstance(doc, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None

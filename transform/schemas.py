@@ -1,0 +1,220 @@
+"""The single declaration of every warehouse table: columns, types, checks, meaning and unit.
+
+The DuckDB DDL (warehouse/ddl.py) and the data dictionary (docs/) are generated from these models.
+Field metadata: `unit` for the dictionary, `sql` to override the SQL type (JSON columns).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+
+SUITES = ["training", "inference"]
+ROUND = r"^v\d+\.\d+$"
+JSON = {"sql": "JSON"}
+
+
+def _key(description: str, **checks) -> pa.Field:
+    return pa.Field(description=description, **checks)
+
+
+def _opt(description: str, unit: str | None = None, **checks) -> pa.Field:
+    metadata = {"unit": unit} if unit else None
+    return pa.Field(nullable=True, description=description, metadata=metadata, **checks)
+
+
+def _json(description: str, nullable: bool = True) -> pa.Field:
+    return pa.Field(nullable=nullable, description=description, metadata=JSON)
+
+
+def _source_path() -> pa.Field:
+    return _key("File the row was read from, relative to the repository root.")
+
+
+def _source_commit() -> pa.Field:
+    return _key("Commit of the repository the file was read at.", str_matches=r"^[0-9a-f]{40}$")
+
+
+class Sources(pa.DataFrameModel):
+    """One row per ingested repository: which commit the warehouse holds."""
+
+    repo_url: str = _key("URL the repository was cloned from.")
+    suite: str = _key("MLPerf suite.", isin=SUITES)
+    round: str = _key("MLPerf round, e.g. v4.0.", str_matches=ROUND)
+    commit_sha: str = _key("Commit ingested.", str_matches=r"^[0-9a-f]{40}$")
+    ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).")
+    files_parsed: int = _key("Files read and parsed from this commit.", ge=0)
+
+    class Config:
+        strict = True
+        unique = ["suite", "round"]
+
+
+class Systems(pa.DataFrameModel):
+    """One row per system description JSON (`systems/<system>.json`), typed; the JSON kept whole."""
+
+    suite: str = _key("MLPerf suite.", isin=SUITES)
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _opt("closed, open or network (inference: from the path; training: from the JSON).")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("File stem of the JSON; the results folder of this system has the same name.")
+    system_name: str = _opt("Marketing name of the system.")
+    status: str = _opt("Availability as written by the submitter (onprem, cloud, available, preview, rdi…).")
+    availability: str = _opt("Official category derived from status.", isin=["available", "preview", "rdi"])
+    system_type: str = _opt("Inference only: datacenter, edge or both.")
+    number_of_nodes: int = _opt("Nodes in the system.", "nodes", ge=0)
+    accelerators_per_node: int = _opt("Accelerators per node; 0 for CPU-only systems.", "accelerators", ge=0)
+    accelerators_total: int = _opt("number_of_nodes × accelerators_per_node.", "accelerators", ge=0)
+    accelerator_model_name: str = _opt("Accelerator as written by the submitter.")
+    accelerator_memory_capacity: str = _opt("Accelerator memory, free text as written (e.g. '80 GB').")
+    host_processor_model_name: str = _opt("Host CPU model.")
+    host_processors_per_node: int = _opt("CPU sockets per node.", "processors", ge=0)
+    host_processor_core_count: int = _opt("Cores per CPU; null when not a plain number ('N/A', '4 (big); 4 (LITTLE)').", "cores", ge=0)
+    host_memory_capacity: str = _opt("Host memory, free text as written (e.g. '2.0 TB').")
+    framework: str = _opt("Software framework(s).")
+    operating_system: str = _opt("Operating system.")
+    raw_json: str = _json("The original system description, whole.", nullable=False)
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+        unique = ["suite", "round", "submitter", "system", "division"]
+
+
+class TrainingRuns(pa.DataFrameModel):
+    """One row per training result log (`<submitter>/results/<system>/<benchmark>/result_N.txt`)."""
+
+    suite: str = _key("Always training.", isin=["training"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _opt("closed or open: the system JSON's division, else the log's submission_division.")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("Results folder name = systems JSON stem.")
+    benchmark: str = _key("Benchmark folder name (resnet, bert, llama2_70b_lora…).")
+    run_index: int = _opt("N of result_N.txt; null when the file is named otherwise.", ge=0)
+    run_label: str = _key("File name between 'result_' and '.txt'; unique per system and benchmark.")
+    status: str = _opt("run_stop status: success or aborted.")
+    run_start_ms: float = _key("run_start time_ms (Unix epoch).", ge=0)
+    run_stop_ms: float = _key("run_stop time_ms (Unix epoch).", ge=0)
+    time_to_train_min: float = _key("(run_stop_ms − run_start_ms) / 60000.", ge=0, metadata={"unit": "minutes"})
+    final_eval_accuracy: float = _opt("Value of the last eval_accuracy when it is a number.")
+    final_eval_json: str = _json("Value of the last eval_accuracy as JSON (Mask R-CNN: {BBOX, SEGM}).")
+    eval_count: int = _key("Number of eval_accuracy events.", ge=0)
+    global_batch_size: int = _opt("global_batch_size.", "samples", ge=0)
+    local_batch_size: int = _opt("local_batch_size (per accelerator).", "samples", ge=0)
+    optimizer: str = _opt("opt_name.")
+    base_learning_rate: float = _opt("*base_learning_rate (opt_, lars_opt_…).")
+    warmup_epochs: float = _opt("*learning_rate_warmup_epochs.", "epochs")
+    warmup_steps: float = _opt("*learning_rate_warmup_steps or num_warmup_steps.", "steps")
+    weight_decay: float = _opt("*weight_decay or *weight_decay_rate.")
+    gradient_accumulation_steps: int = _opt("gradient_accumulation_steps.", ge=0)
+    seed: int = _opt("First seed logged (null when it does not fit a signed 64-bit integer).")
+    train_samples: int = _opt("train_samples.", "samples", ge=0)
+    eval_samples: int = _opt("eval_samples.", "samples", ge=0)
+    hyperparameters: str = _json("Every configuration event before run_start (first value of each key).", nullable=False)
+    mllog_events: int = _key("MLLOG events decoded from the file.", ge=0)
+    mllog_bad_lines: int = _key("MLLOG lines that could not be decoded (each one is in rejects).", ge=0)
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+        unique = ["round", "submitter", "system", "benchmark", "run_label"]
+
+    @pa.dataframe_check(error="run_stop_ms is earlier than run_start_ms")
+    def stop_after_start(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("run_stop_ms") >= pl.col("run_start_ms"))
+
+
+class TrainingEvals(pa.DataFrameModel):
+    """One row per eval_accuracy event of a training run."""
+
+    suite: str = _key("Always training.", isin=["training"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("Results folder name.")
+    benchmark: str = _key("Benchmark folder name.")
+    run_label: str = _key("Run, as in training_runs.run_label.")
+    epoch_num: float = _opt("metadata.epoch_num of the event.")
+    samples_count: int = _opt("metadata.samples_count of the event.", "samples", ge=0)
+    time_ms: float = _key("Event time_ms (Unix epoch).")
+    minutes_since_run_start: float = _key("(time_ms − run_start_ms) / 60000.", metadata={"unit": "minutes"})
+    accuracy: float = _opt("The value when it is a number.")
+    accuracy_bbox: float = _opt("Mask R-CNN: BBOX mAP.")
+    accuracy_segm: float = _opt("Mask R-CNN: SEGM mAP.")
+    value_json: str = _json("The value as logged, as JSON.", nullable=False)
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+
+
+class TrainingScores(pa.DataFrameModel):
+    """The official score of each (round, division, submitter, system, benchmark), by the round's rules."""
+
+    suite: str = _key("Always training.", isin=["training"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _opt("closed or open.")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("Results folder name.")
+    benchmark: str = _key("Benchmark folder name.")
+    runs_total: int = _key("Result logs found for this benchmark, including unreadable ones.", ge=0)
+    runs_required: int = _opt("Runs the rules require for this benchmark in this round.", ge=1)
+    runs_counted: int = _key("Runs averaged into the score after dropping the fastest and slowest.", ge=0)
+    runs_failed: int = _key("Runs dropped as not converged: status not success, or a log the official parser rejects.", ge=0)
+    score_min: float = _opt("Official score: mean of the counted runs' time_to_train_min × scaling_factor.", "minutes", ge=0)
+    unscaled_score_min: float = _opt("The same mean before the RCP scaling factor.", "minutes", ge=0)
+    scaling_factor: float = _key("From scaling.json beside the logs (RCP convergence penalty); 1 when absent.", gt=0)
+    fastest_run_min: float = _opt("Fastest successful run.", "minutes", ge=0)
+    valid: bool = _key("True when the rules produce a score.")
+    reason: str = _opt("Why there is no score (not enough runs, too many failed runs).")
+    source_path: str = _key("Results folder of the runs.")
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+        unique = ["round", "division", "submitter", "system", "benchmark"]
+
+
+class Rejects(pa.DataFrameModel):
+    """Every file or row that could not be loaded, with the reason."""
+
+    suite: str = _key("MLPerf suite.", isin=SUITES)
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    source_path: str = _key("File (or folder) concerned.")
+    source_commit: str = _key("Commit it was read at.")
+    stage: str = _key("Where it failed: discover, read, parse, validate.", isin=["discover", "read", "parse", "validate"])
+    reason: str = _key("What is wrong, in words.")
+
+    class Config:
+        strict = True
+
+
+class IngestRuns(pa.DataFrameModel):
+    """One row per successful `ingest` run."""
+
+    run_id: str = _key("Unique id of the run.")
+    started_at: pl.Datetime("us", "UTC") = _key("Start (UTC).")
+    finished_at: pl.Datetime("us", "UTC") = _key("End (UTC).")
+    seconds: float = _key("Wall time.", ge=0, metadata={"unit": "seconds"})
+    repos: int = _key("Repositories ingested.", ge=0)
+    files_parsed: int = _key("Files read and parsed.", ge=0)
+    rows_loaded: str = _json("Rows loaded per table, as a JSON object.", nullable=False)
+    rejects: int = _key("Rejects recorded in this run.", ge=0)
+    failed_repos: str = _json("Repositories that could not be synced, with the error.", nullable=False)
+
+    class Config:
+        strict = True
+
+
+# Load order; every table of the warehouse.
+TABLES: dict[str, type[pa.DataFrameModel]] = {
+    "sources": Sources,
+    "systems": Systems,
+    "training_runs": TrainingRuns,
+    "training_evals": TrainingEvals,
+    "training_scores": TrainingScores,
+    "rejects": Rejects,
+    "ingest_runs": IngestRuns,
+}

@@ -1,0 +1,78 @@
+"""One system description (`systems/<system>.json`) to a typed `systems` row; the JSON is kept whole."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from transform.source import Source
+
+_INTEGER = re.compile(r"\s*(\d+)(?:\.0*)?\s*")
+_TEXT_FIELDS = (
+    "system_name", "status", "system_type", "accelerator_model_name", "accelerator_memory_capacity",
+    "host_processor_model_name", "host_memory_capacity", "framework", "operating_system",
+)
+_INTEGER_FIELDS = ("number_of_nodes", "accelerators_per_node", "host_processors_per_node", "host_processor_core_count")
+
+
+def parse_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]]:
+    """Counts become integers ("8" → 8); placeholders and free text ("N/A", "", "4 (big); 4 (LITTLE)") become null."""
+    try:
+        doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError as exc:
+        return None, [source.reject("parse", f"system description is not valid JSON ({exc.args[0]})")]
+    if not isinstance(doc, dict):
+        return None, [source.reject("parse", f"system description is a JSON {type(doc).__name__}, not an object")]
+
+    parts = source.path.split("/")
+    # training: <submitter>/systems/<system>.json; inference: <division>/<submitter>/systems/<system>.json
+    division = parts[0] if len(parts) == 4 else _text(doc.get("division"))
+    row = {
+        "suite": source.suite,
+        "round": source.round,
+        "division": division,
+        "submitter": parts[-3],
+        "system": parts[-1].removesuffix(".json"),
+        **{name: _text(doc.get(name)) for name in _TEXT_FIELDS},
+        **{name: _integer(doc.get(name)) for name in _INTEGER_FIELDS},
+    }
+    row["availability"] = _availability(row["status"])
+    nodes, per_node = row["number_of_nodes"], row["accelerators_per_node"]
+    row["accelerators_total"] = nodes * per_node if nodes is not None and per_node is not None else None
+    row["raw_json"] = orjson.dumps(doc).decode()
+    row["source_path"] = source.path
+    row["source_commit"] = source.commit
+    return row, []
+
+
+def _availability(status: str | None) -> str | None:
+    """The official categories: available (on-premise or cloud), preview, rdi (research, development, internal)."""
+    if status is None:
+        return None
+    s = status.lower()
+    if "preview" in s:
+        return "preview"
+    if s == "rdi" or "research" in s:
+        return "rdi"
+    if any(word in s for word in ("available", "onprem", "on-prem", "cloud")):
+        return "available"
+    return None
+
+
+def _integer(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and (m := _INTEGER.fullmatch(value)):
+        return int(m[1])
+    return None
+
+
+def _text(value) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    return None

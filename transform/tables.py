@@ -1,0 +1,53 @@
+"""Parsed rows of every repo to one frame per table, with the joins and derived tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import polars as pl
+
+from extract.git_sync import Checkout
+from transform.parse_files import ParsedFiles
+from transform.training_scores import training_scores
+from transform.validate import polars_schema, to_frame
+
+
+def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: datetime) -> tuple[dict[str, pl.DataFrame], list[dict]]:
+    rejects = [r for _, p in parsed for r in p.rejects]
+    sources = to_frame("sources", [
+        {"repo_url": c.repo.url, "suite": c.repo.suite, "round": c.repo.round, "commit_sha": c.commit,
+         "ingested_at": ingested_at, "files_parsed": p.files}
+        for c, p in parsed
+    ])
+    systems = to_frame("systems", [row for _, p in parsed for row in p.systems])
+    runs = _with_division(
+        pl.DataFrame([row for _, p in parsed for row in p.training_runs],
+                     schema={**polars_schema("training_runs"), "log_division": pl.String}, orient="row"),
+        systems,
+    )
+    evals = to_frame("training_evals", [row for _, p in parsed for row in p.training_evals])
+    scaling = {key: factor for _, p in parsed for key, factor in p.scaling.items()}
+    unusable = sum((p.unusable_logs for _, p in parsed), Counter())
+    return {
+        "sources": sources,
+        "systems": systems,
+        "training_runs": runs,
+        "training_evals": evals,
+        "training_scores": training_scores(runs, scaling, unusable),
+    }, rejects
+
+
+def _with_division(runs: pl.DataFrame, systems: pl.DataFrame) -> pl.DataFrame:
+    """The system JSON says which division a system competes in; the log's submission_division is the fallback."""
+    division = (
+        systems.filter(pl.col("suite") == "training")
+        .select("round", "submitter", "system", pl.col("division").alias("system_division"))
+        .unique(["round", "submitter", "system"], keep="first")
+    )
+    columns = runs.columns
+    return (
+        runs.join(division, on=["round", "submitter", "system"], how="left")
+        .with_columns(division=pl.coalesce("system_division", "log_division"))
+        .select([c for c in columns if c != "log_division"])
+    )

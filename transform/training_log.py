@@ -1,0 +1,173 @@
+"""One MLPerf Training result log (`<submitter>/results/<system>/<benchmark>/result_N.txt`) to a run and its evals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import orjson
+
+from transform.mllog import read_mllog
+from transform.source import Source
+
+_RUN_INDEX = re.compile(r"result_(\d+)\.txt")
+_INT64_MAX = 2**63 - 1
+
+# Events that repeat per step, layer or rank and say nothing about the configuration.
+_NOT_HYPERPARAMETERS = {
+    "weights_initialization", "tracked_stats", "block_start", "block_stop", "epoch_start", "epoch_stop",
+    "eval_start", "eval_stop", "init_start", "init_stop", "run_start", "run_stop", "cache_clear", "status",
+}
+
+
+@dataclass
+class ParsedLog:
+    run: dict | None = None
+    evals: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+
+
+def parse_training_log(data: bytes, source: Source) -> ParsedLog:
+    out = ParsedLog()
+    submitter, _results, system, benchmark, name = source.path.split("/")
+    log = read_mllog(data)
+    out.rejects.extend(source.reject("parse", f"line {n}: {why}") for n, why in log.bad_lines)
+
+    run_start = run_stop = None
+    status = None
+    config: dict[str, object] = {}
+    evals: list[tuple[int, dict]] = []
+    for line_no, event in log.events:
+        key = event["key"]
+        bounded = run_start is not None and run_stop is not None
+        # As the official summarizer: the latest run_start and run_stop until both have been seen.
+        if key == "run_start" and not bounded:
+            run_start = event
+        elif key == "run_stop" and not bounded:
+            run_stop = event
+        elif key == "eval_accuracy":
+            evals.append((line_no, event))
+        elif run_start is None and key not in _NOT_HYPERPARAMETERS and key not in config:
+            config[key] = event.get("value")
+
+    problem = _missing_boundary(log.events, run_start, run_stop)
+    if problem:
+        out.rejects.append(source.reject("parse", problem))
+        return out
+    start_ms, stop_ms = run_start["time_ms"], run_stop["time_ms"]
+    status = _metadata(run_stop).get("status")
+
+    for line_no, event in evals:
+        row = _eval_row(event, start_ms, source)
+        if row is None:
+            out.rejects.append(source.reject("parse", f"line {line_no}: eval_accuracy without a usable time_ms"))
+        else:
+            out.evals.append(row)
+    final = evals[-1][1].get("value") if evals else None
+    index = _RUN_INDEX.fullmatch(name)
+    out.run = {
+        "suite": source.suite,
+        "round": source.round,
+        "log_division": _text(config.get("submission_division")),
+        "submitter": submitter,
+        "system": system,
+        "benchmark": benchmark,
+        "run_index": int(index[1]) if index else None,
+        "run_label": name.removeprefix("result_").removesuffix(".txt"),
+        "status": status if isinstance(status, str) else None,
+        "run_start_ms": start_ms,
+        "run_stop_ms": stop_ms,
+        "time_to_train_min": (stop_ms - start_ms) / 60000,
+        "final_eval_accuracy": _number(final),
+        "final_eval_json": orjson.dumps(final).decode() if evals else None,
+        "eval_count": len(evals),
+        "global_batch_size": _integer(config.get("global_batch_size")),
+        "local_batch_size": _integer(config.get("local_batch_size")),
+        "optimizer": _text(_first(config, ("opt_name",))),
+        "base_learning_rate": _number(_first_suffix(config, ("base_learning_rate",))),
+        "warmup_epochs": _number(_first_suffix(config, ("learning_rate_warmup_epochs",))),
+        "warmup_steps": _number(_first_suffix(config, ("learning_rate_warmup_steps", "num_warmup_steps"))),
+        "weight_decay": _number(_first_suffix(config, ("weight_decay", "weight_decay_rate"))),
+        "gradient_accumulation_steps": _integer(config.get("gradient_accumulation_steps")),
+        "seed": _integer(config.get("seed")),
+        "train_samples": _integer(config.get("train_samples")),
+        "eval_samples": _integer(config.get("eval_samples")),
+        "hyperparameters": orjson.dumps(config).decode(),
+        "mllog_events": len(log.events),
+        "mllog_bad_lines": len(log.bad_lines),
+        "source_path": source.path,
+        "source_commit": source.commit,
+    }
+    return out
+
+
+def _missing_boundary(events, run_start, run_stop) -> str | None:
+    if not events:
+        return "no MLLOG events: not an MLLOG result log (or an empty file)"
+    for name, event in (("run_start", run_start), ("run_stop", run_stop)):
+        if event is None:
+            return f"no {name} event: the run never {'started' if name == 'run_start' else 'finished'} or the log is truncated"
+        if not _is_number(event.get("time_ms")):
+            return f"{name} event has no numeric time_ms"
+    if run_stop["time_ms"] < run_start["time_ms"]:
+        return "run_stop is earlier than run_start"
+    return None
+
+
+def _eval_row(event: dict, start_ms: float, source: Source) -> dict | None:
+    time_ms = event.get("time_ms")
+    if not _is_number(time_ms):
+        return None
+    meta = _metadata(event)
+    value = event.get("value")
+    parts = value if isinstance(value, dict) else {}
+    submitter, _results, system, benchmark, name = source.path.split("/")
+    return {
+        "suite": source.suite,
+        "round": source.round,
+        "submitter": submitter,
+        "system": system,
+        "benchmark": benchmark,
+        "run_label": name.removeprefix("result_").removesuffix(".txt"),
+        "epoch_num": _number(meta.get("epoch_num")),
+        "samples_count": _integer(meta.get("samples_count")),
+        "time_ms": time_ms,
+        "minutes_since_run_start": (time_ms - start_ms) / 60000,
+        "accuracy": _number(value),
+        "accuracy_bbox": _number(parts.get("BBOX")),
+        "accuracy_segm": _number(parts.get("SEGM")),
+        "value_json": orjson.dumps(value).decode(),
+        "source_path": source.path,
+        "source_commit": source.commit,
+    }
+
+
+def _metadata(event: dict) -> dict:
+    meta = event.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _first(config: dict, keys) -> object:
+    return next((config[k] for k in keys if k in config), None)
+
+
+def _first_suffix(config: dict, suffixes) -> object:
+    return next((v for k, v in config.items() if k.endswith(suffixes)), None)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value) -> float | None:
+    return float(value) if _is_number(value) else None
+
+
+def _integer(value) -> int | None:
+    if _is_number(value) and value == int(value) and abs(value) <= _INT64_MAX:
+        return int(value)
+    return None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None

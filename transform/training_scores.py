@@ -1,0 +1,82 @@
+"""The official MLPerf Training score per (round, division, submitter, system, benchmark).
+
+Rules implemented (mlcommons/logging, mlperf_logging/result_summarizer/result_summarizer.py, the same since v1.0;
+v0.7 is the special case max_dropped = 1; docs/scoring.md says more):
+- a run's time is (run_stop − run_start) / 60000 minutes;
+- a run that did not converge is dropped and counts as a slowest run: run_stop status other than success, an
+  MLLOG line that does not decode, or a log without run_start/run_stop (the official parser rejects those logs);
+- at most `max_dropped` runs may be dropped (4 for unet3d, else 1), otherwise there is no score;
+- the converged times are sorted; the `max_dropped` fastest are removed, and as many of the slowest as are needed to
+  make `max_dropped` removed from the slow end together with the non-converged ones;
+- the score is the arithmetic mean of the rest, multiplied by the RCP `scaling_factor` of scaling.json (default 1).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import polars as pl
+
+from transform.validate import to_frame
+
+# Runs the rules ask for per benchmark (mlcommons/training_policies, "Benchmark results").
+RUNS_REQUIRED = {
+    "resnet": 5, "ssd": 5, "maskrcnn": 5, "retinanet": 5,
+    "bert": 10, "dlrm": 5, "dlrm_dcnv2": 10, "rnnt": 10, "minigo": 10, "gnmt": 10, "transformer": 10,
+    "unet3d": 40, "gpt3": 3, "stable_diffusion": 10, "llama2_70b_lora": 10, "gnn": 10,
+}
+
+
+def max_dropped(benchmark: str) -> int:
+    return 4 if benchmark == "unet3d" else 1
+
+
+def olympic_score(times_min: list[float], failed: int, benchmark: str) -> tuple[float | None, int, str | None]:
+    """(unscaled score, runs counted, reason when there is no score) for the converged run times."""
+    drop = max_dropped(benchmark)
+    if failed > drop:
+        return None, 0, f"{failed} runs did not converge; at most {drop} may be dropped for {benchmark}"
+    ordered = sorted(times_min)
+    counted = ordered[drop:len(ordered) - (drop - failed)]
+    if not counted:
+        return None, 0, f"{len(ordered)} converged runs are too few to drop {drop} fastest and {drop} slowest"
+    return sum(counted) / len(counted), len(counted), None
+
+
+def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter) -> pl.DataFrame:
+    keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
+    groups = (
+        runs.group_by(keys, maintain_order=True)
+        .agg(
+            times=pl.col("time_to_train_min").filter((pl.col("status") == "success") & (pl.col("mllog_bad_lines") == 0)),
+            runs_total=pl.len(),
+            source_commit=pl.col("source_commit").first(),
+        )
+        .sort(keys, nulls_last=True)
+    )
+    rows = []
+    for g in groups.iter_rows(named=True):
+        unusable = unusable_logs.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 0)
+        g["runs_total"] += unusable
+        failed = g["runs_total"] - len(g["times"])
+        unscaled, counted, reason = olympic_score(g["times"], failed, g["benchmark"])
+        required = RUNS_REQUIRED.get(g["benchmark"])
+        if reason is None and required is not None and g["runs_total"] < required:
+            reason = f"only {g['runs_total']} of the {required} runs the rules require"
+        factor = scaling.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 1.0)
+        rows.append({
+            **{k: g[k] for k in keys},
+            "runs_total": g["runs_total"],
+            "runs_required": required,
+            "runs_counted": counted,
+            "runs_failed": failed,
+            "score_min": unscaled * factor if unscaled is not None else None,
+            "unscaled_score_min": unscaled,
+            "scaling_factor": factor,
+            "fastest_run_min": min(g["times"]) if g["times"] else None,
+            "valid": reason is None,
+            "reason": reason,
+            "source_path": f"{g['submitter']}/results/{g['system']}/{g['benchmark']}",
+            "source_commit": g["source_commit"],
+        })
+    return to_frame("training_scores", rows)

@@ -1,0 +1,51 @@
+"""Validate a table against its pandera model; rows that fail go to rejects with the failed check, the rest pass."""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+from pandera.errors import SchemaErrors
+
+from transform.schemas import TABLES
+
+
+def polars_schema(table: str) -> dict[str, pl.DataType]:
+    return {name: col.dtype.type for name, col in TABLES[table].to_schema().columns.items()}
+
+
+def to_frame(table: str, rows: list[dict]) -> pl.DataFrame:
+    """Rows (dicts) to a frame with exactly the table's columns and types."""
+    return pl.DataFrame(rows, schema=polars_schema(table), orient="row")
+
+
+def validate(table: str, df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
+    """Return the valid rows and one reject per invalid row (reason: every check it failed)."""
+    model: type[pa.DataFrameModel] = TABLES[table]
+    try:
+        return model.validate(df, lazy=True), []
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    if cases["index"].null_count():
+        # A schema-level failure (missing column, wrong dtype) is a bug of ours, not bad input.
+        raise RuntimeError(f"{table}: frame does not match its model:\n{cases.filter(pl.col('index').is_null())}")
+    reasons = (
+        cases.with_columns(
+            text=pl.format("{} failed {} (value: {})", pl.col("column"), pl.col("check"), pl.col("failure_case").str.slice(0, 200))
+        )
+        .group_by("index")
+        .agg(pl.col("text").str.join("; "))
+    )
+    bad = df.with_row_index("index").with_columns(pl.col("index").cast(pl.Int32)).join(reasons, on="index")
+    rejects = [
+        {
+            "suite": row.get("suite", ""),
+            "round": row.get("round", ""),
+            "source_path": row.get("source_path") or "",
+            "source_commit": row.get("source_commit") or "",
+            "stage": "validate",
+            "reason": f"{table}: {row['text']}",
+        }
+        for row in bad.iter_rows(named=True)
+    ]
+    good = df.with_row_index("index").filter(~pl.col("index").cast(pl.Int32).is_in(bad["index"])).drop("index")
+    return model.validate(good, lazy=True), rejects

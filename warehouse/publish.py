@@ -1,0 +1,100 @@
+"""Load validated tables and publish the warehouse all-or-nothing.
+
+The new state is built in a copy beside the warehouse file and renamed over it at the end: readers keep
+the old file open and never see a half-written state; a crash leaves the old file untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transform.schemas import TABLES
+from warehouse.ddl import columns, create_table
+
+log = logging.getLogger(__name__)
+
+
+def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
+    """Replace every row of the (suite, round) pairs in `replaced` with `tables`; return rows loaded per table."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    building.unlink(missing_ok=True)
+    try:
+        if db_path.exists():
+            shutil.copyfile(db_path, building)
+        with duckdb.connect(str(building)) as con:
+            _ensure_tables(con)
+            con.execute("BEGIN TRANSACTION")
+            loaded = _replace_rows(con, tables, replaced)
+            _create_views(con)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        _fsync(building)
+        os.replace(building, db_path)
+        _fsync(db_path.parent)
+        return loaded
+    finally:
+        building.unlink(missing_ok=True)
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    existing = _existing_columns(con)
+    expected = {table: [(name, typ) for name, typ, _ in columns(table)] for table in TABLES}
+    if any(table in existing and existing[table] != cols for table, cols in expected.items()):
+        # Written by another version of this tool: start over rather than mix layouts.
+        log.warning("warehouse layout changed: rebuilding every table (repos not ingested in this run are dropped)")
+        for view in con.sql("select view_name from duckdb_views() where not internal").fetchall():
+            con.execute(f'DROP VIEW "{view[0]}"')
+        for table in existing:
+            con.execute(f'DROP TABLE "{table}"')
+        existing = {}
+    for table in TABLES:
+        if table not in existing:
+            con.execute(create_table(table))
+
+
+def _existing_columns(con) -> dict[str, list[tuple[str, str]]]:
+    rows = con.sql(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'main' order by table_name, ordinal_position"
+    ).fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, typ in rows:
+        out.setdefault(table, []).append((column, typ))
+    return out
+
+
+def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
+    loaded = {}
+    for table, frame in tables.items():
+        if "suite" in frame.columns:
+            for suite, round_ in replaced:
+                con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ?', [suite, round_])
+        con.register("incoming", frame)
+        con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM incoming')
+        con.unregister("incoming")
+        loaded[table] = frame.height
+    return loaded
+
+
+def _create_views(con) -> None:
+    views = resources.files("warehouse") / "views"
+    for sql_file in sorted(views.iterdir(), key=lambda f: f.name):
+        if sql_file.name.endswith(".sql"):
+            name = sql_file.name.removesuffix(".sql")
+            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS\n{sql_file.read_text().strip().rstrip(";")}')
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
