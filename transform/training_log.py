@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from transform.mllog import read_mllog
+from transform.quality_targets import quality_target
 from transform.source import Source
 
 _RUN_INDEX = re.compile(r"result_(\d+)\.txt")
@@ -63,7 +64,9 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
             out.rejects.append(source.reject("parse", f"line {line_no}: eval_accuracy without a usable time_ms"))
         else:
             out.evals.append(row)
-    final = evals[-1][1].get("value") if evals else None
+    values = _eval_values([event for _, event in evals])
+    final = values[-1] if values else None
+    target = quality_target(source.round, benchmark)
     index = _RUN_INDEX.fullmatch(name)
     out.run = {
         "suite": source.suite,
@@ -79,8 +82,10 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "run_stop_ms": stop_ms,
         "time_to_train_min": (stop_ms - start_ms) / 60000,
         "final_eval_accuracy": _number(final),
-        "final_eval_json": orjson.dumps(final).decode() if evals else None,
+        "final_eval_json": orjson.dumps(final).decode() if values else None,
         "eval_count": len(evals),
+        "quality_target": target.text() if target else None,
+        "reached_target": any(target.reached(v) for v in values) if target else None,
         "global_batch_size": _integer(config.get("global_batch_size")),
         "local_batch_size": _integer(config.get("local_batch_size")),
         "optimizer": _text(_first(config, ("opt_name",))),
@@ -99,6 +104,23 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "source_commit": source.commit,
     }
     return out
+
+
+def _eval_values(events: list[dict]) -> list:
+    """eval_accuracy values in order; events tagged with metadata.metric (FID, CLIP) are merged per samples_count."""
+    values: list = []
+    merged: dict[object, dict] = {}
+    for event in events:
+        metric = _metadata(event).get("metric")
+        if not isinstance(metric, str):
+            values.append(event.get("value"))
+            continue
+        samples = _metadata(event).get("samples_count")
+        if samples not in merged:
+            merged[samples] = {}
+            values.append(merged[samples])
+        merged[samples][metric] = event.get("value")
+    return values
 
 
 def _missing_boundary(events, run_start, run_stop) -> str | None:
@@ -131,6 +153,7 @@ def _eval_row(event: dict, start_ms: float, source: Source) -> dict | None:
         "run_label": name.removeprefix("result_").removesuffix(".txt"),
         "epoch_num": _number(meta.get("epoch_num")),
         "samples_count": _integer(meta.get("samples_count")),
+        "metric": _text(meta.get("metric")),
         "time_ms": time_ms,
         "minutes_since_run_start": (time_ms - start_ms) / 60000,
         "accuracy": _number(value),

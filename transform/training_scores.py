@@ -3,8 +3,10 @@
 Rules implemented (mlcommons/logging, mlperf_logging/result_summarizer/result_summarizer.py, the same since v1.0;
 v0.7 is the special case max_dropped = 1; docs/scoring.md says more):
 - a run's time is (run_stop − run_start) / 60000 minutes;
-- a run that did not converge is dropped and counts as a slowest run: run_stop status other than success, an
-  MLLOG line that does not decode, or a log without run_start/run_stop (the official parser rejects those logs);
+- a run that did not converge is dropped and counts as a slowest run. Converged means: in the closed division,
+  an eval_accuracy reached the quality target (transform/quality_targets.py, the compliance checker's rule);
+  elsewhere, or where no target is known, run_stop status success. A log with an MLLOG line that does not
+  decode, or without run_start/run_stop, never counts (the official parser rejects it);
 - at most `max_dropped` runs may be dropped (4 for unet3d, else 1), otherwise there is no score;
 - the converged times are sorted; the `max_dropped` fastest are removed, and as many of the slowest as are needed to
   make `max_dropped` removed from the slow end together with the non-converged ones;
@@ -43,12 +45,18 @@ def olympic_score(times_min: list[float], failed: int, benchmark: str) -> tuple[
     return sum(counted) / len(counted), len(counted), None
 
 
+def _converged() -> pl.Expr:
+    by_target = (pl.col("division") == "closed") & pl.col("reached_target").is_not_null()
+    converged = pl.when(by_target).then(pl.col("reached_target")).otherwise(pl.col("status") == "success")
+    return converged & (pl.col("mllog_bad_lines") == 0)
+
+
 def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter) -> pl.DataFrame:
     keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
     groups = (
         runs.group_by(keys, maintain_order=True)
         .agg(
-            times=pl.col("time_to_train_min").filter((pl.col("status") == "success") & (pl.col("mllog_bad_lines") == 0)),
+            times=pl.col("time_to_train_min").filter(_converged()),
             runs_total=pl.len(),
             source_commit=pl.col("source_commit").first(),
         )

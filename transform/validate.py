@@ -47,5 +47,5 @@ def validate(table: str, df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
         }
         for row in bad.iter_rows(named=True)
     ]
-    good = df.with_row_index("index").filter(~pl.col("index").cast(pl.Int32).is_in(bad["index"])).drop("index")
+    good = df.with_row_index("index").filter(~pl.col("index").cast(pl.Int32).is_in(bad["index"].implode())).drop("index")
     return model.validate(good, lazy=True), rejects
