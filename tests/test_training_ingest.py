@@ -74,7 +74,7 @@ def test_run_minutes_accuracy_and_batch_size(warehouse):
     run = one(con, """
         select time_to_train_min, final_eval_accuracy, global_batch_size, status, division, source_commit
         from training_runs where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'ssd' and run_index = 0""")
-    assert run[0] == (1683665274300 - 1683663029304) / 60000
+    assert run[0] == (1683665274300 - 1683663029304) / 60 / 1000
     assert run[1:5] == (0.34362396004989426, 256, "success", "closed")
     assert run[5] == warehouse[2]["v3.0"]
 
@@ -88,7 +88,7 @@ def test_olympic_score_drops_fastest_and_slowest(warehouse):
     score = one(con, """
         select score_min, runs_total, runs_counted, runs_failed, scaling_factor, valid
         from training_scores where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'ssd'""")
-    assert score[0] == pytest.approx(sum(m / 60000 for m in counted) / 3, rel=1e-12)
+    assert score[0] == pytest.approx(sum(m / 60 / 1000 for m in counted) / 3, rel=1e-12)
     assert score[1:] == (5, 3, 0, 1.0, True)
 
 
@@ -98,7 +98,7 @@ def test_aborted_run_is_the_dropped_slowest_and_scaling_applies(warehouse):
     converged_ms = [1683609698632 - 1683608893969, 1683611576107 - 1683610771592,
                     1683612492089 - 1683611687491, 1683613407569 - 1683612603107]
     counted = sorted(converged_ms)[1:]
-    unscaled = sum(m / 60000 for m in counted) / 3
+    unscaled = sum(m / 60 / 1000 for m in counted) / 3
     score = one(con, """
         select score_min, unscaled_score_min, scaling_factor, runs_total, runs_counted, runs_failed, valid
         from training_scores where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'resnet'""")
@@ -167,3 +167,22 @@ def test_ingest_runs_records_the_run(warehouse):
     con, summary, *_ = warehouse
     row = one(con, "select repos, files_parsed, rejects from ingest_runs")
     assert row == (2, summary.files_parsed, sum(summary.rejects_by_stage.values()))
+
+
+def _official_scores():
+    import csv
+    from pathlib import Path
+
+    with open(Path(__file__).parent / "data" / "official_training_scores.csv", newline="") as f:
+        return [(r["round"], r["submitter"], r["system"], r["benchmark"], float(r["official_score_min"])) for r in csv.DictReader(f)]
+
+
+def test_every_score_equals_the_official_summarizer_to_the_last_bit(warehouse):
+    con, *_ = warehouse
+    official = _official_scores()
+    assert len(official) == 37
+    for round_, submitter, system, benchmark, expected in official:
+        (score,) = one(con, """
+            select score_min from training_scores
+            where round = ? and submitter = ? and system = ? and benchmark = ?""", [round_, submitter, system, benchmark])
+        assert score == expected, (round_, submitter, system, benchmark)

@@ -62,8 +62,9 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _existing_columns(con) -> dict[str, list[tuple[str, str]]]:
     rows = con.sql(
-        "select table_name, column_name, data_type from information_schema.columns "
-        "where table_schema = 'main' order by table_name, ordinal_position"
+        "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
+        "join information_schema.tables t using (table_catalog, table_schema, table_name) "
+        "where c.table_schema = 'main' and t.table_type = 'BASE TABLE' order by c.table_name, c.ordinal_position"
     ).fetchall()
     out: dict[str, list[tuple[str, str]]] = {}
     for table, column, typ in rows:
