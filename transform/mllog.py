@@ -20,11 +20,9 @@ class MllogRead:
 def read_mllog(data: bytes) -> MllogRead:
     """Decode every MLLOG event of a log. The marker may follow a rank prefix or a progress bar on the same line."""
     out = MllogRead()
-    for line_no, line in enumerate(data.split(b"\n"), start=1):
-        at = line.find(MARKER)
-        if at < 0:
-            continue
-        payload = line[at + len(MARKER):].strip()
+    marked = [(n, line) for n, line in enumerate(data.split(b"\n"), start=1) if MARKER in line]
+    for line_no, line in marked:
+        payload = line[line.find(MARKER) + len(MARKER):].strip()
         try:
             event = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
