@@ -6,8 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from git import Actor, Repo
+
+from flows.ingest import ingest
+from flows.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 AUTHOR = Actor("fixture", "fixture@example.invalid")
@@ -57,3 +61,37 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+SSD_V40 = "Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt"
+
+
+def _broken_files() -> dict[str, bytes]:
+    """Deliberately broken inputs, each cut from a real file, under a submitter of their own."""
+    log = fixture_bytes(f"training_results_v4.0/{SSD_V40}")
+    lines = log.split(b"\n")
+    garbled_at = next(i for i, line in enumerate(lines) if b'"key": "opt_name"' in line)
+    garbled = b"\n".join(lines[:garbled_at] + [lines[garbled_at][:60]] + lines[garbled_at + 1:])
+    system = fixture_bytes("training_results_v4.0/Dell/systems/XE9680x8H100-SXM-80GB.json")
+    return {
+        "Broken/systems/truncated.json": system[:100],
+        "Broken/systems/list.json": b"[1, 2, 3]",
+        "Broken/results/sys/ssd/result_0.txt": log[: len(log) // 2],
+        "Broken/results/sys/ssd/result_1.txt": garbled,
+        "Broken/results/sys/ssd/result_2.txt": b"",
+        "Broken/results/sys/ssd/result_3.txt": bytes(range(256)) * 4,
+        "Broken/results/sys/ssd/result_4.txt": log.replace(b'"value": 256,', b'"value": -256,', 1),
+    }
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory, prefect_harness):
+    root = tmp_path_factory.mktemp("training")
+    v30 = make_repo(root / "upstream" / "training_results_v3.0", "training_results_v3.0")
+    v40 = make_repo(root / "upstream" / "training_results_v4.0", "training_results_v4.0")
+    broken_commit = commit_files(v40, _broken_files(), "broken files", symlinks={"Broken/systems/passwd.json": "/etc/passwd"})
+    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=(url(v30), url(v40)))
+    summary = ingest(settings)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    yield con, summary, {"v3.0": v30.head.commit.hexsha, "v4.0": broken_commit}, settings
+    con.close()
