@@ -13,6 +13,11 @@ class Kind(StrEnum):
     SYSTEM = "system"
     TRAINING_LOG = "training_log"
     TRAINING_SCALING = "training_scaling"
+    INFERENCE_DETAIL = "inference_detail"
+    INFERENCE_ACCURACY = "inference_accuracy"
+    INFERENCE_POWER = "inference_power"
+    INFERENCE_COMPLIANCE = "inference_compliance"
+    MODEL_MAPPING = "model_mapping"
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,24 @@ _TRAINING = [
     (re.compile(r"[^/]+/results/[^/]+/[^/]+/result_[^/]*\.txt"), Kind.TRAINING_LOG),
     (re.compile(r"[^/]+/results/[^/]+/[^/]+/scaling\.json"), Kind.TRAINING_SCALING),
 ]
-_PATTERNS = {"training": _TRAINING}
+# Inference: <division>/<submitter>/...; only run_1 counts (ranging and run_2.. are not reported).
+_SCENARIO = r"[^/]+/[^/]+/results/[^/]+/[^/]+/[^/]+"
+_INFERENCE = [
+    (re.compile(r"[^/]+/[^/]+/systems/[^/]+\.json"), Kind.SYSTEM),
+    (re.compile(_SCENARIO + r"/performance/run_1/mlperf_log_detail\.txt"), Kind.INFERENCE_DETAIL),
+    (re.compile(_SCENARIO + r"/performance/run_1/spl\.txt"), Kind.INFERENCE_POWER),
+    (re.compile(_SCENARIO + r"/accuracy/accuracy\.txt"), Kind.INFERENCE_ACCURACY),
+    # v3.0 also has compliance/<system>/<benchmark>/<benchmark>/<scenario>/TEST0x/
+    (re.compile(r"[^/]+/[^/]+/compliance/[^/]+/[^/]+/(?:[^/]+/)?[^/]+/TEST[^/]*/verify_(performance|accuracy)\.txt"),
+     Kind.INFERENCE_COMPLIANCE),
+    (re.compile(r"[^/]+/[^/]+/model_mapping\.json"), Kind.MODEL_MAPPING),
+]
+_PATTERNS = {"training": _TRAINING, "inference": _INFERENCE}
 # Where a link or submodule is worth reporting: inside the folders we parse.
-_SCOPE = {"training": re.compile(r"[^/]+/(systems|results)(/|$)")}
+_SCOPE = {
+    "training": re.compile(r"[^/]+/(systems|results)(/|$)"),
+    "inference": re.compile(r"[^/]+/[^/]+/(systems|results|compliance|model_mapping\.json)(/|$)"),
+}
 
 _REGULAR = {"100644", "100755"}
 _LINK_MODES = {"120000": "a symbolic link", "160000": "a git submodule"}

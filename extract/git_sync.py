@@ -14,7 +14,7 @@ from extract.repo_id import RepoId
 # Only these folders are parsed; everything else (code, models, docs) is never downloaded.
 SPARSE_PATTERNS = {
     "training": ["/*/systems/", "/*/results/"],
-    "inference": ["/*/*/systems/", "/*/*/results/", "/*/*/compliance/", "/*/*/measurements/", "/*/*/model_mapping.json"],
+    "inference": ["/*/*/systems/", "/*/*/results/", "/*/*/compliance/", "/*/*/model_mapping.json"],
 }
 
 # Third-party repos: never run their hooks, never let them pull in submodules.

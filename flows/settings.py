@@ -8,10 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 GITHUB = "https://github.com/mlcommons"
 
-# Every published MLPerf Training round. A URL's last path component names suite and round.
+# Every published MLPerf round. A URL's last path component names suite and round.
 TRAINING_ROUNDS = ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1")
+INFERENCE_ROUNDS = ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1")
 
-DEFAULT_REPOS = tuple(f"{GITHUB}/training_results_{r}" for r in TRAINING_ROUNDS)
+DEFAULT_REPOS = tuple(f"{GITHUB}/training_results_{r}" for r in TRAINING_ROUNDS) + tuple(
+    f"{GITHUB}/inference_results_{r}" for r in INFERENCE_ROUNDS
+)
 
 
 class Settings(BaseModel):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import orjson
 
 from extract.discover import FileRef, Kind
+from transform.inference_detail import parse_inference_detail
+from transform.inference_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
 from transform.source import Source
 from transform.system_json import parse_system
 from transform.training_log import parse_training_log
@@ -23,6 +25,13 @@ class ParsedFiles:
     scaling: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
     # (round, submitter, system, benchmark) → result logs with no usable run (they count as failed runs)
     unusable_logs: Counter = field(default_factory=Counter)
+    inference_details: list[dict] = field(default_factory=list)
+    # (division, submitter, system, benchmark, scenario folder) → parsed file and its path
+    inference_accuracy: dict[tuple, tuple[dict[str, float], str | None, str]] = field(default_factory=dict)
+    inference_power: dict[tuple, tuple[list, str]] = field(default_factory=dict)
+    inference_compliance: list[dict] = field(default_factory=list)
+    # (division, submitter) → open-division folder name → official model
+    model_mappings: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     rejects: list[dict] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
@@ -51,6 +60,25 @@ def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[File
             else:
                 submitter, _results, system, benchmark, _name = ref.path.split("/")
                 out.unusable_logs[(round_, submitter, system, benchmark)] += 1
+        elif ref.kind is Kind.INFERENCE_DETAIL:
+            detail = parse_inference_detail(data, source)
+            out.rejects.extend(detail.rejects)
+            if detail.row is not None:
+                out.inference_details.append(detail.row)
+        elif ref.kind is Kind.INFERENCE_ACCURACY:
+            metrics, digest = parse_accuracy(data)
+            out.inference_accuracy[_scenario_key(ref.path)] = (metrics, digest, ref.path)
+        elif ref.kind is Kind.INFERENCE_POWER:
+            out.inference_power[_scenario_key(ref.path)] = (parse_spl(data), ref.path)
+        elif ref.kind is Kind.INFERENCE_COMPLIANCE:
+            out.inference_compliance.append(parse_compliance(data, source))
+        elif ref.kind is Kind.MODEL_MAPPING:
+            mapping = parse_model_mapping(data)
+            if mapping is None:
+                out.rejects.append(source.reject("parse", "model_mapping.json is not a JSON object of strings"))
+            else:
+                division, submitter, _name = ref.path.split("/")
+                out.model_mappings[(division, submitter)] = mapping
         elif ref.kind is Kind.TRAINING_SCALING:
             factor = _scaling_factor(data)
             if factor is None:
@@ -59,6 +87,11 @@ def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[File
                 submitter, _results, system, benchmark, _name = ref.path.split("/")
                 out.scaling[(round_, submitter, system, benchmark)] = factor
     return out
+
+
+def _scenario_key(path: str) -> tuple[str, str, str, str, str]:
+    division, submitter, _results, system, benchmark, scenario, *_ = path.split("/")
+    return division, submitter, system, benchmark, scenario
 
 
 def _scaling_factor(data: bytes) -> float | None:

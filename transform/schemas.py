@@ -180,6 +180,155 @@ class TrainingScores(pa.DataFrameModel):
         unique = ["round", "division", "submitter", "system", "benchmark"]
 
 
+class InferenceResults(pa.DataFrameModel):
+    """One row per inference result: (round, division, submitter, system, benchmark, scenario)."""
+
+    suite: str = _key("Always inference.", isin=["inference"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _key("closed, open or network.")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("Results folder name = systems JSON stem.")
+    benchmark: str = _key("Benchmark folder name (resnet50, llama2-70b-99, or an open-division name).")
+    model: str = _key("Official model key (resnet50 → resnet; open division via model_mapping.json).")
+    scenario: str = _key("Offline, Server, SingleStream, MultiStream or Interactive.", isin=["Offline", "Server", "SingleStream", "MultiStream", "Interactive"])
+    scenario_dir: str = _key("Scenario folder as spelled in the repository (may be lower case).")
+    result: float = _opt("The published result: the round's headline metric of the detail log, in `units`.", ge=0)
+    units: str = _opt("Units as the official table prints them: Samples/s, Queries/s, Tokens/s, Latency (ms).")
+    result_metric: str = _opt("Detail-log figure the result comes from (column of this table).")
+    valid: bool = _key("True when the official checker's rules accept the result (see invalid_reason).")
+    invalid_reason: str = _opt("Why a result is not valid.")
+    result_validity: str = _opt("loadgen's own verdict (result_validity): VALID or INVALID.")
+    samples_per_second: float = _opt("Offline: result_samples_per_second.", "samples/s", ge=0)
+    scheduled_samples_per_second: float = _opt("Server: result_scheduled_samples_per_sec.", "samples/s", ge=0)
+    completed_samples_per_second: float = _opt("Server: result_completed_samples_per_sec.", "samples/s", ge=0)
+    tokens_per_second: float = _opt("LLM Offline: result_tokens_per_second.", "tokens/s", ge=0)
+    completed_tokens_per_second: float = _opt("LLM Server: result_completed_tokens_per_second.", "tokens/s", ge=0)
+    inferred_tokens_per_second: float = _opt("gptj Offline: result_inferred_tokens_per_second.", "tokens/s", ge=0)
+    inferred_completed_tokens_per_second: float = _opt("gptj Server: result_inferred_completed_tokens_per_second.", "tokens/s", ge=0)
+    qps_with_loadgen_overhead: float = _opt("SingleStream: result_qps_with_loadgen_overhead.", "queries/s", ge=0)
+    qps_without_loadgen_overhead: float = _opt("SingleStream: result_qps_without_loadgen_overhead.", "queries/s", ge=0)
+    early_stopping_latency_ss_ns: int = _opt("SingleStream early-stopping 90th percentile estimate.", "ns", ge=0)
+    early_stopping_latency_ms_ns: int = _opt("Early-stopping 99th percentile per-query estimate (MultiStream; SingleStream too).", "ns", ge=0)
+    early_stopping_met: bool = _opt("early_stopping_met.")
+    latency_min_ns: int = _opt("result_min_latency_ns.", "ns", ge=0)
+    latency_mean_ns: int = _opt("result_mean_latency_ns.", "ns", ge=0)
+    latency_max_ns: int = _opt("result_max_latency_ns.", "ns", ge=0)
+    latency_p50_ns: int = _opt("50th percentile latency.", "ns", ge=0)
+    latency_p90_ns: int = _opt("90th percentile latency.", "ns", ge=0)
+    latency_p95_ns: int = _opt("95th percentile latency.", "ns", ge=0)
+    latency_p97_ns: int = _opt("97th percentile latency.", "ns", ge=0)
+    latency_p99_ns: int = _opt("99th percentile latency.", "ns", ge=0)
+    latency_p999_ns: int = _opt("99.9th percentile latency.", "ns", ge=0)
+    query_latency_mean_ns: int = _opt("MultiStream: mean per-query latency.", "ns", ge=0)
+    query_latency_p99_ns: int = _opt("MultiStream: 99th percentile per-query latency.", "ns", ge=0)
+    ttft_mean_ns: int = _opt("LLM: mean time to first token.", "ns", ge=0)
+    ttft_p50_ns: int = _opt("LLM: 50th percentile time to first token.", "ns", ge=0)
+    ttft_p90_ns: int = _opt("LLM: 90th percentile time to first token.", "ns", ge=0)
+    ttft_p99_ns: int = _opt("LLM: 99th percentile time to first token.", "ns", ge=0)
+    tpot_mean_ns: int = _opt("LLM: mean time per output token.", "ns", ge=0)
+    tpot_p50_ns: int = _opt("LLM: 50th percentile time per output token.", "ns", ge=0)
+    tpot_p90_ns: int = _opt("LLM: 90th percentile time per output token.", "ns", ge=0)
+    tpot_p99_ns: int = _opt("LLM: 99th percentile time per output token.", "ns", ge=0)
+    target_qps: float = _opt("effective_target_qps.", "queries/s", ge=0)
+    target_latency_ns: int = _opt("effective_target_latency_ns (Server latency bound; 0 = unset).", "ns", ge=0)
+    ttft_latency_limit_ns: int = _opt("LLM Server: requested TTFT bound.", "ns", ge=0)
+    tpot_latency_limit_ns: int = _opt("LLM Server: requested TPOT bound.", "ns", ge=0)
+    min_duration_ms: int = _opt("effective_min_duration_ms.", "ms", ge=0)
+    min_query_count: int = _opt("effective_min_query_count.", ge=0)
+    performance_sample_count: int = _opt("effective_performance_sample_count.", "samples", ge=0)
+    samples_per_query: int = _opt("effective_samples_per_query.", "samples", ge=0)
+    query_count: int = _opt("result_query_count.", "queries", ge=0)
+    qsl_rng_seed: pl.UInt64 = _opt("effective_qsl_rng_seed (unsigned 64-bit).")
+    sample_index_rng_seed: pl.UInt64 = _opt("effective_sample_index_rng_seed (unsigned 64-bit).")
+    schedule_rng_seed: pl.UInt64 = _opt("effective_schedule_rng_seed (unsigned 64-bit).")
+    loadgen_version: str = _opt("loadgen_version, e.g. '4.1 @ a248595cf5'.")
+    test_datetime: pl.Datetime("us", "UTC") = _opt("test_datetime of the run (UTC).")
+    sut_name: str = _opt("sut_name.")
+    error_count: int = _key("MLLOG events flagged is_error.", ge=0)
+    warning_count: int = _key("MLLOG events flagged is_warning.", ge=0)
+    has_power: bool = _key("A power log (performance/run_1/spl.txt) accompanies the result.")
+    accuracy: str = _opt("Accuracy as the official table prints it, e.g. 'mAP: 37.358'.")
+    accuracy_met: bool = _opt("Every accuracy target of the model met (null: no accuracy.txt).")
+    compliance_passed: bool = _opt("Every compliance test found passed (null: none found).")
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+        unique = ["round", "division", "submitter", "system", "benchmark", "scenario"]
+
+
+class InferencePower(pa.DataFrameModel):
+    """Power of the results measured with a power analyzer, by the official rules."""
+
+    suite: str = _key("Always inference.", isin=["inference"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _key("closed, open or network.")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("Results folder name.")
+    benchmark: str = _key("Benchmark folder name.")
+    model: str = _key("Official model key.")
+    scenario: str = _key("Scenario.")
+    samples: int = _key("Power samples inside the run's power_begin..power_end window with W > 0.", ge=0)
+    window_s: float = _key("power_end − power_begin of the run.", ge=0, metadata={"unit": "seconds"})
+    average_watts: float = _opt("Mean of those samples.", "W", ge=0)
+    energy_per_query_mj: float = _opt("SingleStream/MultiStream: average_watts × window_s × 1000 / result_query_count.", "mJ", ge=0)
+    power_result: float = _opt("The published power result (Watts, or millijoules per query), rounded to 10 decimals as published.", ge=0)
+    power_units: str = _opt("Watts or millijoules.", isin=["Watts", "millijoules"])
+    performance_per_watt: float = _opt("Offline/Server: result / average_watts; SingleStream/MultiStream: samples per query × 1000 / mJ (queries per joule × samples).", ge=0)
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+
+
+class InferenceAccuracy(pa.DataFrameModel):
+    """One row per accuracy metric found in a result's accuracy.txt, with the round's target."""
+
+    suite: str = _key("Always inference.", isin=["inference"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _key("closed, open or network.")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("Results folder name.")
+    benchmark: str = _key("Benchmark folder name.")
+    model: str = _key("Official model key (the -99 / -99.9 variant decides the target).")
+    scenario: str = _key("Scenario.")
+    metric: str = _key("Metric name as the official checker calls it (acc, mAP, F1, AUC, DICE, ROUGE1, FID_SCORE…).")
+    value: float = _key("The value in accuracy.txt.")
+    target: float = _opt("Lower bound the round's rules require for this model (null: not a target metric).")
+    upper_limit: float = _opt("Upper bound, where the rules have one (TOKENS_PER_SAMPLE, FID, CLIP…).")
+    met: bool = _opt("value ≥ target and ≤ upper_limit (null when neither applies).")
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+
+
+class InferenceCompliance(pa.DataFrameModel):
+    """One row per compliance verification file (TEST01/04/05/06 verify_performance.txt / verify_accuracy.txt)."""
+
+    suite: str = _key("Always inference.", isin=["inference"])
+    round: str = _key("MLPerf round.", str_matches=ROUND)
+    division: str = _key("closed, open or network.")
+    submitter: str = _key("Submitter folder name.")
+    system: str = _key("System folder name.")
+    benchmark: str = _key("Benchmark folder name.")
+    scenario: str = _opt("Scenario (canonical case).")
+    test: str = _key("Test folder: TEST01, TEST04, TEST04-A, TEST05, TEST06…")
+    verify: str = _key("performance or accuracy.", isin=["performance", "accuracy"])
+    passed: bool = _opt("TEST PASS → true, TEST FAIL → false (TEST06: all checks True or Skipped).")
+    reference_score: float = _opt("Score of the submitted run (TEST04-A score for TEST04-A/B).")
+    test_score: float = _opt("Score of the compliance run (TEST04-B score for TEST04-A/B).")
+    details: str = _json("The checks and counts printed by the verification, as JSON.", nullable=False)
+    source_path: str = _source_path()
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+
+
 class Rejects(pa.DataFrameModel):
     """Every file or row that could not be loaded, with the reason."""
 
@@ -218,6 +367,10 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "training_runs": TrainingRuns,
     "training_evals": TrainingEvals,
     "training_scores": TrainingScores,
+    "inference_results": InferenceResults,
+    "inference_power": InferencePower,
+    "inference_accuracy": InferenceAccuracy,
+    "inference_compliance": InferenceCompliance,
     "rejects": Rejects,
     "ingest_runs": IngestRuns,
 }

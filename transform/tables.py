@@ -8,6 +8,7 @@ from datetime import datetime
 import polars as pl
 
 from extract.git_sync import Checkout
+from transform.inference_tables import build_inference
 from transform.parse_files import ParsedFiles
 from transform.training_scores import training_scores
 from transform.validate import polars_schema, to_frame
@@ -29,13 +30,15 @@ def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: dateti
     evals = to_frame("training_evals", [row for _, p in parsed for row in p.training_evals])
     scaling = {key: factor for _, p in parsed for key, factor in p.scaling.items()}
     unusable = sum((p.unusable_logs for _, p in parsed), Counter())
+    inference, inference_rejects = build_inference([p for _, p in parsed])
     return {
         "sources": sources,
         "systems": systems,
         "training_runs": runs,
         "training_evals": evals,
         "training_scores": training_scores(runs, scaling, unusable),
-    }, rejects
+        **inference,
+    }, rejects + inference_rejects
 
 
 def _with_division(runs: pl.DataFrame, systems: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,162 @@
+"""One loadgen detail log (`.../<scenario>/performance/run_1/mlperf_log_detail.txt`) to the facts of a result.
+
+The official checker reads its numbers from this file (not the summary), taking the first occurrence of each key.
+Which of these facts is the headline for a round, model and scenario is decided later (transform/inference_rules.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from transform.mllog import read_mllog
+from transform.source import Source
+
+_UINT64_MAX = 2**64 - 1
+_PERCENTILES = {"50.00": "p50", "90.00": "p90", "95.00": "p95", "97.00": "p97", "99.00": "p99", "99.90": "p999"}
+
+# column → detail-log key, for numeric facts copied as they are
+_NUMBERS = {
+    "samples_per_second": "result_samples_per_second",
+    "scheduled_samples_per_second": "result_scheduled_samples_per_sec",
+    "completed_samples_per_second": "result_completed_samples_per_sec",
+    "tokens_per_second": "result_tokens_per_second",
+    "completed_tokens_per_second": "result_completed_tokens_per_second",
+    "inferred_tokens_per_second": "result_inferred_tokens_per_second",
+    "inferred_completed_tokens_per_second": "result_inferred_completed_tokens_per_second",
+    "qps_with_loadgen_overhead": "result_qps_with_loadgen_overhead",
+    "qps_without_loadgen_overhead": "result_qps_without_loadgen_overhead",
+    "target_qps": "effective_target_qps",
+    "target_latency_percentile": "effective_target_latency_percentile",
+}
+_INTEGERS = {
+    "early_stopping_latency_ss_ns": "early_stopping_latency_ss",
+    "early_stopping_latency_ms_ns": "early_stopping_latency_ms",
+    "target_latency_ns": "effective_target_latency_ns",
+    "ttft_latency_limit_ns": "requested_server_ttft_latency",
+    "tpot_latency_limit_ns": "requested_server_tpot_latency",
+    "min_duration_ms": "effective_min_duration_ms",
+    "min_query_count": "effective_min_query_count",
+    "performance_sample_count": "effective_performance_sample_count",
+    "samples_per_query": "effective_samples_per_query",
+    "query_count": "result_query_count",
+    "overlatency_query_count": "result_overlatency_query_count",
+    "latency_min_ns": "result_min_latency_ns",
+    "latency_max_ns": "result_max_latency_ns",
+    "latency_mean_ns": "result_mean_latency_ns",
+    "query_latency_min_ns": "result_min_query_latency_ns",
+    "query_latency_max_ns": "result_max_query_latency_ns",
+    "query_latency_mean_ns": "result_mean_query_latency_ns",
+    "ttft_min_ns": "result_first_token_min_latency_ns",
+    "ttft_max_ns": "result_first_token_max_latency_ns",
+    "ttft_mean_ns": "result_first_token_mean_latency_ns",
+    "tpot_min_ns": "result_time_to_output_token_min",
+    "tpot_max_ns": "result_time_to_output_token_max",
+    "tpot_mean_ns": "result_time_to_output_token_mean",
+    **{f"latency_{n}_ns": f"result_{p}_percentile_latency_ns" for p, n in _PERCENTILES.items()},
+    **{f"query_latency_{n}_ns": f"result_{p}_percentile_per_query_latency_ns" for p, n in _PERCENTILES.items()},
+    **{f"ttft_{n}_ns": f"result_first_token_{p}_percentile_latency_ns" for p, n in _PERCENTILES.items()},
+    **{f"tpot_{n}_ns": f"result_time_per_output_token_{p}_percentile_ns" for p, n in _PERCENTILES.items()},
+}
+_SEEDS = {
+    "qsl_rng_seed": "effective_qsl_rng_seed",
+    "sample_index_rng_seed": "effective_sample_index_rng_seed",
+    "schedule_rng_seed": "effective_schedule_rng_seed",
+}
+_TEXTS = {
+    "effective_scenario": "effective_scenario",
+    "test_mode": "effective_test_mode",
+    "result_validity": "result_validity",
+    "loadgen_version": "loadgen_version",
+    "sut_name": "sut_name",
+    "power_begin": "power_begin",
+    "power_end": "power_end",
+}
+_FLAGS = {
+    "perf_constraints_met": "result_perf_constraints_met",
+    "min_duration_met": "result_min_duration_met",
+    "min_queries_met": "result_min_queries_met",
+    "early_stopping_met": "early_stopping_met",
+    "use_token_latencies": "requested_use_token_latencies",
+    "equal_issue": "effective_sample_concatenate_permutation",
+}
+
+
+@dataclass
+class ParsedDetail:
+    row: dict | None = None
+    rejects: list[dict] = field(default_factory=list)
+
+
+def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
+    out = ParsedDetail()
+    division, submitter, _results, system, benchmark, scenario_dir, *_ = source.path.split("/")
+    log = read_mllog(data)
+    out.rejects.extend(source.reject("parse", f"line {n}: {why}") for n, why in log.bad_lines)
+    if not log.events:
+        out.rejects.append(source.reject("parse", "no MLLOG events: not a loadgen detail log (or an empty file)"))
+        return out
+    first: dict[str, object] = {}
+    errors = warnings = 0
+    for _line, event in log.events:
+        first.setdefault(event["key"], event.get("value"))
+        meta = event.get("metadata")
+        if isinstance(meta, dict):
+            errors += meta.get("is_error") is True
+            warnings += meta.get("is_warning") is True
+    out.row = {
+        "suite": source.suite,
+        "round": source.round,
+        "division": division,
+        "submitter": submitter,
+        "system": system,
+        "benchmark": benchmark,
+        "scenario_dir": scenario_dir,
+        **{col: _number(first.get(key)) for col, key in _NUMBERS.items()},
+        **{col: _integer(first.get(key)) for col, key in _INTEGERS.items()},
+        **{col: _unsigned(first.get(key)) for col, key in _SEEDS.items()},
+        **{col: _text(first.get(key)) for col, key in _TEXTS.items()},
+        **{col: _flag(first.get(key)) for col, key in _FLAGS.items()},
+        "test_datetime": _timestamp(first.get("test_datetime")),
+        "error_count": errors,
+        "warning_count": warnings,
+        "source_path": source.path,
+        "source_commit": source.commit,
+    }
+    return out
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value) -> float | None:
+    return float(value) if _is_number(value) else None
+
+
+def _integer(value) -> int | None:
+    if _is_number(value) and value == int(value) and abs(value) < 2**63:
+        return int(value)
+    return None
+
+
+def _unsigned(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT64_MAX else None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _flag(value) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _timestamp(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

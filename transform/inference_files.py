@@ -1,0 +1,132 @@
+"""Parsers of the small inference files: accuracy.txt, spl.txt (power samples), compliance verify_*.txt, model_mapping.json."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import orjson
+
+from transform.source import Source
+
+_NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+_VALUE = r"([\d.]+)"
+# metric → pattern matched at the start of each accuracy.txt line; the names and what they capture follow the
+# official checker's ACC_PATTERN (rnnt's "accuracy" is 100 − WER, as the checker reads it).
+ACCURACY_PATTERNS = {
+    "acc": rf"accuracy={_VALUE}",
+    "AUC": rf"AUC={_VALUE}",
+    "mAP": rf"mAP={_VALUE}",
+    "bleu": rf"BLEU:\s*{_VALUE}",
+    "F1": rf"{{[\"']exact_match[\"']:\s*[\d.]+,\s*[\"']f1[\"']:\s*{_VALUE}}}",
+    "WER": rf"Word Error Rate:.*, accuracy={_VALUE}%",
+    "DICE": rf"Accuracy:\s*mean\s*=\s*{_VALUE}",
+    "ROUGE1": rf".*'rouge1':\s{_VALUE}",
+    "ROUGE2": rf".*'rouge2':\s{_VALUE}",
+    "ROUGEL": rf".*'rougeL':\s{_VALUE}",
+    "ROUGELSUM": rf".*'rougeLsum':\s{_VALUE}",
+    "GEN_LEN": rf".*'gen_len':\s{_VALUE}",
+    "TOKENS_PER_SAMPLE": rf".*'tokens_per_sample':\s{_VALUE}",
+    "CLIP_SCORE": rf".*'CLIP_SCORE':\s{_VALUE}",
+    "FID_SCORE": rf".*'FID_SCORE':\s{_VALUE}",
+    "gsm8k_accuracy": rf".*'gsm8k':\s{_VALUE}",
+    "mbxp_accuracy": rf".*'mbxp':\s{_VALUE}",
+}
+_ACCURACY = {name: re.compile(p) for name, p in ACCURACY_PATTERNS.items()}
+_HASH = re.compile(r"hash=(\w+)$")
+
+
+def parse_accuracy(data: bytes) -> tuple[dict[str, str], str | None]:
+    """The first value of each known metric in an accuracy.txt, as written, and the hash= line if present."""
+    metrics: dict[str, str] = {}
+    digest = None
+    for line in data.decode("utf-8", "replace").splitlines():
+        for name, pattern in _ACCURACY.items():
+            if name not in metrics and (match := pattern.match(line)):
+                try:
+                    float(match[1])
+                except ValueError:
+                    continue
+                metrics[name] = match[1]
+        if digest is None and (match := _HASH.match(line)):
+            digest = match[1]
+    return metrics, digest
+
+
+_SPL_TIME = "%m-%d-%Y %H:%M:%S.%f"
+
+
+def parse_power_time(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value.strip(), _SPL_TIME)
+    except ValueError:
+        return None
+
+
+def parse_spl(data: bytes) -> list[tuple[datetime, float]]:
+    """(timestamp, watts) of each `Time,<MM-DD-YYYY HH:MM:SS.fff>,Watts,<W>,...` line of a power log."""
+    samples = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        if not line.startswith("Time,"):
+            continue
+        fields = line.split(",")
+        if len(fields) < 4 or fields[2] != "Watts":
+            continue
+        when = parse_power_time(fields[1])
+        try:
+            watts = float(fields[3])
+        except ValueError:
+            continue
+        if when is not None:
+            samples.append((when, watts))
+    return samples
+
+
+_SCORE = re.compile(rf"^(reference score|test score|TEST04-A score|TEST04-B score)\s*=\s*{_NUMBER}", re.MULTILINE)
+_CHECK = re.compile(r"^(First token check pass|EOS check pass|Sample length check pass):\s*(\w+)", re.MULTILINE)
+_COUNT = re.compile(r"^(num_\w+)\s*=\s*(\d+)", re.MULTILINE)
+
+
+def parse_compliance(data: bytes, source: Source) -> dict:
+    """One verify_performance.txt or verify_accuracy.txt: TEST PASS/FAIL and the figures it compared."""
+    text = data.decode("utf-8", "replace")
+    parts = source.path.split("/")
+    division, submitter, _compliance, system, benchmark = parts[:5]
+    test, kind = parts[-2], parts[-1].removeprefix("verify_").removesuffix(".txt")
+    scores = {name: float(value) for name, value in _SCORE.findall(text)}
+    checks = dict(_CHECK.findall(text))
+    if "TEST PASS" in text:
+        passed = True
+    elif "TEST FAIL" in text:
+        passed = False
+    elif checks:  # TEST06 prints its checks and no PASS/FAIL line
+        passed = all(v in ("True", "Skipped") for v in checks.values())
+    else:
+        passed = None
+    return {
+        "suite": source.suite,
+        "round": source.round,
+        "division": division,
+        "submitter": submitter,
+        "system": system,
+        "benchmark": benchmark,
+        "scenario_dir": parts[-3],
+        "test": test,
+        "verify": kind,
+        "passed": passed,
+        "reference_score": scores.get("reference score", scores.get("TEST04-A score")),
+        "test_score": scores.get("test score", scores.get("TEST04-B score")),
+        "details": orjson.dumps({**checks, **{k: int(v) for k, v in _COUNT.findall(text)}}).decode(),
+        "source_path": source.path,
+        "source_commit": source.commit,
+    }
+
+
+def parse_model_mapping(data: bytes) -> dict[str, str] | None:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in doc.items()):
+        return None
+    return doc

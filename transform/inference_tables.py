@@ -1,0 +1,147 @@
+"""Parsed inference files to the inference tables: one result per detail log, with its accuracy, power, compliance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+
+from transform.inference_files import parse_power_time
+from transform.inference_rules import (
+    accuracy_targets,
+    canonical_scenario,
+    headline,
+    model_key,
+    positive_watts_only,
+    required_compliance_tests,
+    validity_problems,
+)
+from transform.parse_files import ParsedFiles
+from transform.validate import polars_schema, to_frame
+
+_RESULT_COLUMNS = list(polars_schema("inference_results"))
+
+
+def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
+    results, power, accuracy, compliance, rejects = [], [], [], [], []
+    for files in parsed:
+        compliance_found = _compliance_tests(files, compliance)
+        for detail in files.inference_details:
+            key = (detail["division"], detail["submitter"], detail["system"], detail["benchmark"], detail["scenario_dir"])
+            scenario = canonical_scenario(detail["scenario_dir"])
+            if scenario is None:
+                rejects.append(_reject(detail, f"scenario folder {detail['scenario_dir']!r} is not a known scenario"))
+                continue
+            mapping = files.model_mappings.get((detail["division"], detail["submitter"]))
+            model = model_key(detail["benchmark"], mapping)
+            row = {**detail, "scenario": scenario, "model": model}
+
+            pick = headline(detail["round"], model, scenario)
+            units = headline(detail["round"], model_key(detail["benchmark"], None), scenario)
+            if pick is not None and detail[pick.column] is not None:
+                row["result"] = detail[pick.column] / pick.divisor if pick.divisor != 1 else detail[pick.column]
+                row["units"] = units.units if units else pick.units
+                row["result_metric"] = pick.column
+
+            metrics = files.inference_accuracy.get(key)
+            if metrics is not None:
+                acc_rows, row["accuracy"], row["accuracy_met"] = _accuracy(row, *metrics)
+                accuracy.extend(acc_rows)
+
+            samples = files.inference_power.get(key)
+            row["has_power"] = samples is not None
+            if samples is not None:
+                power.append(_power(row, *samples, positive_only=positive_watts_only(row["round"])))
+
+            row["compliance_passed"] = _compliance_passed(row, compliance_found.get(key[:4] + (scenario,), {}))
+            problems = validity_problems(row)
+            row["valid"] = not problems
+            row["invalid_reason"] = "; ".join(problems) or None
+            results.append({c: row.get(c) for c in _RESULT_COLUMNS})
+    return {
+        "inference_results": to_frame("inference_results", results),
+        "inference_power": to_frame("inference_power", power),
+        "inference_accuracy": to_frame("inference_accuracy", accuracy),
+        "inference_compliance": to_frame("inference_compliance", compliance),
+    }, rejects
+
+
+def _accuracy(row: dict, metrics: dict[str, str], digest: str | None, path: str) -> tuple[list[dict], str | None, bool]:
+    """Rows per metric, the official 'Accuracy' text (target metrics, in the checker's order) and whether all are met."""
+    targets = accuracy_targets(row["round"], row["model"])
+    rows, shown, met_all = [], [], True
+    for metric, text in metrics.items():
+        target, upper = targets.get(metric, (None, None))
+        value = float(text)
+        met = None
+        if target is not None or upper is not None:
+            met = (target is None or value >= target) and (upper is None or value <= upper)
+        rows.append({
+            **{k: row[k] for k in ("suite", "round", "division", "submitter", "system", "benchmark", "model", "scenario")},
+            "metric": metric, "value": value, "target": target, "upper_limit": upper, "met": met,
+            "source_path": path, "source_commit": row["source_commit"],
+        })
+    for metric, (target, upper) in targets.items():
+        if metric not in metrics:
+            met_all = False
+        elif target is not None:
+            shown.append(f"{metric}: {metrics[metric]}")
+    met_all = met_all and all(r["met"] is not False for r in rows) and digest is not None
+    return rows, "  ".join(shown) or None, met_all
+
+
+def _power(row: dict, samples: list, path: str, positive_only: bool) -> dict:
+    """The official power metric: mean of the analyzer's samples strictly inside the run's power window."""
+    begin, end = parse_power_time(row["power_begin"] or ""), parse_power_time(row["power_end"] or "")
+    out = {
+        **{k: row[k] for k in ("suite", "round", "division", "submitter", "system", "benchmark", "model", "scenario")},
+        "samples": 0, "window_s": 0.0, "source_path": path, "source_commit": row["source_commit"],
+    }
+    if begin is None or end is None:
+        return out
+    watts = [w for t, w in samples if begin < t < end and (w > 0 or not positive_only)]
+    out["samples"], out["window_s"] = len(watts), (end - begin).total_seconds()
+    if not watts:
+        return out
+    average = sum(watts) / len(watts)
+    out["average_watts"] = average
+    if row["scenario"] in ("SingleStream", "MultiStream"):
+        if row["query_count"]:
+            energy = average * out["window_s"] * 1000 / row["query_count"]
+            out["energy_per_query_mj"] = energy
+            out["power_result"], out["power_units"] = round(energy, 10), "millijoules"
+            out["performance_per_watt"] = (row["samples_per_query"] or 1) * 1000 / energy
+    else:
+        out["power_result"], out["power_units"] = round(average, 10), "Watts"
+        if row.get("result") is not None:
+            out["performance_per_watt"] = row["result"] / average
+    return out
+
+
+def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[str, list]]:
+    """Add the compliance rows to `out`; return test → verdicts per (division, submitter, system, benchmark, scenario)."""
+    found: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for row in files.inference_compliance:
+        scenario = canonical_scenario(row["scenario_dir"])
+        out.append({**row, "scenario": scenario})
+        # The checker's verdict: verify_performance for TEST01/04/05, verify_accuracy for TEST06. A TEST01
+        # verify_accuracy FAIL is settled by comparing baseline and compliance accuracy, which we do not read.
+        if row["verify"] == "performance" or row["test"] == "TEST06":
+            found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][row["test"]].append(row["passed"])
+    return found
+
+
+def _compliance_passed(row: dict, found: dict[str, list]) -> bool | None:
+    """Closed/network: every test the round requires for the model is there and passed. Elsewhere: the tests found."""
+    required = required_compliance_tests(row["round"], row["model"]) if row["division"] in ("closed", "network") else []
+    tests = required or list(found)
+    if not tests:
+        return None
+    return all(test in found and all(v is True for v in found[test]) for test in tests)
+
+
+def _reject(row: dict, reason: str) -> dict:
+    return {
+        "suite": row["suite"], "round": row["round"], "source_path": row["source_path"],
+        "source_commit": row["source_commit"], "stage": "parse", "reason": reason,
+    }
