@@ -95,3 +95,23 @@ def warehouse(tmp_path_factory, prefect_harness):
     con = duckdb.connect(str(settings.db_path), read_only=True)
     yield con, summary, {"v3.0": v30.head.commit.hexsha, "v4.0": broken_commit}, settings
     con.close()
+
+
+@pytest.fixture(scope="session")
+def inference_warehouse(tmp_path_factory, prefect_harness):
+    """Both inference fixtures as local repos; v4.1 gets a commit of broken files on top."""
+    root = tmp_path_factory.mktemp("inference")
+    v41 = make_repo(root / "upstream" / "inference_results_v4.1", "inference_results_v4.1")
+    v30 = make_repo(root / "upstream" / "inference_results_v3.0", "inference_results_v3.0")
+    scenario = "closed/Broken/results/sys/resnet50/Offline"
+    accuracy = fixture_bytes("inference_results_v4.1/closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/accuracy/accuracy.txt")
+    commit_files(v41, {
+        f"{scenario}/performance/run_1/mlperf_log_detail.txt": bytes(range(256)),
+        f"{scenario}/accuracy/accuracy.txt": accuracy,
+        "closed/Broken/systems/sys.json": b'{"division": "closed", ',
+    }, "broken files")
+    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=(url(v41), url(v30)))
+    summary = ingest(settings)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    yield con, summary
+    con.close()

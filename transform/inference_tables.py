@@ -58,6 +58,7 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
             row["valid"] = not problems
             row["invalid_reason"] = "; ".join(problems) or None
             results.append({c: row.get(c) for c in _RESULT_COLUMNS})
+        rejects.extend(_orphans(files))
     return {
         "inference_results": to_frame("inference_results", results),
         "inference_power": to_frame("inference_power", power),
@@ -138,6 +139,21 @@ def _compliance_passed(row: dict, found: dict[str, list]) -> bool | None:
     if not tests:
         return None
     return all(test in found and all(v is True for v in found[test]) for test in tests)
+
+
+def _orphans(files: ParsedFiles) -> list[dict]:
+    """Accuracy or power files of a scenario folder that has no performance/run_1 detail log: not a result."""
+    results = {(d["division"], d["submitter"], d["system"], d["benchmark"], d["scenario_dir"]) for d in files.inference_details}
+    out = []
+    for found in (files.inference_accuracy, files.inference_power):
+        for key, (*_, path) in found.items():
+            if key not in results:
+                round_, commit = files.round, files.commit
+                out.append({
+                    "suite": "inference", "round": round_, "source_path": path, "source_commit": commit, "stage": "parse",
+                    "reason": "scenario folder has no readable performance/run_1/mlperf_log_detail.txt: not a result",
+                })
+    return out
 
 
 def _reject(row: dict, reason: str) -> dict:

@@ -18,6 +18,8 @@ from transform.training_log import parse_training_log
 
 @dataclass
 class ParsedFiles:
+    round: str
+    commit: str
     systems: list[dict] = field(default_factory=list)
     training_runs: list[dict] = field(default_factory=list)
     training_evals: list[dict] = field(default_factory=list)
@@ -38,7 +40,7 @@ class ParsedFiles:
 
 
 def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, bytes | None]], max_bytes: int) -> ParsedFiles:
-    out = ParsedFiles()
+    out = ParsedFiles(round=round_, commit=commit)
     for ref, data in blobs:
         source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
         if data is None:

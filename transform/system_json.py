@@ -13,11 +13,14 @@ _TEXT_FIELDS = (
     "system_name", "status", "system_type", "accelerator_model_name", "accelerator_memory_capacity",
     "host_processor_model_name", "host_memory_capacity", "framework", "operating_system",
 )
+# Network division (inference): free text, kept as written.
+_NETWORK_FIELDS = ("network_type", "network_media", "network_rate", "network_protocol", "nic_sut", "nic_loadgen", "number_connections")
 _INTEGER_FIELDS = ("number_of_nodes", "accelerators_per_node", "host_processors_per_node", "host_processor_core_count")
 
 
 def parse_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]]:
-    """Counts become integers ("8" → 8); placeholders and free text ("N/A", "", "4 (big); 4 (LITTLE)") become null."""
+    """Counts become integers ("8" → 8); placeholders and free text ("N/A", "", "4 (big); 4 (LITTLE)") become null.
+    A key given twice keeps its last value, as Python's json module does."""
     try:
         doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as exc:
@@ -36,6 +39,8 @@ def parse_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]]:
         "system": parts[-1].removesuffix(".json"),
         **{name: _text(doc.get(name)) for name in _TEXT_FIELDS},
         **{name: _integer(doc.get(name)) for name in _INTEGER_FIELDS},
+        "is_network": _boolean(doc.get("is_network")),
+        **{name: _text(doc.get(name)) for name in _NETWORK_FIELDS},
     }
     row["availability"] = _availability(row["status"])
     nodes, per_node = row["number_of_nodes"], row["accelerators_per_node"]
@@ -69,6 +74,14 @@ def _integer(value) -> int | None:
         return int(value) if value.is_integer() else None
     if isinstance(value, str) and (m := _INTEGER.fullmatch(value)):
         return int(m[1])
+    return None
+
+
+def _boolean(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     return None
 
 
