@@ -1,6 +1,6 @@
 """Parse speed on a whole real round, against a raw read and decode of the same bytes in the same run.
 
-    python benchmarks/parse_round.py /path/to/training_results_v4.0   # a local git repository of a round
+    python -m benchmarks.parse_round /path/to/training_results_v4.0   # a local git repository of a round
 
 Prints seconds and MB/s for: reading the blobs from git, the raw ceiling (split lines, find every `:::MLLOG`,
 orjson-decode every payload), our parsers (parse_files), and pandera validation of the resulting tables;
@@ -51,8 +51,8 @@ def main(path: str) -> None:
     started = time.perf_counter()
     blobs = list(read_blobs(repo_path, files, 1 << 40))
     read_s = time.perf_counter() - started
-    total = sum(len(b) for _, b in blobs)
-    logs = [b for ref, b in blobs if ref.kind is Kind.TRAINING_LOG]
+    total = sum(size for _, size, _ in blobs)
+    logs = [b for ref, _, b in blobs if ref.kind is Kind.TRAINING_LOG]
     log_bytes = sum(len(b) for b in logs)
 
     started = time.perf_counter()

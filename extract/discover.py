@@ -24,7 +24,6 @@ class Kind(StrEnum):
 class FileRef:
     path: str
     blob: str
-    size: int
     kind: Kind
 
 
@@ -68,7 +67,8 @@ def discover(repo_path, commit: str, suite: str) -> tuple[list[FileRef], list[Sk
     patterns, scope = _PATTERNS[suite], _SCOPE[suite]
     repo = Repo(repo_path)
     try:
-        listing = repo.git.execute(["git", "ls-tree", "-r", "-l", "-z", "--full-tree", commit], strip_newline_in_stdout=False)
+        # No -l: in a blob-less clone, asking for sizes would fetch every blob of the tree one by one.
+        listing = repo.git.execute(["git", "ls-tree", "-r", "-z", "--full-tree", commit], strip_newline_in_stdout=False)
     finally:
         repo.close()
     files: list[FileRef] = []
@@ -77,12 +77,12 @@ def discover(repo_path, commit: str, suite: str) -> tuple[list[FileRef], list[Sk
         if not record:
             continue
         meta, path = record.split("\t", 1)
-        mode, _type, blob, size = meta.split()
+        mode, _type, blob = meta.split()
         if mode in _LINK_MODES:
             if scope.match(path):
                 skipped.append(Skipped(path, f"{_LINK_MODES[mode]}: not followed"))
             continue
         kind = next((k for rx, k in patterns if rx.fullmatch(path)), None)
         if kind is not None and mode in _REGULAR:
-            files.append(FileRef(path=path, blob=blob, size=int(size), kind=kind))
+            files.append(FileRef(path=path, blob=blob, kind=kind))
     return files, skipped

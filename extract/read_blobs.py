@@ -9,15 +9,16 @@ from git import Repo
 from extract.discover import FileRef
 
 
-def read_blobs(repo_path, files: Iterable[FileRef], max_bytes: int) -> Iterator[tuple[FileRef, bytes | None]]:
-    """Yield each file with its bytes, or with None when it is larger than `max_bytes` (left unread)."""
+def read_blobs(repo_path, files: Iterable[FileRef], max_bytes: int) -> Iterator[tuple[FileRef, int, bytes | None]]:
+    """Yield each file with its size and bytes; the bytes are None when it is larger than `max_bytes` (left unread)."""
     repo = Repo(repo_path)
     try:
         for ref in files:
-            if ref.size > max_bytes:
-                yield ref, None
+            _sha, _type, size = repo.git.get_object_header(ref.blob)
+            if size > max_bytes:
+                yield ref, size, None
                 continue
             _sha, _type, _size, data = repo.git.get_object_data(ref.blob)
-            yield ref, data
+            yield ref, size, data
     finally:
         repo.close()

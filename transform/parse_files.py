@@ -39,12 +39,12 @@ class ParsedFiles:
     bytes: int = 0
 
 
-def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, bytes | None]], max_bytes: int) -> ParsedFiles:
+def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, int, bytes | None]], max_bytes: int) -> ParsedFiles:
     out = ParsedFiles(round=round_, commit=commit)
-    for ref, data in blobs:
+    for ref, size, data in blobs:
         source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
         if data is None:
-            out.rejects.append(source.reject("read", f"file is {ref.size} bytes, above the {max_bytes}-byte limit: not read"))
+            out.rejects.append(source.reject("read", f"file is {size} bytes, above the {max_bytes}-byte limit: not read"))
             continue
         out.files += 1
         out.bytes += len(data)
