@@ -42,6 +42,30 @@ class Headline:
     divisor: float = 1.0  # ns → ms for latencies
 
 
+def published_result(detail: dict, model: str, scenario: str) -> tuple[float | None, str | None, bool]:
+    """(result, what it comes from, inferred) as the checker computes it. A scenario folder may hold a run of
+    another scenario: the checker then infers Offline from SingleStream or MultiStream, MultiStream from SingleStream."""
+    logged = canonical_scenario(detail.get("effective_scenario") or "") or scenario
+    if logged == "Server" and scenario == "Interactive":
+        logged = scenario
+    if logged == scenario:
+        pick = headline(detail["round"], model, scenario)
+        if pick is None or detail[pick.column] is None:
+            return None, None, False
+        value = detail[pick.column]
+        return (value / pick.divisor if pick.divisor != 1 else float(value)), pick.column, False
+    if scenario == "Offline" and logged == "SingleStream":
+        return detail["qps_without_loadgen_overhead"], "qps_without_loadgen_overhead", True
+    if scenario == "Offline" and logged == "MultiStream" and detail["query_latency_mean_ns"] and detail["samples_per_query"]:
+        return detail["samples_per_query"] * 1000 / (detail["query_latency_mean_ns"] / 1e6), "samples_per_query / query_latency_mean", True
+    if scenario == "MultiStream" and logged == "SingleStream":
+        early = _version(detail["round"]) >= (2, 0)
+        latency = detail["early_stopping_latency_ms_ns"] if early else detail["latency_p99_ns"]
+        if latency is not None:
+            return latency * 8 / 1e6, ("early_stopping_latency_ms_ns" if early else "latency_p99_ns") + " × 8", True
+    return None, None, True
+
+
 def _version(round_: str) -> tuple[int, int]:
     major, minor = round_.removeprefix("v").split(".")
     return int(major), int(minor)

@@ -13,6 +13,7 @@ from transform.inference_rules import (
     headline,
     model_key,
     positive_watts_only,
+    published_result,
     required_compliance_tests,
     validity_problems,
 )
@@ -36,12 +37,10 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
             model = model_key(detail["benchmark"], mapping)
             row = {**detail, "scenario": scenario, "model": model}
 
-            pick = headline(detail["round"], model, scenario)
+            row["result"], row["result_metric"], row["inferred"] = published_result(detail, model, scenario)
+            # As the checker, units follow the benchmark folder's name, not the mapped model.
             units = headline(detail["round"], model_key(detail["benchmark"], None), scenario)
-            if pick is not None and detail[pick.column] is not None:
-                row["result"] = detail[pick.column] / pick.divisor if pick.divisor != 1 else detail[pick.column]
-                row["units"] = units.units if units else pick.units
-                row["result_metric"] = pick.column
+            row["units"] = units.units if units and row["result"] is not None else None
 
             metrics = files.inference_accuracy.get(key)
             if metrics is not None:
@@ -91,7 +90,7 @@ def _accuracy(row: dict, metrics: dict[str, str], digest: str | None, path: str)
     return rows, "  ".join(shown) or None, met_all
 
 
-def _power(row: dict, samples: list, path: str, positive_only: bool) -> dict:
+def _power(row: dict, samples: pl.DataFrame, path: str, positive_only: bool) -> dict:
     """The official power metric: mean of the analyzer's samples strictly inside the run's power window."""
     begin, end = parse_power_time(row["power_begin"] or ""), parse_power_time(row["power_end"] or "")
     out = {
@@ -100,7 +99,10 @@ def _power(row: dict, samples: list, path: str, positive_only: bool) -> dict:
     }
     if begin is None or end is None:
         return out
-    watts = [w for t, w in samples if begin < t < end and (w > 0 or not positive_only)]
+    inside = (pl.col("time") > begin) & (pl.col("time") < end)
+    if positive_only:
+        inside &= pl.col("watts") > 0
+    watts = samples.filter(inside)["watts"].to_list()  # summed in Python, in file order, as the checker does
     out["samples"], out["window_s"] = len(watts), (end - begin).total_seconds()
     if not watts:
         return out

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import orjson
+import polars as pl
 
 from extract.discover import FileRef, Kind
 from transform.inference_detail import parse_inference_detail
@@ -30,7 +31,7 @@ class ParsedFiles:
     inference_details: list[dict] = field(default_factory=list)
     # (division, submitter, system, benchmark, scenario folder) → parsed file and its path
     inference_accuracy: dict[tuple, tuple[dict[str, float], str | None, str]] = field(default_factory=dict)
-    inference_power: dict[tuple, tuple[list, str]] = field(default_factory=dict)
+    inference_power: dict[tuple, tuple[pl.DataFrame, str]] = field(default_factory=dict)
     inference_compliance: list[dict] = field(default_factory=list)
     # (division, submitter) → open-division folder name → official model
     model_mappings: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
