@@ -47,6 +47,18 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
         local.close()
 
 
+def is_ancestor(path: Path, old: str, new: str) -> bool:
+    """True when `old` is in the history of `new`; false after a force-push or rewrite (or if `old` is gone)."""
+    repo = Repo(path)
+    try:
+        repo.git.execute(["git", "merge-base", "--is-ancestor", old, new])
+        return True
+    except GitCommandError:
+        return False
+    finally:
+        repo.close()
+
+
 def _clone(repo: RepoId, path: Path) -> None:
     if path.exists():
         shutil.rmtree(path)

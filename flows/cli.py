@@ -47,7 +47,7 @@ def _ingest(settings: Settings) -> int:
         return 3
     print(f"\nIngested {len(summary.repos)} repos into {settings.db_path} in {summary.seconds:.1f} s")
     for name, commit in summary.repos:
-        print(f"  {name:<28} {commit}")
+        print(f"  {name:<28} {commit}{'  (unchanged)' if name in summary.unchanged else ''}")
     for url, error in summary.failed.items():
         print(f"  FAILED {url}: {error}")
     print(f"Files parsed: {summary.files_parsed}")

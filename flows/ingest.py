@@ -12,22 +12,23 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from extract.discover import discover
-from extract.git_sync import Checkout, sync
-from extract.read_blobs import read_blobs
+from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id
 from flows.settings import Settings
-from transform.parse_files import ParsedFiles, parse_files
-from transform.source import Source
+from transform.parse_cache import code_fingerprint
+from transform.parse_files import ParsedFiles
+from transform.parse_repo import parse_checkout
 from transform.tables import build_tables
 from transform.validate import to_frame, validate
 from warehouse.lock import exclusive
 from warehouse.publish import publish
+from warehouse.state import ingested
 
 
 @dataclass
 class Summary:
-    repos: list[tuple[str, str]] = field(default_factory=list)  # (name, commit)
+    repos: list[tuple[str, str]] = field(default_factory=list)  # (name, commit) of every repo synced
+    unchanged: list[str] = field(default_factory=list)  # repos whose commit and parser were already loaded
     failed: dict[str, str] = field(default_factory=dict)  # url → error
     files_parsed: int = 0
     rows_loaded: dict[str, int] = field(default_factory=dict)
@@ -41,21 +42,17 @@ def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
 
 
 @task(cache_policy=NO_CACHE)
-def parse_repo(checkout: Checkout, settings: Settings) -> ParsedFiles:
+def parse_repo(checkout: Checkout, settings: Settings, previous_commit: str | None) -> ParsedFiles:
     logger = get_run_logger()
     started = time.perf_counter()
-    files, skipped = discover(checkout.path, checkout.commit, checkout.repo.suite)
-    parsed = parse_files(
-        checkout.repo.suite, checkout.repo.round, checkout.commit,
-        read_blobs(checkout.path, files, settings.max_file_bytes), settings.max_file_bytes,
-    )
-    for item in skipped:
-        source = Source(checkout.repo.suite, checkout.repo.round, item.path, checkout.commit)
-        parsed.rejects.append(source.reject("discover", item.reason))
+    # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
+    reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
+    cache = settings.cache_dir / f"{checkout.repo.name}.parsed.pickle"
+    parsed = parse_checkout(checkout, settings.max_file_bytes, cache, reuse)
     logger.info(
-        "%s @ %s: parsed %d files (%.0f MB) in %.1f s, %d rejects",
-        checkout.repo.name, checkout.commit[:10], parsed.files, parsed.bytes / 1e6,
-        time.perf_counter() - started, len(parsed.rejects),
+        "%s @ %s: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
+        checkout.repo.name, checkout.commit[:10], parsed.files, parsed.bytes / 1e6, time.perf_counter() - started,
+        "" if reuse else " (full parse)", len(parsed.rejects),
     )
     return parsed
 
@@ -83,8 +80,10 @@ def ingest(settings: Settings) -> Summary:
     started_at, started = datetime.now(UTC), time.perf_counter()
     summary = Summary()
     with exclusive(settings.db_path):
+        previous = ingested(settings.db_path)
         repos = [repo_id(url) for url in settings.repos]
-        futures = [sync_repo.with_options(retries=settings.sync_retries, retry_delay_seconds=[5, 30, 120]).submit(r, settings) for r in repos]
+        retrying = sync_repo.with_options(retries=settings.sync_retries, retry_delay_seconds=list(settings.sync_retry_delays))
+        futures = [retrying.submit(r, settings) for r in repos]
         checkouts = []
         for repo, future in zip(repos, futures):
             try:
@@ -92,27 +91,33 @@ def ingest(settings: Settings) -> Summary:
             except Exception as exc:  # one unreachable repo must not fail the others
                 summary.failed[repo.url] = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
                 logger.error("sync failed for %s: %s", repo.url, summary.failed[repo.url])
+        summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 
-        parsed = [(checkout, parse_repo(checkout, settings)) for checkout in checkouts]
+        parsed = []
+        for checkout in checkouts:
+            prior_commit, prior_parser = previous.get((checkout.repo.suite, checkout.repo.round), (None, None))
+            if (prior_commit, prior_parser) == (checkout.commit, code_fingerprint()):
+                summary.unchanged.append(checkout.repo.name)
+                logger.info("%s @ %s: unchanged since the last ingest", checkout.repo.name, checkout.commit[:10])
+                continue
+            parsed.append((checkout, parse_repo(checkout, settings, prior_commit)))
+
         tables, rejects = build_tables(parsed, ingested_at=started_at)
         valid = validate_tables(tables, rejects)
-
-        summary.repos = [(c.repo.name, c.commit) for c in checkouts]
         summary.files_parsed = sum(p.files for _, p in parsed)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
-        summary.seconds = time.perf_counter() - started
         valid["ingest_runs"], _ = validate("ingest_runs", to_frame("ingest_runs", [{
             "run_id": str(uuid.uuid4()),
             "started_at": started_at,
             "finished_at": datetime.now(UTC),
-            "seconds": summary.seconds,
+            "seconds": time.perf_counter() - started,
             "repos": len(checkouts),
             "files_parsed": summary.files_parsed,
             "rows_loaded": orjson.dumps({k: v.height for k, v in valid.items()}).decode(),
             "rejects": valid["rejects"].height,
             "failed_repos": orjson.dumps(summary.failed).decode(),
         }]))
-        replaced = [(c.repo.suite, c.repo.round) for c in checkouts]
+        replaced = [(c.repo.suite, c.repo.round) for c, _ in parsed]
         summary.rows_loaded = load_warehouse(settings, valid, replaced)
         summary.rows_loaded.pop("ingest_runs", None)
     summary.seconds = time.perf_counter() - started

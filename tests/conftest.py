@@ -90,7 +90,7 @@ def warehouse(tmp_path_factory, prefect_harness):
     v30 = make_repo(root / "upstream" / "training_results_v3.0", "training_results_v3.0")
     v40 = make_repo(root / "upstream" / "training_results_v4.0", "training_results_v4.0")
     broken_commit = commit_files(v40, _broken_files(), "broken files", symlinks={"Broken/systems/passwd.json": "/etc/passwd"})
-    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=(url(v30), url(v40)))
+    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=(url(v30), url(v40)), sync_retries=0)
     summary = ingest(settings)
     con = duckdb.connect(str(settings.db_path), read_only=True)
     yield con, summary, {"v3.0": v30.head.commit.hexsha, "v4.0": broken_commit}, settings
@@ -110,7 +110,7 @@ def inference_warehouse(tmp_path_factory, prefect_harness):
         f"{scenario}/accuracy/accuracy.txt": accuracy,
         "closed/Broken/systems/sys.json": b'{"division": "closed", ',
     }, "broken files")
-    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=(url(v41), url(v30)))
+    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=(url(v41), url(v30)), sync_retries=0)
     summary = ingest(settings)
     con = duckdb.connect(str(settings.db_path), read_only=True)
     yield con, summary

@@ -40,55 +40,73 @@ class ParsedFiles:
     bytes: int = 0
 
 
+    def absorb(self, other: ParsedFiles) -> None:
+        """Add another file's (or repo's) parse output to this one."""
+        for name in ("systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects"):
+            getattr(self, name).extend(getattr(other, name))
+        for name in ("scaling", "inference_accuracy", "inference_power", "model_mappings"):
+            getattr(self, name).update(getattr(other, name))
+        self.unusable_logs.update(other.unusable_logs)
+        self.files += other.files
+        self.bytes += other.bytes
+
+
 def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, int, bytes | None]], max_bytes: int) -> ParsedFiles:
     out = ParsedFiles(round=round_, commit=commit)
     for ref, size, data in blobs:
-        source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
-        if data is None:
-            out.rejects.append(source.reject("read", f"file is {size} bytes, above the {max_bytes}-byte limit: not read"))
-            continue
-        out.files += 1
-        out.bytes += len(data)
-        if ref.kind is Kind.SYSTEM:
-            row, rejects = parse_system(data, source)
-            out.rejects.extend(rejects)
-            if row is not None:
-                out.systems.append(row)
-        elif ref.kind is Kind.TRAINING_LOG:
-            log = parse_training_log(data, source)
-            out.rejects.extend(log.rejects)
-            if log.run is not None:
-                out.training_runs.append(log.run)
-                out.training_evals.extend(log.evals)
-            else:
-                submitter, _results, system, benchmark, _name = ref.path.split("/")
-                out.unusable_logs[(round_, submitter, system, benchmark)] += 1
-        elif ref.kind is Kind.INFERENCE_DETAIL:
-            detail = parse_inference_detail(data, source)
-            out.rejects.extend(detail.rejects)
-            if detail.row is not None:
-                out.inference_details.append(detail.row)
-        elif ref.kind is Kind.INFERENCE_ACCURACY:
-            metrics, digest = parse_accuracy(data)
-            out.inference_accuracy[_scenario_key(ref.path)] = (metrics, digest, ref.path)
-        elif ref.kind is Kind.INFERENCE_POWER:
-            out.inference_power[_scenario_key(ref.path)] = (parse_spl(data), ref.path)
-        elif ref.kind is Kind.INFERENCE_COMPLIANCE:
-            out.inference_compliance.append(parse_compliance(data, source))
-        elif ref.kind is Kind.MODEL_MAPPING:
-            mapping = parse_model_mapping(data)
-            if mapping is None:
-                out.rejects.append(source.reject("parse", "model_mapping.json is not a JSON object of strings"))
-            else:
-                division, submitter, _name = ref.path.split("/")
-                out.model_mappings[(division, submitter)] = mapping
-        elif ref.kind is Kind.TRAINING_SCALING:
-            factor = _scaling_factor(data)
-            if factor is None:
-                out.rejects.append(source.reject("parse", "scaling.json has no positive numeric scaling_factor"))
-            else:
-                submitter, _results, system, benchmark, _name = ref.path.split("/")
-                out.scaling[(round_, submitter, system, benchmark)] = factor
+        out.absorb(parse_file(suite, round_, commit, ref, size, data, max_bytes))
+    return out
+
+
+def parse_file(suite: str, round_: str, commit: str, ref: FileRef, size: int, data: bytes | None, max_bytes: int) -> ParsedFiles:
+    """Everything one file contributes; a pure function of its bytes and its place in the repository."""
+    out = ParsedFiles(round=round_, commit=commit)
+    source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
+    if data is None:
+        out.rejects.append(source.reject("read", f"file is {size} bytes, above the {max_bytes}-byte limit: not read"))
+        return out
+    out.files = 1
+    out.bytes = len(data)
+    if ref.kind is Kind.SYSTEM:
+        row, rejects = parse_system(data, source)
+        out.rejects.extend(rejects)
+        if row is not None:
+            out.systems.append(row)
+    elif ref.kind is Kind.TRAINING_LOG:
+        log = parse_training_log(data, source)
+        out.rejects.extend(log.rejects)
+        if log.run is not None:
+            out.training_runs.append(log.run)
+            out.training_evals.extend(log.evals)
+        else:
+            submitter, _results, system, benchmark, _name = ref.path.split("/")
+            out.unusable_logs[(round_, submitter, system, benchmark)] += 1
+    elif ref.kind is Kind.INFERENCE_DETAIL:
+        detail = parse_inference_detail(data, source)
+        out.rejects.extend(detail.rejects)
+        if detail.row is not None:
+            out.inference_details.append(detail.row)
+    elif ref.kind is Kind.INFERENCE_ACCURACY:
+        metrics, digest = parse_accuracy(data)
+        out.inference_accuracy[_scenario_key(ref.path)] = (metrics, digest, ref.path)
+    elif ref.kind is Kind.INFERENCE_POWER:
+        out.inference_power[_scenario_key(ref.path)] = (parse_spl(data), ref.path)
+    elif ref.kind is Kind.INFERENCE_COMPLIANCE:
+        out.inference_compliance.append(parse_compliance(data, source))
+    elif ref.kind is Kind.MODEL_MAPPING:
+        mapping = parse_model_mapping(data)
+        if mapping is None:
+            out.rejects.append(source.reject("parse", "model_mapping.json is not a JSON object of strings"))
+        else:
+            division, submitter, _name = ref.path.split("/")
+            out.model_mappings[(division, submitter)] = mapping
+    elif ref.kind is Kind.TRAINING_SCALING:
+        factor = _scaling_factor(data)
+        if factor is None:
+            out.rejects.append(source.reject("parse", "scaling.json has no positive numeric scaling_factor"))
+        else:
+            submitter, _results, system, benchmark, _name = ref.path.split("/")
+            out.scaling[(round_, submitter, system, benchmark)] = factor
     return out
 
 

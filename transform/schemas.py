@@ -43,7 +43,8 @@ class Sources(pa.DataFrameModel):
     round: str = _key("MLPerf round, e.g. v4.0.", str_matches=ROUND)
     commit_sha: str = _key("Commit ingested.", str_matches=r"^[0-9a-f]{40}$")
     ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).")
-    files_parsed: int = _key("Files read and parsed from this commit.", ge=0)
+    files_parsed: int = _key("Files read and parsed when this commit was ingested (unchanged files are re-used).", ge=0)
+    parser_fingerprint: str = _key("Hash of the parsing code: a new parser re-parses every repository.")
 
     class Config:
         strict = True

@@ -9,6 +9,7 @@ import polars as pl
 
 from extract.git_sync import Checkout
 from transform.inference_tables import build_inference
+from transform.parse_cache import code_fingerprint
 from transform.parse_files import ParsedFiles
 from transform.training_scores import training_scores
 from transform.validate import polars_schema, to_frame
@@ -18,7 +19,7 @@ def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: dateti
     rejects = [r for _, p in parsed for r in p.rejects]
     sources = to_frame("sources", [
         {"repo_url": c.repo.url, "suite": c.repo.suite, "round": c.repo.round, "commit_sha": c.commit,
-         "ingested_at": ingested_at, "files_parsed": p.files}
+         "ingested_at": ingested_at, "files_parsed": p.files, "parser_fingerprint": code_fingerprint()}
         for c, p in parsed
     ])
     systems = to_frame("systems", [row for _, p in parsed for row in p.systems])

@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
     """Replace every row of the (suite, round) pairs in `replaced` with `tables`; return rows loaded per table."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    # The caller holds the warehouse lock: any other build file was left by a killed run.
+    for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
+        stale.unlink(missing_ok=True)
     building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    building.unlink(missing_ok=True)
     try:
         if db_path.exists():
             shutil.copyfile(db_path, building)

@@ -1,0 +1,43 @@
+"""Parse outputs of a repository's files, keyed by (path, blob): a refresh re-parses only what changed.
+
+Parsing is a pure function of a file's bytes and path, so a cached output is valid for as long as the parser
+code is the same: the cache is discarded whenever the transform code changes (its fingerprint).
+The file is written by this program only, next to the clone it describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import cache
+from pathlib import Path
+
+from transform.parse_files import ParsedFiles
+
+Key = tuple[str, str]  # (path, blob sha)
+
+
+@cache
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def load(path: Path) -> dict[Key, ParsedFiles]:
+    try:
+        with open(path, "rb") as f:
+            fingerprint, fragments = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return {}
+    return fragments if fingerprint == code_fingerprint() else {}
+
+
+def save(path: Path, fragments: dict[Key, ParsedFiles]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "wb") as f:
+        pickle.dump((code_fingerprint(), fragments), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)

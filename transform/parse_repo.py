@@ -1,0 +1,42 @@
+"""Parse one checkout, re-using the cached output of every file whose blob has not changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract.discover import discover
+from extract.git_sync import Checkout
+from extract.read_blobs import read_blobs
+from transform import parse_cache
+from transform.parse_files import ParsedFiles, parse_file
+from transform.source import Source
+
+
+def parse_checkout(checkout: Checkout, max_bytes: int, cache_path: Path, reuse: bool) -> ParsedFiles:
+    """All of the checkout's parse output; `files`/`bytes` count only what was read and parsed this time."""
+    suite, round_, commit = checkout.repo.suite, checkout.repo.round, checkout.commit
+    files, skipped = discover(checkout.path, commit, suite)
+    cached = parse_cache.load(cache_path) if reuse else {}
+    fragments = {}
+    todo = []
+    for ref in files:
+        key = (ref.path, ref.blob)
+        if key in cached:
+            fragments[key] = cached[key]
+        else:
+            todo.append(ref)
+    fresh = ParsedFiles(round=round_, commit=commit)
+    for ref, size, data in read_blobs(checkout.path, todo, max_bytes):
+        fragment = parse_file(suite, round_, commit, ref, size, data, max_bytes)
+        fragments[(ref.path, ref.blob)] = fragment
+        fresh.files += fragment.files
+        fresh.bytes += fragment.bytes
+    parse_cache.save(cache_path, fragments)
+
+    parsed = ParsedFiles(round=round_, commit=commit)
+    for fragment in fragments.values():
+        parsed.absorb(fragment)
+    parsed.files, parsed.bytes = fresh.files, fresh.bytes
+    for item in skipped:
+        parsed.rejects.append(Source(suite, round_, item.path, commit).reject("discover", item.reason))
+    return parsed
