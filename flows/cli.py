@@ -21,6 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("--cache-dir", type=Path, default=_DEFAULTS.cache_dir, help="where clones are kept (default: %(default)s)")
     ingest.add_argument("--repo", action="append", metavar="URL", help="ingest only this repo (repeatable; file:// works)")
 
+    serve = commands.add_parser("serve", help="run the nightly ingest as a Prefect deployment (needs a Prefect server)")
+    serve.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+    serve.add_argument("--cache-dir", type=Path, default=_DEFAULTS.cache_dir)
+    serve.add_argument("--cron", default=_DEFAULTS.schedule_cron, help="schedule (default: %(default)s)")
+    serve.add_argument("--timezone", default=_DEFAULTS.schedule_timezone, help="of the schedule (default: %(default)s)")
+
+    status = commands.add_parser("status", help="repositories, last runs and rejects of the warehouse")
+    status.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+
     sql = commands.add_parser("sql", help="run one read-only query and print the result")
     sql.add_argument("query")
     sql.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
@@ -32,7 +41,34 @@ def main(argv: list[str] | None = None) -> int:
         if args.repo:
             overrides["repos"] = tuple(args.repo)
         return _ingest(Settings(**overrides))
+    if args.command == "serve":
+        return _serve(Settings(db_path=args.db.resolve(), cache_dir=args.cache_dir.resolve(),
+                               schedule_cron=args.cron, schedule_timezone=args.timezone))
+    if args.command == "status":
+        return _status(args.db)
     return _sql(args.db, args.query, args.format)
+
+
+def _serve(settings: Settings) -> int:
+    _quiet_prefect()
+    if not os.environ.get("PREFECT_API_URL"):
+        print("mlperf-warehouse: serve needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
+              "(e.g. http://127.0.0.1:4200/api)", file=sys.stderr)
+        return 2
+    from flows.serve import serve
+
+    serve(settings)
+    return 0
+
+
+def _status(db: Path) -> int:
+    from warehouse.status import status
+
+    if not db.exists():
+        print(f"mlperf-warehouse: no warehouse at {db}; run `mlperf-warehouse ingest` first", file=sys.stderr)
+        return 2
+    print(status(db))
+    return 0
 
 
 def _ingest(settings: Settings) -> int:
@@ -50,7 +86,7 @@ def _ingest(settings: Settings) -> int:
         print(f"  {name:<28} {commit}{'  (unchanged)' if name in summary.unchanged else ''}")
     for url, error in summary.failed.items():
         print(f"  FAILED {url}: {error}")
-    print(f"Files parsed: {summary.files_parsed}")
+    print(f"Files parsed: {summary.files_parsed}" + (f" ({len(summary.unchanged)} repos unchanged)" if summary.unchanged else ""))
     print("Rows loaded: " + ", ".join(f"{t} {n}" for t, n in summary.rows_loaded.items() if t != "rejects"))
     rejects = sum(summary.rejects_by_stage.values())
     by_stage = ", ".join(f"{s} {n}" for s, n in sorted(summary.rejects_by_stage.items()))

@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id
-from flows.settings import Settings
+from extract.rounds import repository_urls
+from flows.settings import KNOWN_ROUNDS, Settings
 from transform.parse_cache import code_fingerprint
 from transform.parse_files import ParsedFiles
 from transform.parse_repo import parse_checkout
@@ -34,6 +35,12 @@ class Summary:
     rows_loaded: dict[str, int] = field(default_factory=dict)
     rejects_by_stage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+@task(cache_policy=NO_CACHE)
+def list_repos(settings: Settings) -> list[RepoId]:
+    urls = settings.repos or repository_urls(settings.organization_url, KNOWN_ROUNDS)
+    return [repo_id(url) for url in urls]
 
 
 @task(cache_policy=NO_CACHE)
@@ -81,7 +88,7 @@ def ingest(settings: Settings) -> Summary:
     summary = Summary()
     with exclusive(settings.db_path):
         previous = ingested(settings.db_path)
-        repos = [repo_id(url) for url in settings.repos]
+        repos = list_repos(settings)
         retrying = sync_repo.with_options(retries=settings.sync_retries, retry_delay_seconds=list(settings.sync_retry_delays))
         futures = [retrying.submit(r, settings) for r in repos]
         checkouts = []

@@ -6,15 +6,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-GITHUB = "https://github.com/mlcommons"
-
-# Every published MLPerf round. A URL's last path component names suite and round.
-TRAINING_ROUNDS = ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1")
-INFERENCE_ROUNDS = ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1")
-
-DEFAULT_REPOS = tuple(f"{GITHUB}/training_results_{r}" for r in TRAINING_ROUNDS) + tuple(
-    f"{GITHUB}/inference_results_{r}" for r in INFERENCE_ROUNDS
-)
+# Rounds known to be published; later ones are found by probing the next version names upstream.
+KNOWN_ROUNDS = {
+    "training": ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"),
+    "inference": ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"),
+}
 
 
 class Settings(BaseModel):
@@ -22,10 +18,15 @@ class Settings(BaseModel):
 
     db_path: Path = Path("mlperf.duckdb")
     cache_dir: Path = Path(".cache/repos")
-    repos: tuple[str, ...] = DEFAULT_REPOS
+    # Where `<suite>_results_<round>` repositories live; `repos` empty means every known round there, plus new ones.
+    organization_url: str = "https://github.com/mlcommons"
+    repos: tuple[str, ...] = ()
     # Files above this size are rejected unread: repos are third-party content.
     max_file_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     # Clones and fetches run in parallel threads (network-bound).
     sync_retries: int = Field(default=3, ge=0)
     # Seconds to wait before each retry of a failed clone or fetch (exponential backoff).
     sync_retry_delays: tuple[float, ...] = (10, 60, 300)
+    # The nightly refresh of `mlperf-warehouse serve`.
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "UTC"

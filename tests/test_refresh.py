@@ -1,0 +1,202 @@
+"""Nightly operation: incremental refreshes, rewritten history, unreachable repos, readers, crashes, one writer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from extract.rounds import repository_urls
+from flows.cli import main
+from flows.ingest import ingest
+from flows.settings import Settings
+from tests.conftest import AUTHOR, commit_files, make_repo, url
+from transform.schemas import TABLES
+from warehouse.lock import exclusive
+
+RESNET = "Dell/results/XE9680x8H100-SXM-80GB/resnet"
+TABLES_BUT_RUNS = [t for t in TABLES if t != "ingest_runs"]
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    return make_repo(tmp_path / "upstream" / "training_results_v3.0", "training_results_v3.0")
+
+
+def settings_for(tmp_path: Path, *repos: str) -> Settings:
+    return Settings(db_path=tmp_path / "w.duckdb", cache_dir=tmp_path / "cache", repos=repos, sync_retries=0)
+
+
+def checksums(db: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            t: con.execute(f"select count(*), md5(string_agg(t::varchar, chr(10) order by t::varchar)) from {t} t").fetchone()
+            for t in TABLES_BUT_RUNS
+        }
+
+
+def rows(db: Path, query: str) -> set[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return set(con.sql(query).fetchall())
+
+
+def test_unchanged_repo_costs_one_fetch_and_changes_nothing(tmp_path, upstream, prefect_harness):
+    settings = settings_for(tmp_path, url(upstream))
+    first = ingest(settings)
+    before = checksums(settings.db_path)
+    second = ingest(settings)
+    assert first.files_parsed == 397
+    assert (second.files_parsed, second.unchanged) == (0, ["training_results_v3.0"])
+    assert checksums(settings.db_path) == before
+    assert rows(settings.db_path, "select files_parsed from ingest_runs") == {(397,), (0,)}
+
+
+def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path, upstream, prefect_harness):
+    settings = settings_for(tmp_path, url(upstream))
+    ingest(settings)
+    old_commit = upstream.head.commit.hexsha
+    runs_query = "select source_path, source_commit, time_to_train_min, status from training_runs"
+    before_runs = rows(settings.db_path, runs_query)
+    before_systems = rows(settings.db_path, "select system, source_path, source_commit from systems")
+
+    root = Path(upstream.working_tree_dir)
+    changed = root / f"{RESNET}/result_1.txt"  # the aborted run: make it a success
+    changed.write_bytes(changed.read_bytes().replace(b'"status": "aborted"', b'"status": "success"'))
+    shutil.copy(root / f"{RESNET}/result_0.txt", root / f"{RESNET}/result_5.txt")  # added
+    (root / f"{RESNET}/result_4.txt").unlink()  # deleted
+    upstream.git.mv("Azure/systems/ND_H100_v5_mxnet.json", "Azure/systems/ND_H100_v5_mxnet_renamed.json")
+    new_commit = commit_files(upstream, {}, "change, add, delete, rename")
+
+    summary = ingest(settings)
+    assert summary.files_parsed == 3  # changed, added, renamed; nothing else is read
+    after_runs = rows(settings.db_path, runs_query)
+    gone, came = before_runs - after_runs, after_runs - before_runs
+    assert {r[0] for r in gone} == {f"{RESNET}/result_1.txt", f"{RESNET}/result_4.txt"}
+    assert {(r[0], r[1], r[3]) for r in came} == {
+        (f"{RESNET}/result_1.txt", new_commit, "success"),
+        (f"{RESNET}/result_5.txt", new_commit, "success"),
+    }
+    assert all(r[1] == old_commit for r in after_runs - came)  # untouched rows keep the commit they were read at
+    after_systems = rows(settings.db_path, "select system, source_path, source_commit from systems")
+    assert before_systems - after_systems == {("ND_H100_v5_mxnet", "Azure/systems/ND_H100_v5_mxnet.json", old_commit)}
+    assert after_systems - before_systems == {("ND_H100_v5_mxnet_renamed", "Azure/systems/ND_H100_v5_mxnet_renamed.json", new_commit)}
+    # The derived score follows: result_4 replaced by a copy of result_0. result_1 still counts as failed: its
+    # status now says success but it never reached the quality target, which is what the rules look at.
+    score_query = """
+        select runs_total, runs_failed, unscaled_score_min from training_scores
+        where system = 'XE9680x8H100-SXM-80GB' and benchmark = 'resnet'"""
+    converged_ms = [1683609698632 - 1683608893969, 1683611576107 - 1683610771592,
+                    1683612492089 - 1683611687491, 1683609698632 - 1683608893969]
+    counted = sorted(m / 60 / 1000 for m in converged_ms)[1:]
+    ((total, failed, score),) = rows(settings.db_path, score_query)
+    assert (total, failed) == (5, 1) and score == pytest.approx(sum(counted) / 3, rel=1e-12)
+
+
+def test_rewritten_history_is_parsed_anew(tmp_path, upstream, prefect_harness):
+    settings = settings_for(tmp_path, url(upstream))
+    ingest(settings)
+    before = rows(settings.db_path, "select source_path, time_to_train_min from training_runs")
+    upstream.git.commit("--amend", "-m", "rewritten", f"--author={AUTHOR.name} <{AUTHOR.email}>")
+    summary = ingest(settings)
+    assert summary.files_parsed == 397  # full re-ingest, nothing re-used
+    assert rows(settings.db_path, "select source_path, time_to_train_min from training_runs") == before
+    assert rows(settings.db_path, "select distinct source_commit from training_runs") == {(upstream.head.commit.hexsha,)}
+
+
+def test_an_unreachable_repo_does_not_fail_the_others(tmp_path, upstream, prefect_harness):
+    missing = (tmp_path / "nowhere" / "training_results_v9.9").as_uri()
+    settings = settings_for(tmp_path, url(upstream), missing)
+    summary = ingest(settings)
+    assert list(summary.failed) == [missing]
+    assert summary.repos == [("training_results_v3.0", upstream.head.commit.hexsha)]
+    assert rows(settings.db_path, "select count(*) from training_runs") == {(300,)}
+    assert "training_results_v9.9" in rows(settings.db_path, "select failed_repos from ingest_runs").pop()[0]
+    assert main(["status", "--db", str(settings.db_path)]) == 0
+
+
+READER = """
+import sys, time, duckdb
+db, stop = sys.argv[1], sys.argv[2]
+failures = queries = 0
+seen = set()
+import os
+while not os.path.exists(stop):
+    try:
+        with duckdb.connect(db, read_only=True) as con:
+            seen.add(con.execute("select count(*) from training_runs").fetchone()[0])
+        queries += 1
+    except Exception as exc:
+        failures += 1
+        print(repr(exc), file=sys.stderr)
+print(queries, failures, sorted(seen))
+"""
+
+
+def test_readers_never_fail_during_a_refresh(tmp_path, upstream, prefect_harness):
+    settings = settings_for(tmp_path, url(upstream))
+    ingest(settings)
+    root = Path(upstream.working_tree_dir)
+    (root / f"{RESNET}/result_4.txt").unlink()
+    commit_files(upstream, {}, "one run fewer")
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db_path), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        ingest(settings)
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+    queries, failures, seen = out.split(" ", 2)
+    assert int(failures) == 0 and int(queries) > 10
+    assert seen.strip() in ("[299, 300]", "[300, 299]", "[299]", "[300]")
+
+
+def test_a_second_ingest_waits_its_turn(tmp_path, upstream, capsys):
+    db = tmp_path / "w.duckdb"
+    with exclusive(db):
+        code = main(["ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--repo", url(upstream)])
+    assert code == 3
+    assert "another ingest is refreshing" in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_kill_9_during_a_refresh_leaves_the_last_good_warehouse(tmp_path, upstream, prefect_harness):
+    settings = settings_for(tmp_path, url(upstream))
+    ingest(settings)
+    before = checksums(settings.db_path)
+    (Path(upstream.working_tree_dir) / f"{RESNET}/result_4.txt").unlink()
+    commit_files(upstream, {}, "one run fewer")
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "flows.cli", "ingest", "--db", str(settings.db_path),
+               "--cache-dir", str(settings.cache_dir), "--repo", url(upstream)]
+    victim = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # kill it once its build file appears, i.e. in the middle of publishing
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and victim.poll() is None:
+        if list(tmp_path.glob(".w.duckdb.building-*")):
+            break
+        time.sleep(0.01)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert checksums(settings.db_path) == before  # the previous warehouse, untouched and readable
+    summary = ingest(settings)  # the next run succeeds and cleans up
+    assert summary.files_parsed == 0 and not summary.failed
+    assert rows(settings.db_path, "select count(*) from training_runs") == {(299,)}
+    assert not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_new_rounds_are_found_upstream(tmp_path):
+    org = tmp_path / "org"
+    for round_ in ("v3.0", "v4.0"):
+        make_repo(org / f"training_results_{round_}", f"training_results_{round_}")
+    urls = repository_urls(org.as_uri(), {"training": ("v3.0",)})
+    assert urls == [f"{org.as_uri()}/training_results_v3.0", f"{org.as_uri()}/training_results_v4.0"]

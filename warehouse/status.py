@@ -1,0 +1,27 @@
+"""A readable account of the warehouse: what each repository is at, the last runs, the rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+_SECTIONS = {
+    "Repositories": """
+        select repo_url, commit_sha, ingested_at, files_parsed from sources order by suite, round""",
+    "Last runs": """
+        select started_at, round(seconds, 1) as seconds, repos, files_parsed, rejects,
+               case when failed_repos = '{}' then 'ok' else 'failed: ' || failed_repos end as outcome
+        from ingest_runs order by started_at desc limit 10""",
+    "Rejects": """
+        select suite, round, stage, count(*) as rejects from rejects group by all order by suite, round, stage""",
+}
+
+
+def status(db: Path) -> str:
+    parts = []
+    with duckdb.connect(str(db), read_only=True) as con, pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
+        for title, query in _SECTIONS.items():
+            parts.append(f"{title}\n{con.sql(query).pl()}")
+    return "\n\n".join(parts)
