@@ -16,6 +16,7 @@ from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id
 from extract.rounds import repository_urls
 from flows.settings import KNOWN_ROUNDS, Settings
+from transform.accelerators import accelerator_models
 from transform.parse_cache import code_fingerprint
 from transform.parse_files import ParsedFiles
 from transform.parse_repo import parse_checkout
@@ -110,6 +111,7 @@ def ingest(settings: Settings) -> Summary:
             parsed.append((checkout, parse_repo(checkout, settings, prior_commit)))
 
         tables, rejects = build_tables(parsed, ingested_at=started_at)
+        tables["accelerator_models"] = accelerator_models(settings.accelerator_map)
         valid = validate_tables(tables, rejects)
         summary.files_parsed = sum(p.files for _, p in parsed)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())

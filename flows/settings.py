@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from transform.accelerators import DEFAULT_MAP
+
 # Rounds known to be published; later ones are found by probing the next version names upstream.
 KNOWN_ROUNDS = {
     "training": ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"),
@@ -21,6 +23,8 @@ class Settings(BaseModel):
     # Where `<suite>_results_<round>` repositories live; `repos` empty means every known round there, plus new ones.
     organization_url: str = "https://github.com/mlcommons"
     repos: tuple[str, ...] = ()
+    # The accelerator map (pattern → canonical chip); copy and extend it to map more spellings.
+    accelerator_map: Path = DEFAULT_MAP
     # Files above this size are rejected unread: repos are third-party content.
     max_file_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     # Clones and fetches run in parallel threads (network-bound).

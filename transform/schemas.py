@@ -340,6 +340,22 @@ class InferenceCompliance(pa.DataFrameModel):
         strict = True
 
 
+class AcceleratorModels(pa.DataFrameModel):
+    """How accelerator names, spelled many ways by submitters, map to one canonical chip (first matching pattern)."""
+
+    priority: int = _key("Order of the patterns: the first one that matches a name wins.", ge=0)
+    pattern: str = _key("Regular expression, matched case-insensitively against accelerator_model_name.")
+    vendor: str = _key("Canonical vendor.")
+    family: str = _key("Architecture or product family (Hopper, CDNA3, TPU…).")
+    model: str = _key("Canonical chip (H100, MI300X, TPU v5p…).")
+    memory_gb: float = _opt("Memory of one accelerator.", "GB", ge=0)
+    form_factor: str = _opt("SXM, PCIe, OAM, Superchip, Module…")
+
+    class Config:
+        strict = True
+        unique = ["priority"]
+
+
 class Rejects(pa.DataFrameModel):
     """Every file or row that could not be loaded, with the reason."""
 
@@ -371,6 +387,9 @@ class IngestRuns(pa.DataFrameModel):
         strict = True
 
 
+# Tables rewritten whole on every run (reference data), rather than per (suite, round) or appended.
+WHOLE_TABLES = {"accelerator_models"}
+
 # Load order; every table of the warehouse.
 TABLES: dict[str, type[pa.DataFrameModel]] = {
     "sources": Sources,
@@ -382,6 +401,7 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "inference_power": InferencePower,
     "inference_accuracy": InferenceAccuracy,
     "inference_compliance": InferenceCompliance,
+    "accelerator_models": AcceleratorModels,
     "rejects": Rejects,
     "ingest_runs": IngestRuns,
 }

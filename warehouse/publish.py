@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transform.schemas import TABLES
+from transform.schemas import TABLES, WHOLE_TABLES
 from warehouse.ddl import columns, create_table
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
             _ensure_tables(con)
             con.execute("BEGIN TRANSACTION")
             loaded = _replace_rows(con, tables, replaced)
-            _create_views(con)
             con.execute("COMMIT")
+            _create_views(con)  # one statement each: a view waiting for another must not abort a transaction
             con.execute("CHECKPOINT")
         _fsync(building)
         os.replace(building, db_path)
@@ -77,7 +77,9 @@ def _existing_columns(con) -> dict[str, list[tuple[str, str]]]:
 def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
     loaded = {}
     for table, frame in tables.items():
-        if "suite" in frame.columns:
+        if table in WHOLE_TABLES:
+            con.execute(f'DELETE FROM "{table}"')
+        elif "suite" in frame.columns:
             for suite, round_ in replaced:
                 con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ?', [suite, round_])
         con.register("incoming", frame)
@@ -88,11 +90,24 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
 
 
 def _create_views(con) -> None:
-    views = resources.files("warehouse") / "views"
-    for sql_file in sorted(views.iterdir(), key=lambda f: f.name):
-        if sql_file.name.endswith(".sql"):
-            name = sql_file.name.removesuffix(".sql")
-            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS\n{sql_file.read_text().strip().rstrip(";")}')
+    """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
+    pending = {
+        f.name.removesuffix(".sql"): f.read_text().strip().rstrip(";")
+        for f in (resources.files("warehouse") / "views").iterdir()
+        if f.name.endswith(".sql")
+    }
+    while pending:
+        created = []
+        for name, sql in sorted(pending.items()):
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS\n{sql}')
+                created.append(name)
+            except duckdb.CatalogException:
+                continue  # reads a view not created yet
+        if not created:
+            raise RuntimeError(f"views that cannot be created: {sorted(pending)}")
+        for name in created:
+            del pending[name]
 
 
 def _fsync(path: Path) -> None:

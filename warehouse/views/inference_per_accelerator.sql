@@ -1,5 +1,6 @@
--- How much throughput does one accelerator deliver? Offline and Server results divided by the system's
--- accelerators (nodes × accelerators per node). CPU-only systems (0 accelerators) are normalised per CPU socket.
+-- How much throughput does one accelerator deliver? Valid Offline, Server and Interactive results divided by the
+-- system's accelerators (nodes × accelerators per node), with the canonical accelerator. CPU-only systems
+-- (0 accelerators) are normalised per CPU socket instead.
 with
 
 results as (
@@ -7,8 +8,8 @@ results as (
     where valid and scenario in ('Offline', 'Server', 'Interactive')
 ),
 
-systems as (
-    select * from systems where suite = 'inference'
+hardware as (
+    select * from system_hardware where suite = 'inference'
 ),
 
 joined as (
@@ -19,27 +20,29 @@ joined as (
         results.scenario,
         results.submitter,
         results.system,
-        systems.accelerator_model_name,
-        systems.number_of_nodes,
-        systems.accelerators_total,
-        systems.number_of_nodes * systems.host_processors_per_node as sockets_total,
+        hardware.accelerator_vendor,
+        hardware.accelerator,
+        hardware.accelerator_model_name,
+        hardware.number_of_nodes,
+        hardware.accelerators_total,
+        hardware.host_processors_total as sockets_total,
         results.result,
         results.units,
         results.target_latency_ns,
         results.source_path
     from results
-    left join systems
-        on systems.round = results.round
-        and systems.division = results.division
-        and systems.submitter = results.submitter
-        and systems.system = results.system
+    left join hardware
+        on hardware.round = results.round
+        and hardware.division = results.division
+        and hardware.submitter = results.submitter
+        and hardware.system = results.system
 ),
 
 final as (
     select
         *,
         case when accelerators_total > 0 then result / accelerators_total end as result_per_accelerator,
-        case when accelerators_total = 0 and sockets_total > 0 then result / sockets_total end as result_per_socket
+        case when coalesce(accelerators_total, 0) = 0 and sockets_total > 0 then result / sockets_total end as result_per_socket
     from joined
 )
 

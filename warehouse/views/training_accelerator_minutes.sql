@@ -1,14 +1,14 @@
 -- How many accelerator-minutes does each system spend to reach the quality target?
--- One row per official score: score_min × accelerators (nodes × accelerators per node).
--- CPU-only systems (0 accelerators) get no accelerator-minutes but keep their sockets for per-socket comparisons.
+-- One row per valid official score: score_min × accelerators (nodes × accelerators per node), with the canonical
+-- accelerator. CPU-only systems (0 accelerators) get no accelerator-minutes but processor-minutes (per socket).
 with
 
 scores as (
     select * from training_scores where valid
 ),
 
-systems as (
-    select * from systems where suite = 'training'
+hardware as (
+    select * from system_hardware where suite = 'training'
 ),
 
 joined as (
@@ -18,17 +18,19 @@ joined as (
         scores.benchmark,
         scores.submitter,
         scores.system,
-        systems.accelerator_model_name,
-        systems.number_of_nodes,
-        systems.accelerators_per_node,
-        systems.accelerators_total,
-        systems.number_of_nodes * systems.host_processors_per_node as host_processors_total,
+        hardware.accelerator_vendor,
+        hardware.accelerator,
+        hardware.accelerator_model_name,
+        hardware.number_of_nodes,
+        hardware.accelerators_per_node,
+        hardware.accelerators_total,
+        hardware.host_processors_total,
         scores.score_min
     from scores
-    left join systems
-        on systems.round = scores.round
-        and systems.submitter = scores.submitter
-        and systems.system = scores.system
+    left join hardware
+        on hardware.round = scores.round
+        and hardware.submitter = scores.submitter
+        and hardware.system = scores.system
 ),
 
 final as (

@@ -1,0 +1,31 @@
+-- How much faster does the same chip train each round (software gains)? For each benchmark and canonical
+-- accelerator: the best accelerator-minutes of each round, and the change from the previous round it appeared in.
+with
+
+minutes as (
+    select * from training_accelerator_minutes where accelerator is not null and accelerator_minutes is not null
+),
+
+best as (
+    select
+        benchmark,
+        accelerator_vendor,
+        accelerator,
+        round,
+        min(accelerator_minutes) as best_accelerator_minutes,
+        arg_min(system, accelerator_minutes) as system,
+        arg_min(submitter, accelerator_minutes) as submitter
+    from minutes
+    group by all
+),
+
+final as (
+    select
+        *,
+        lag(best_accelerator_minutes) over history / best_accelerator_minutes as speedup_vs_previous_round
+    from best
+    window history as (partition by benchmark, accelerator_vendor, accelerator order by round)
+)
+
+select * from final
+order by benchmark, accelerator, round

@@ -1,0 +1,21 @@
+-- Which accelerator names does the accelerator map not know yet? Names of systems with accelerators and no
+-- matching pattern, with how many system descriptions use them: add a pattern to accelerators.csv for each.
+with
+
+hardware as (
+    select * from system_hardware
+),
+
+unmapped as (
+    select
+        accelerator_model_name,
+        count(*) as systems,
+        min(round) as first_round,
+        max(round) as last_round
+    from hardware
+    where accelerator is null and not cpu_only
+    group by accelerator_model_name
+)
+
+select * from unmapped
+order by systems desc, accelerator_model_name
