@@ -30,6 +30,26 @@ def main(argv: list[str] | None = None) -> int:
     status = commands.add_parser("status", help="repositories, last runs and rejects of the warehouse")
     status.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
 
+    estimate = commands.add_parser("estimate", help="how many accelerators for a target, from measured results")
+    estimate.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+    estimate.add_argument("--suite", choices=["training", "inference"], required=True)
+    estimate.add_argument("--benchmark", help="training benchmark (e.g. retinanet, bert)")
+    estimate.add_argument("--target-minutes", type=float, help="training: time to train to reach")
+    estimate.add_argument("--model", help="inference model (e.g. resnet, llama2-70b-99)")
+    estimate.add_argument("--scenario", choices=["Offline", "Server", "Interactive"], help="inference scenario")
+    estimate.add_argument("--target", type=float, help="inference: throughput to serve, in the result's units")
+    estimate.add_argument("--accelerator", help="accelerator to plan with (e.g. H100; substring of the canonical name)")
+    estimate.add_argument("--round", help="use this round's results only (default: the latest that answers)")
+
+    export = commands.add_parser("export", help="write every table and view to files for BI tools")
+    export.add_argument("directory", type=Path)
+    export.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+    export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+
+    report = commands.add_parser("report", help="write a self-contained HTML page of charts")
+    report.add_argument("output", type=Path)
+    report.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+
     sql = commands.add_parser("sql", help="run one read-only query and print the result")
     sql.add_argument("query")
     sql.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
@@ -46,7 +66,39 @@ def main(argv: list[str] | None = None) -> int:
                                schedule_cron=args.cron, schedule_timezone=args.timezone))
     if args.command == "status":
         return _status(args.db)
+    if not args.db.exists():
+        print(f"mlperf-warehouse: no warehouse at {args.db}; run `mlperf-warehouse ingest` first", file=sys.stderr)
+        return 2
+    if args.command == "estimate":
+        return _estimate(parser, args)
+    if args.command == "export":
+        from warehouse.export import export
+
+        for name, rows in export(args.db, args.directory, args.format).items():
+            print(f"{name:<32} {rows:>9} rows")
+        return 0
+    if args.command == "report":
+        from warehouse.report import write_report
+
+        write_report(args.db, args.output)
+        print(f"wrote {args.output}")
+        return 0
     return _sql(args.db, args.query, args.format)
+
+
+def _estimate(parser: argparse.ArgumentParser, args) -> int:
+    from warehouse.estimate import estimate_inference, estimate_training
+
+    if args.suite == "training":
+        if not (args.benchmark and args.accelerator and args.target_minutes):
+            parser.error("training estimates need --benchmark, --accelerator and --target-minutes")
+        result = estimate_training(args.db, args.benchmark, args.accelerator, args.target_minutes, args.round)
+    else:
+        if not (args.model and args.scenario and args.target):
+            parser.error("inference estimates need --model, --scenario and --target")
+        result = estimate_inference(args.db, args.model, args.scenario, args.target, args.accelerator, args.round)
+    print(result.text())
+    return 0 if result.accelerators is not None else 1
 
 
 def _serve(settings: Settings) -> int:
@@ -97,9 +149,6 @@ def _ingest(settings: Settings) -> int:
 def _sql(db: Path, query: str, fmt: str) -> int:
     from warehouse.query import run_query
 
-    if not db.exists():
-        print(f"mlperf-warehouse: no warehouse at {db}; run `mlperf-warehouse ingest` first", file=sys.stderr)
-        return 2
     try:
         print(run_query(db, query, fmt))
     except Exception as exc:  # a user's query error is reported, not a traceback

@@ -14,13 +14,16 @@ ROUND = r"^v\d+\.\d+$"
 JSON = {"sql": "JSON"}
 
 
-def _key(description: str, **checks) -> pa.Field:
-    return pa.Field(description=description, **checks)
+def _key(description: str, example: str | None = None, **checks) -> pa.Field:
+    metadata = checks.pop("metadata", None) or {}
+    if example is not None:
+        metadata["example"] = example
+    return pa.Field(description=description, metadata=metadata or None, **checks)
 
 
-def _opt(description: str, unit: str | None = None, **checks) -> pa.Field:
-    metadata = {"unit": unit} if unit else None
-    return pa.Field(nullable=True, description=description, metadata=metadata, **checks)
+def _opt(description: str, unit: str | None = None, example: str | None = None, **checks) -> pa.Field:
+    metadata = {k: v for k, v in (("unit", unit), ("example", example)) if v is not None}
+    return pa.Field(nullable=True, description=description, metadata=metadata or None, **checks)
 
 
 def _json(description: str, nullable: bool = True) -> pa.Field:
@@ -38,9 +41,9 @@ def _source_commit() -> pa.Field:
 class Sources(pa.DataFrameModel):
     """One row per ingested repository: which commit the warehouse holds."""
 
-    repo_url: str = _key("URL the repository was cloned from.")
+    repo_url: str = _key("URL the repository was cloned from.", "https://github.com/mlcommons/training_results_v4.0")
     suite: str = _key("MLPerf suite.", isin=SUITES)
-    round: str = _key("MLPerf round, e.g. v4.0.", str_matches=ROUND)
+    round: str = _key("MLPerf round, e.g. v4.0.", "v4.0", str_matches=ROUND)
     commit_sha: str = _key("Commit ingested.", str_matches=r"^[0-9a-f]{40}$")
     ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).")
     files_parsed: int = _key("Files read and parsed when this commit was ingested (unchanged files are re-used).", ge=0)
@@ -58,7 +61,7 @@ class Systems(pa.DataFrameModel):
     round: str = _key("MLPerf round.", str_matches=ROUND)
     division: str = _opt("closed, open or network (inference: from the path; training: from the JSON).")
     submitter: str = _key("Submitter folder name.")
-    system: str = _key("File stem of the JSON; the results folder of this system has the same name.")
+    system: str = _key("File stem of the JSON; the results folder of this system has the same name.", "XE9680x8H100-SXM-80GB")
     system_name: str = _opt("Marketing name of the system.")
     status: str = _opt("Availability as written by the submitter (onprem, cloud, available, preview, rdi…).")
     availability: str = _opt("Official category derived from status.", isin=["available", "preview", "rdi"])
@@ -66,7 +69,7 @@ class Systems(pa.DataFrameModel):
     number_of_nodes: int = _opt("Nodes in the system.", "nodes", ge=0)
     accelerators_per_node: int = _opt("Accelerators per node; 0 for CPU-only systems.", "accelerators", ge=0)
     accelerators_total: int = _opt("number_of_nodes × accelerators_per_node.", "accelerators", ge=0)
-    accelerator_model_name: str = _opt("Accelerator as written by the submitter.")
+    accelerator_model_name: str = _opt("Accelerator as written by the submitter.", example="NVIDIA H100-SXM5-80GB")
     accelerator_memory_capacity: str = _opt("Accelerator memory, free text as written (e.g. '80 GB').")
     host_processor_model_name: str = _opt("Host CPU model.")
     host_processors_per_node: int = _opt("CPU sockets per node.", "processors", ge=0)
@@ -99,13 +102,13 @@ class TrainingRuns(pa.DataFrameModel):
     division: str = _opt("closed or open: the system JSON's division, else the log's submission_division.")
     submitter: str = _key("Submitter folder name.")
     system: str = _key("Results folder name = systems JSON stem.")
-    benchmark: str = _key("Benchmark folder name (resnet, bert, llama2_70b_lora…).")
+    benchmark: str = _key("Benchmark folder name (resnet, bert, llama2_70b_lora…).", "ssd")
     run_index: int = _opt("N of result_N.txt; null when the file is named otherwise.", ge=0)
     run_label: str = _key("File name between 'result_' and '.txt'; unique per system and benchmark.")
     status: str = _opt("run_stop status: success or aborted.")
     run_start_ms: float = _key("run_start time_ms (Unix epoch).", ge=0)
     run_stop_ms: float = _key("run_stop time_ms (Unix epoch).", ge=0)
-    time_to_train_min: float = _key("(run_stop_ms − run_start_ms) / 60000.", ge=0, metadata={"unit": "minutes"})
+    time_to_train_min: float = _key("(run_stop_ms − run_start_ms) / 60000.", "37.4166", ge=0, metadata={"unit": "minutes"})
     final_eval_accuracy: float = _opt("Value of the last eval_accuracy when it is a number.")
     final_eval_json: str = _json("Last eval_accuracy value as JSON (Mask R-CNN {BBOX, SEGM}; stable diffusion {FID, CLIP}).")
     eval_count: int = _key("Number of eval_accuracy events.", ge=0)
@@ -175,7 +178,7 @@ class TrainingScores(pa.DataFrameModel):
     runs_required: int = _opt("Runs the rules require for this benchmark in this round.", ge=1)
     runs_counted: int = _key("Runs averaged into the score after dropping the fastest and slowest.", ge=0)
     runs_failed: int = _key("Runs dropped as not converged (see docs/scoring.md).", ge=0)
-    score_min: float = _opt("Official score: mean of the counted runs' time_to_train_min × scaling_factor.", "minutes", ge=0)
+    score_min: float = _opt("Official score: mean of the counted runs' time_to_train_min × scaling_factor.", "minutes", "37.4064", ge=0)
     unscaled_score_min: float = _opt("The same mean before the RCP scaling factor.", "minutes", ge=0)
     scaling_factor: float = _key("From scaling.json beside the logs (RCP convergence penalty); 1 when absent.", gt=0)
     fastest_run_min: float = _opt("Fastest successful run.", "minutes", ge=0)
@@ -199,11 +202,11 @@ class InferenceResults(pa.DataFrameModel):
     submitter: str = _key("Submitter folder name.")
     system: str = _key("Results folder name = systems JSON stem.")
     benchmark: str = _key("Benchmark folder name (resnet50, llama2-70b-99, or an open-division name).")
-    model: str = _key("Official model key (resnet50 → resnet; open division via model_mapping.json).")
+    model: str = _key("Official model key (resnet50 → resnet; open division via model_mapping.json).", "llama2-70b-99")
     scenario: str = _key("Offline, Server, SingleStream, MultiStream or Interactive.", isin=["Offline", "Server", "SingleStream", "MultiStream", "Interactive"])
     scenario_dir: str = _key("Scenario folder as spelled in the repository (may be lower case).")
-    result: float = _opt("The published result: the round's headline metric of the detail log, in `units`.", ge=0)
-    units: str = _opt("Units as the official table prints them: Samples/s, Queries/s, Tokens/s, Latency (ms).")
+    result: float = _opt("The published result: the round's headline metric of the detail log, in `units`.", example="21589.2", ge=0)
+    units: str = _opt("Units as the official table prints them: Samples/s, Queries/s, Tokens/s, Latency (ms).", example="Tokens/s")
     result_metric: str = _opt("Detail-log figure the result comes from (column of this table), or how it was inferred.")
     inferred: bool = _key("True when the result is inferred from a run of another scenario (e.g. Offline from SingleStream), as the checker does.")
     valid: bool = _key("True when the official checker's rules accept the result (see invalid_reason).")
@@ -305,7 +308,7 @@ class InferenceAccuracy(pa.DataFrameModel):
     benchmark: str = _key("Benchmark folder name.")
     model: str = _key("Official model key (the -99 / -99.9 variant decides the target).")
     scenario: str = _key("Scenario.")
-    metric: str = _key("Metric name as the official checker calls it (acc, mAP, F1, AUC, DICE, ROUGE1, FID_SCORE…).")
+    metric: str = _key("Metric name as the official checker calls it (acc, mAP, F1, AUC, DICE, ROUGE1, FID_SCORE…).", "mAP")
     value: float = _key("The value in accuracy.txt.")
     target: float = _opt("Lower bound the round's rules require for this model (null: not a target metric).")
     upper_limit: float = _opt("Upper bound, where the rules have one (TOKENS_PER_SAMPLE, FID, CLIP…).")
@@ -327,7 +330,7 @@ class InferenceCompliance(pa.DataFrameModel):
     system: str = _key("System folder name.")
     benchmark: str = _key("Benchmark folder name.")
     scenario: str = _opt("Scenario (canonical case).")
-    test: str = _key("Test folder: TEST01, TEST04, TEST04-A, TEST05, TEST06…")
+    test: str = _key("Test folder: TEST01, TEST04, TEST04-A, TEST05, TEST06…", "TEST01")
     verify: str = _key("performance or accuracy.", isin=["performance", "accuracy"])
     passed: bool = _opt("TEST PASS → true, TEST FAIL → false (TEST06: all checks True or Skipped).")
     reference_score: float = _opt("Score of the submitted run (TEST04-A score for TEST04-A/B).")
@@ -344,10 +347,10 @@ class AcceleratorModels(pa.DataFrameModel):
     """How accelerator names, spelled many ways by submitters, map to one canonical chip (first matching pattern)."""
 
     priority: int = _key("Order of the patterns: the first one that matches a name wins.", ge=0)
-    pattern: str = _key("Regular expression, matched case-insensitively against accelerator_model_name.")
+    pattern: str = _key("Regular expression, matched case-insensitively against accelerator_model_name.", "h100.*pcie")
     vendor: str = _key("Canonical vendor.")
     family: str = _key("Architecture or product family (Hopper, CDNA3, TPU…).")
-    model: str = _key("Canonical chip (H100, MI300X, TPU v5p…).")
+    model: str = _key("Canonical chip (H100, MI300X, TPU v5p…).", "H100")
     memory_gb: float = _opt("Memory of one accelerator.", "GB", ge=0)
     form_factor: str = _opt("SXM, PCIe, OAM, Superchip, Module…")
 
@@ -363,8 +366,8 @@ class Rejects(pa.DataFrameModel):
     round: str = _key("MLPerf round.", str_matches=ROUND)
     source_path: str = _key("File (or folder) concerned.")
     source_commit: str = _key("Commit it was read at.")
-    stage: str = _key("Where it failed: discover, read, parse, validate.", isin=["discover", "read", "parse", "validate"])
-    reason: str = _key("What is wrong, in words.")
+    stage: str = _key("Where it failed: discover, read, parse, validate.", "parse", isin=["discover", "read", "parse", "validate"])
+    reason: str = _key("What is wrong, in words.", "no run_stop event: the run never finished or the log is truncated")
 
     class Config:
         strict = True

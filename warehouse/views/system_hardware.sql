@@ -55,7 +55,9 @@ final as (
         best.family as accelerator_family,
         best.model as accelerator_model,
         -- the comparable unit: the same chip in the same form factor and memory size
-        concat_ws(' ', best.model, best.form_factor, cast(best.memory_gb as integer) || 'GB') as accelerator,
+        case when best.model is not null
+            then concat_ws(' ', best.model, best.form_factor, cast(best.memory_gb as integer) || 'GB')
+        end as accelerator,
         best.memory_gb as accelerator_memory_gb,
         best.form_factor as accelerator_form_factor,
         systems.host_processor_model_name,
