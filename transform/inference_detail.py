@@ -6,6 +6,7 @@ Which of these facts is the headline for a round, model and scenario is decided 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -127,7 +128,9 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _number(value) -> float | None:

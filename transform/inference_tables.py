@@ -59,10 +59,10 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
             results.append({c: row.get(c) for c in _RESULT_COLUMNS})
         rejects.extend(_orphans(files))
     return {
-        "inference_results": to_frame("inference_results", results),
-        "inference_power": to_frame("inference_power", power),
-        "inference_accuracy": to_frame("inference_accuracy", accuracy),
-        "inference_compliance": to_frame("inference_compliance", compliance),
+        "inference_results": to_frame("inference_results", results, rejects),
+        "inference_power": to_frame("inference_power", power, rejects),
+        "inference_accuracy": to_frame("inference_accuracy", accuracy, rejects),
+        "inference_compliance": to_frame("inference_compliance", compliance, rejects),
     }, rejects
 
 

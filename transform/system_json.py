@@ -69,10 +69,10 @@ def _integer(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if 0 <= value < 2**63 else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and (m := _INTEGER.fullmatch(value)):
+        return int(value) if value.is_integer() and 0 <= value < 2**63 else None
+    if isinstance(value, str) and (m := _INTEGER.fullmatch(value)) and len(m[1]) < 19:
         return int(m[1])
     return None
 

@@ -22,13 +22,13 @@ def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: dateti
          "ingested_at": ingested_at, "files_parsed": p.files, "parser_fingerprint": code_fingerprint()}
         for c, p in parsed
     ])
-    systems = to_frame("systems", [row for _, p in parsed for row in p.systems])
+    systems = to_frame("systems", [row for _, p in parsed for row in p.systems], rejects)
     runs = _with_division(
         pl.DataFrame([row for _, p in parsed for row in p.training_runs],
                      schema={**polars_schema("training_runs"), "log_division": pl.String}, orient="row"),
         systems,
     )
-    evals = to_frame("training_evals", [row for _, p in parsed for row in p.training_evals])
+    evals = to_frame("training_evals", [row for _, p in parsed for row in p.training_evals], rejects)
     scaling = {key: factor for _, p in parsed for key, factor in p.scaling.items()}
     unusable = sum((p.unusable_logs for _, p in parsed), Counter())
     inference, inference_rejects = build_inference([p for _, p in parsed])

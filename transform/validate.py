@@ -13,9 +13,27 @@ def polars_schema(table: str) -> dict[str, pl.DataType]:
     return {name: col.dtype.type for name, col in TABLES[table].to_schema().columns.items()}
 
 
-def to_frame(table: str, rows: list[dict]) -> pl.DataFrame:
-    """Rows (dicts) to a frame with exactly the table's columns and types."""
-    return pl.DataFrame(rows, schema=polars_schema(table), orient="row")
+def to_frame(table: str, rows: list[dict], rejects: list[dict] | None = None) -> pl.DataFrame:
+    """Rows (dicts) to a frame with exactly the table's columns and types. A row whose value does not fit its
+    column's type (say an integer beyond 64 bits) goes to `rejects` instead of failing the whole table."""
+    schema = polars_schema(table)
+    try:
+        return pl.DataFrame(rows, schema=schema, orient="row")
+    except (pl.exceptions.PolarsError, OverflowError, TypeError, ValueError):
+        if rejects is None:
+            raise
+    good = []
+    for row in rows:
+        try:
+            pl.DataFrame([row], schema=schema, orient="row")
+            good.append(row)
+        except (pl.exceptions.PolarsError, OverflowError, TypeError, ValueError) as exc:
+            rejects.append({
+                "suite": row.get("suite") or "", "round": row.get("round") or "",
+                "source_path": row.get("source_path") or "", "source_commit": row.get("source_commit") or "",
+                "stage": "validate", "reason": f"{table}: a value does not fit its column type ({str(exc).splitlines()[0][:200]})",
+            })
+    return pl.DataFrame(good, schema=schema, orient="row")
 
 
 def validate(table: str, df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
