@@ -125,6 +125,8 @@ def _status(db: Path) -> int:
 
 def _ingest(settings: Settings) -> int:
     _quiet_prefect()
+    import duckdb
+
     from flows.ingest import ingest
     from warehouse.lock import WarehouseBusy
 
@@ -133,6 +135,10 @@ def _ingest(settings: Settings) -> int:
     except WarehouseBusy as exc:
         print(f"mlperf-warehouse: {exc}", file=sys.stderr)
         return 3
+    except (OSError, duckdb.IOException) as exc:  # disk full, read-only location, quota
+        print(f"mlperf-warehouse: cannot write ({exc}); the previous warehouse is unchanged: {settings.db_path}",
+              file=sys.stderr)
+        return 4
     print(f"\nIngested {len(summary.repos)} repos into {settings.db_path} in {summary.seconds:.1f} s")
     for name, commit in summary.repos:
         print(f"  {name:<28} {commit}{'  (unchanged)' if name in summary.unchanged else ''}")
