@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from tests.conftest import commit_files, make_repo, url
 from transform.schemas import TABLES
@@ -73,7 +72,7 @@ def refresh_once(db: Path, root: Path, name: str) -> None:
 
 
 def test_kill_9_at_twenty_random_points(tmp_path):
-    a = make_repo(tmp_path / "a" / "training_results_v3.0", "training_results_v3.0")
+    make_repo(tmp_path / "a" / "training_results_v3.0", "training_results_v3.0")
     b = make_repo(tmp_path / "b" / "training_results_v3.0", "training_results_v3.0")
     (Path(b.working_tree_dir) / f"{RESNET}/result_4.txt").unlink()
     commit_files(b, {}, "one run fewer")

@@ -6,14 +6,13 @@ Which of these facts is the headline for a round, model and scenario is decided 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from transform.mllog import read_mllog
 from transform.source import Source
+from transform.values import flag, integer, number, text, unsigned
 
-_UINT64_MAX = 2**64 - 1
 _PERCENTILES = {"50.00": "p50", "90.00": "p90", "95.00": "p95", "97.00": "p97", "99.00": "p99", "99.90": "p999"}
 
 # column → detail-log key, for numeric facts copied as they are
@@ -113,11 +112,11 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
         "system": system,
         "benchmark": benchmark,
         "scenario_dir": scenario_dir,
-        **{col: _number(first.get(key)) for col, key in _NUMBERS.items()},
-        **{col: _integer(first.get(key)) for col, key in _INTEGERS.items()},
-        **{col: _unsigned(first.get(key)) for col, key in _SEEDS.items()},
-        **{col: _text(first.get(key)) for col, key in _TEXTS.items()},
-        **{col: _flag(first.get(key)) for col, key in _FLAGS.items()},
+        **{col: number(first.get(key)) for col, key in _NUMBERS.items()},
+        **{col: integer(first.get(key)) for col, key in _INTEGERS.items()},
+        **{col: unsigned(first.get(key)) for col, key in _SEEDS.items()},
+        **{col: text(first.get(key)) for col, key in _TEXTS.items()},
+        **{col: flag(first.get(key)) for col, key in _FLAGS.items()},
         "test_datetime": _timestamp(first.get("test_datetime")),
         "error_count": errors,
         "warning_count": warnings,
@@ -125,34 +124,6 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
         "source_commit": source.commit,
     }
     return out
-
-
-def _is_number(value) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value) -> float | None:
-    return float(value) if _is_number(value) else None
-
-
-def _integer(value) -> int | None:
-    if _is_number(value) and value == int(value) and abs(value) < 2**63:
-        return int(value)
-    return None
-
-
-def _unsigned(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT64_MAX else None
-
-
-def _text(value) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _flag(value) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def _timestamp(value) -> datetime | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -11,9 +10,9 @@ import orjson
 from transform.mllog import read_mllog
 from transform.quality_targets import quality_target
 from transform.source import Source
+from transform.values import integer, is_number, number, text
 
 _RUN_INDEX = re.compile(r"result_(\d+)\.txt")
-_INT64_MAX = 2**63 - 1
 
 # Events that repeat per step, layer or rank and say nothing about the configuration.
 _NOT_HYPERPARAMETERS = {
@@ -72,7 +71,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     out.run = {
         "suite": source.suite,
         "round": source.round,
-        "log_division": _text(config.get("submission_division")),
+        "log_division": text(config.get("submission_division")),
         "submitter": submitter,
         "system": system,
         "benchmark": benchmark,
@@ -82,22 +81,22 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "run_start_ms": start_ms,
         "run_stop_ms": stop_ms,
         "time_to_train_min": (stop_ms - start_ms) / 60 / 1000,  # the summarizer's order of operations, to the last bit
-        "final_eval_accuracy": _number(final),
+        "final_eval_accuracy": number(final),
         "final_eval_json": orjson.dumps(final).decode() if values else None,
         "eval_count": len(evals),
         "quality_target": target.text() if target else None,
         "reached_target": any(target.reached(v) for v in values) if target else None,
-        "global_batch_size": _integer(config.get("global_batch_size")),
-        "local_batch_size": _integer(config.get("local_batch_size")),
-        "optimizer": _text(_first(config, ("opt_name",))),
-        "base_learning_rate": _number(_first_suffix(config, ("base_learning_rate",))),
-        "warmup_epochs": _number(_first_suffix(config, ("learning_rate_warmup_epochs",))),
-        "warmup_steps": _number(_first_suffix(config, ("learning_rate_warmup_steps", "num_warmup_steps"))),
-        "weight_decay": _number(_first_suffix(config, ("weight_decay", "weight_decay_rate"))),
-        "gradient_accumulation_steps": _integer(config.get("gradient_accumulation_steps")),
-        "seed": _integer(config.get("seed")),
-        "train_samples": _integer(config.get("train_samples")),
-        "eval_samples": _integer(config.get("eval_samples")),
+        "global_batch_size": integer(config.get("global_batch_size")),
+        "local_batch_size": integer(config.get("local_batch_size")),
+        "optimizer": text(_first(config, ("opt_name",))),
+        "base_learning_rate": number(_first_suffix(config, ("base_learning_rate",))),
+        "warmup_epochs": number(_first_suffix(config, ("learning_rate_warmup_epochs",))),
+        "warmup_steps": number(_first_suffix(config, ("learning_rate_warmup_steps", "num_warmup_steps"))),
+        "weight_decay": number(_first_suffix(config, ("weight_decay", "weight_decay_rate"))),
+        "gradient_accumulation_steps": integer(config.get("gradient_accumulation_steps")),
+        "seed": integer(config.get("seed")),
+        "train_samples": integer(config.get("train_samples")),
+        "eval_samples": integer(config.get("eval_samples")),
         "hyperparameters": orjson.dumps(config).decode(),
         "mllog_events": len(log.events),
         "mllog_bad_lines": len(log.bad_lines),
@@ -130,7 +129,7 @@ def _missing_boundary(events, run_start, run_stop) -> str | None:
     for name, event in (("run_start", run_start), ("run_stop", run_stop)):
         if event is None:
             return f"no {name} event: the run never {'started' if name == 'run_start' else 'finished'} or the log is truncated"
-        if not _is_number(event.get("time_ms")):
+        if not is_number(event.get("time_ms")):
             return f"{name} event has no numeric time_ms"
     if run_stop["time_ms"] < run_start["time_ms"]:
         return "run_stop is earlier than run_start"
@@ -139,7 +138,7 @@ def _missing_boundary(events, run_start, run_stop) -> str | None:
 
 def _eval_row(event: dict, start_ms: float, source: Source) -> dict | None:
     time_ms = event.get("time_ms")
-    if not _is_number(time_ms):
+    if not is_number(time_ms):
         return None
     meta = _metadata(event)
     value = event.get("value")
@@ -152,14 +151,14 @@ def _eval_row(event: dict, start_ms: float, source: Source) -> dict | None:
         "system": system,
         "benchmark": benchmark,
         "run_label": name.removeprefix("result_").removesuffix(".txt"),
-        "epoch_num": _number(meta.get("epoch_num")),
-        "samples_count": _integer(meta.get("samples_count")),
-        "metric": _text(meta.get("metric")),
+        "epoch_num": number(meta.get("epoch_num")),
+        "samples_count": integer(meta.get("samples_count")),
+        "metric": text(meta.get("metric")),
         "time_ms": time_ms,
         "minutes_since_run_start": (time_ms - start_ms) / 60000,
-        "accuracy": _number(value),
-        "accuracy_bbox": _number(parts.get("BBOX")),
-        "accuracy_segm": _number(parts.get("SEGM")),
+        "accuracy": number(value),
+        "accuracy_bbox": number(parts.get("BBOX")),
+        "accuracy_segm": number(parts.get("SEGM")),
         "value_json": orjson.dumps(value).decode(),
         "source_path": source.path,
         "source_commit": source.commit,
@@ -179,21 +178,3 @@ def _first_suffix(config: dict, suffixes) -> object:
     return next((v for k, v in config.items() if k.endswith(suffixes)), None)
 
 
-def _is_number(value) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value) -> float | None:
-    return float(value) if _is_number(value) else None
-
-
-def _integer(value) -> int | None:
-    if _is_number(value) and value == int(value) and abs(value) <= _INT64_MAX:
-        return int(value)
-    return None
-
-
-def _text(value) -> str | None:
-    return value if isinstance(value, str) else None

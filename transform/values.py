@@ -1,0 +1,39 @@
+"""Typed readings of decoded JSON values: a log may put any JSON type where a number is expected."""
+
+from __future__ import annotations
+
+import math
+
+_INT64 = 2**63
+_UINT64_MAX = 2**64 - 1
+
+
+def is_number(value) -> bool:
+    """A finite int or float (JSON true/false are not numbers)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def number(value) -> float | None:
+    return float(value) if is_number(value) else None
+
+
+def integer(value) -> int | None:
+    """A whole number that fits a signed 64-bit column (8.0 → 8)."""
+    if is_number(value) and value == int(value) and -_INT64 <= value < _INT64:
+        return int(value)
+    return None
+
+
+def unsigned(value) -> int | None:
+    """An unsigned 64-bit integer (loadgen seeds)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT64_MAX else None
+
+
+def text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def flag(value) -> bool | None:
+    return value if isinstance(value, bool) else None
