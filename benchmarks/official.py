@@ -145,8 +145,10 @@ _NOT_BENCHMARKS = {
 def official_inference(path: Path, checker: Path, version: str, out: Path) -> tuple[float, list[dict]]:
     target = out / "summary.csv"
     started = time.perf_counter()
+    # rounds before v4.0 run the power checker only when asked; later ones skip it with this flag
+    skip_power = ["--skip-power-check"] if "--skip-power-check" in checker.read_text() else []
     subprocess.run([sys.executable, str(checker), "--input", str(path), "--version", version, "--csv", str(target),
-                    "--skip-power-check"], cwd=checker.parent, capture_output=True, timeout=3600)
+                    *skip_power], cwd=checker.parent, capture_output=True, timeout=3600)
     elapsed = time.perf_counter() - started
     with open(target, newline="") as f:
         return elapsed, list(csv.DictReader(f))
