@@ -82,6 +82,14 @@ def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced
     return publish(settings.db_path, tables, replaced)
 
 
+def failure_reason(exc: Exception) -> str:
+    """One readable line: git's own `fatal:` message rather than GitPython's quoted command dump."""
+    lines = [line.strip(" '\"") for line in str(getattr(exc, "stderr", "") or exc).splitlines()]
+    lines = [line for line in lines if line and not line.startswith("stderr:")]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (fatal or lines or [type(exc).__name__])[0]
+
+
 @flow(name="mlperf-warehouse-ingest")
 def ingest(settings: Settings) -> Summary:
     logger = get_run_logger()
@@ -97,7 +105,7 @@ def ingest(settings: Settings) -> Summary:
             try:
                 checkouts.append(future.result())
             except Exception as exc:  # one unreachable repo must not fail the others
-                summary.failed[repo.url] = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+                summary.failed[repo.url] = failure_reason(exc)
                 logger.error("sync failed for %s: %s", repo.url, summary.failed[repo.url])
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 

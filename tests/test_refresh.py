@@ -115,6 +115,7 @@ def test_an_unreachable_repo_does_not_fail_the_others(tmp_path, upstream, prefec
     settings = settings_for(tmp_path, url(upstream), missing)
     summary = ingest(settings)
     assert list(summary.failed) == [missing]
+    assert summary.failed[missing] == "fatal: '%s' does not appear to be a git repository" % missing.removeprefix("file://")
     assert summary.repos == [("training_results_v3.0", upstream.head.commit.hexsha)]
     assert rows(settings.db_path, "select count(*) from training_runs") == {(300,)}
     assert "training_results_v9.9" in rows(settings.db_path, "select failed_repos from ingest_runs").pop()[0]
