@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import errno
+import os
 import random
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -18,37 +22,6 @@ from transform.schemas import TABLES
 
 SEED = 7
 RESNET = "Dell/results/XE9680x8H100-SXM-80GB/resnet"
-
-# The stages the flow runs, called directly (no Prefect server to start), refreshing forever between two commits.
-WORKER = """
-import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from extract.git_sync import sync, is_ancestor
-from extract.repo_id import repo_id
-from transform.parse_repo import parse_checkout
-from transform.tables import build_tables
-from transform.validate import validate, to_frame
-from warehouse.lock import exclusive
-from warehouse.publish import publish
-
-db, root = Path(sys.argv[1]), Path(sys.argv[2])
-turn = 0
-while True:
-    name = "a" if turn % 2 == 0 else "b"
-    repo = repo_id((root / name / "training_results_v3.0").as_uri())
-    with exclusive(db):
-        checkout = sync(repo, root / f"cache_{name}")
-        parsed = parse_checkout(checkout, 1 << 26, root / f"cache_{name}" / "parsed.pickle", reuse=True)
-        tables, rejects = build_tables([(checkout, parsed)], datetime(2026, 1, 1, tzinfo=UTC))
-        valid = {}
-        for table, frame in tables.items():
-            valid[table], failed = validate(table, frame)
-        valid["rejects"], _ = validate("rejects", to_frame("rejects", rejects))
-        publish(db, valid, [("training", "v3.0")])
-    print(name, flush=True)
-    turn += 1
-"""
 
 
 def snapshot(db: Path) -> tuple:
@@ -62,41 +35,74 @@ def snapshot(db: Path) -> tuple:
         )
 
 
-def refresh_once(db: Path, root: Path, name: str) -> None:
-    """One refresh of the worker, to completion: the snapshot a kill may leave behind."""
-    worker = subprocess.Popen([sys.executable, "-c", WORKER.replace("turn = 0", "turn = %d" % (name == "b")), str(db), str(root)],
-                              stdout=subprocess.PIPE, text=True)
-    worker.stdout.readline()
-    worker.kill()
-    worker.wait()
+def phase(line: str) -> str:
+    """Where a refresh was when it printed `line`: the last task it finished, or the flow's message."""
+    if "Task run '" in line:
+        return line.split("Task run '", 1)[1].split("-", 1)[0]
+    if "Flow run '" in line:
+        return "flow: " + re.sub(r"'[^']*'|[0-9a-f]{10,}", "", line.rsplit(" - ", 1)[1]).strip()[:40]
+    return "summary printed" if line.startswith(("Ingested", "Rejects", "Rows", "Files")) else line.strip()[:40]
 
 
-def test_kill_9_at_twenty_random_points(tmp_path):
-    make_repo(tmp_path / "a" / "training_results_v3.0", "training_results_v3.0")
-    b = make_repo(tmp_path / "b" / "training_results_v3.0", "training_results_v3.0")
-    (Path(b.working_tree_dir) / f"{RESNET}/result_4.txt").unlink()
-    commit_files(b, {}, "one run fewer")
+def began(lines: list[str]) -> int:
+    """Index of the flow's first log line (len(lines) until it has begun)."""
+    return next((i for i, line in enumerate(lines) if "Beginning flow run" in line), len(lines))
+
+
+def test_kill_9_of_the_cli_at_twenty_random_points(tmp_path, prefect_harness):
+    from prefect.settings import PREFECT_API_URL
+
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v3.0", "training_results_v3.0")
+    full = upstream.head.commit.hexsha
+    (Path(upstream.working_tree_dir) / f"{RESNET}/result_4.txt").unlink()
+    fewer = commit_files(upstream, {}, "one run fewer")
     db = tmp_path / "w.duckdb"
-    refresh_once(db, tmp_path, "b")
-    state_b = snapshot(db)
-    refresh_once(db, tmp_path, "a")
-    state_a = snapshot(db)
-    assert state_a != state_b
+    # the real command, in its own process group (git children die with it), talking to the test's Prefect server
+    command = [sys.executable, "-m", "flows.cli", "ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"),
+               "--repo", url(upstream)]
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONUNBUFFERED": "1"}
+
+    def refresh(commit: str, kill_at: tuple[int, float] | None = None) -> tuple[str, int]:
+        """Move upstream to `commit` (a new commit, or a force-push back), then refresh.
+
+        With `kill_at` = (n, seconds): kill -9 that many seconds after the flow's n-th log line.
+        Returns where the flow was when it ended (its last log line) and how many lines the flow logged."""
+        upstream.git.reset("--hard", commit)
+        cli = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(cli.stdout), daemon=True)
+        reader.start()
+        if kill_at is None:
+            assert cli.wait(timeout=300) == 0, "".join(lines)
+        else:
+            while len(lines[began(lines):]) <= kill_at[0] and cli.poll() is None:
+                time.sleep(0.002)
+            time.sleep(kill_at[1])
+            os.killpg(cli.pid, signal.SIGKILL)  # unreaped, so its group still exists even if it just finished
+            cli.wait()
+        reader.join()
+        flow = lines[began(lines):]
+        return (phase(lines[-1]) if lines else "starting"), next((i for i, line in enumerate(flow) if not line.strip()), len(flow))
+
+    flow_lines = refresh(full)[1]
+    state_full = snapshot(db)
+    refresh(fewer)
+    state_fewer = snapshot(db)
+    assert state_full != state_fewer
 
     rng = random.Random(SEED)
-    outcomes = []
-    for _ in range(20):
-        worker = subprocess.Popen([sys.executable, "-c", WORKER, str(db), str(tmp_path)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 3.5))  # imports take about a second; then refreshes follow each other
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+    killed_in, outcomes = Counter(), Counter()
+    for turn in range(20):
+        target = (full, fewer)[turn % 2]
+        killed_in[refresh(target, kill_at=(rng.randrange(flow_lines), rng.uniform(0, 1)))[0]] += 1
         state = snapshot(db)  # opens, and is one of the two good states
-        assert state in (state_a, state_b)
-        outcomes.append("a" if state == state_a else "b")
-    assert set(outcomes) == {"a", "b"}  # the kills landed at different points of the cycle
-    refresh_once(db, tmp_path, "a")  # the next refresh succeeds and leaves no build file behind
-    assert snapshot(db) == state_a
+        assert state in (state_full, state_fewer)
+        outcomes[state == state_full] += 1
+    print(f"kill -9 landed after: {dict(killed_in)}; warehouses after the kills: {dict(outcomes)}")
+    assert len(killed_in) >= 3 and len(outcomes) == 2  # the kills landed at different points of the refresh
+    refresh(full)  # the next refresh succeeds and leaves no build file behind
+    assert snapshot(db) == state_full
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
 
 
