@@ -1,22 +1,25 @@
-"""Clone or update one results repository: blob-less partial clone, sparse checkout of the data folders only."""
+"""Clone or update one results repository as a blob-less partial clone with no work tree.
+
+Commits and trees come with the clone; file contents are downloaded only for the files we parse,
+in one request per refresh. Code, models and the large accuracy and trace logs beside the results
+are never downloaded.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from git import Repo
 from git.exc import GitCommandError
 
+from extract.discover import discover
 from extract.repo_id import RepoId
 
-# Only these folders are parsed; everything else (code, models, docs) is never downloaded.
-SPARSE_PATTERNS = {
-    "training": ["/*/systems/", "/*/results/"],
-    "inference": ["/*/*/systems/", "/*/*/results/", "/*/*/compliance/", "/*/*/model_mapping.json"],
-}
-
+_NOT_OUR_REF = re.compile(r"not our ref ([0-9a-f]{40})")
 # Third-party repos: never run their hooks, never let them pull in submodules.
 _SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "core.symlinks=false"]
 
@@ -26,10 +29,12 @@ class Checkout:
     repo: RepoId
     path: Path
     commit: str
+    unavailable: frozenset[str] = frozenset()  # blobs of parsed files that upstream could not send
 
 
 def sync(repo: RepoId, cache_dir: Path) -> Checkout:
-    """Bring the local copy of `repo` to the upstream default branch's head and return that commit."""
+    """Bring the local copy of `repo` to the upstream default branch's head, with the contents of the files
+    we parse there, and return that commit."""
     path = cache_dir / repo.name
     if (path / ".git").is_dir():
         local = Repo(path)
@@ -41,8 +46,10 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
     local = Repo(path)
     try:
         local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "origin"])
-        local.git.execute(["git", *_SAFE_CONFIG, "checkout", "--quiet", "--force", "--detach", "origin/HEAD"])
-        return Checkout(repo=repo, path=path, commit=local.head.commit.hexsha)
+        commit = local.git.rev_parse("origin/HEAD^{commit}")
+        files, _skipped = discover(path, commit, repo.suite)
+        unavailable = _fetch_blobs(local, {ref.blob for ref in files})
+        return Checkout(repo=repo, path=path, commit=commit, unavailable=frozenset(unavailable))
     finally:
         local.close()
 
@@ -59,6 +66,35 @@ def is_ancestor(path: Path, old: str, new: str) -> bool:
         repo.close()
 
 
+def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
+    """Download, in one request, those of `blobs` the clone lacks; return the ones upstream does not have."""
+    missing, unavailable = blobs - _present_objects(local), set()
+    while missing:
+        # what git itself does to fill in a partial clone, for all of them at once instead of one by one
+        with tempfile.TemporaryFile() as wants:
+            wants.write("".join(f"{blob}\n" for blob in sorted(missing)).encode())
+            wants.seek(0)
+            try:
+                local.git.execute(["git", *_SAFE_CONFIG, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet",
+                                   "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
+                                   "--filter=blob:none", "--stdin", "origin"], istream=wants)
+                return unavailable
+            except GitCommandError as exc:
+                # a damaged upstream refuses the whole request over one object: set that one aside, ask again
+                refused = set(_NOT_OUR_REF.findall(str(exc.stderr))) & missing
+                if not refused:
+                    raise
+                unavailable |= refused
+                missing -= refused
+    return unavailable
+
+
+def _present_objects(local: Repo) -> set[str]:
+    """Every object in the local store (listing them never triggers a download, unlike asking for one)."""
+    listing = local.git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname)"])
+    return set(listing.split())
+
+
 def _clone(repo: RepoId, path: Path) -> None:
     if path.exists():
         shutil.rmtree(path)
@@ -73,7 +109,6 @@ def _clone(repo: RepoId, path: Path) -> None:
             multi_options=["--filter=blob:none", "--no-checkout", "--single-branch", *_SAFE_CONFIG],
             allow_unsafe_options=True,  # only for our own fixed `-c` settings above
         )
-        local.git.execute(["git", *_SAFE_CONFIG, "sparse-checkout", "set", "--no-cone", *SPARSE_PATTERNS[repo.suite]])
         local.close()
     except GitCommandError:
         shutil.rmtree(partial, ignore_errors=True)

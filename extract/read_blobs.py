@@ -9,11 +9,18 @@ from git import Repo
 from extract.discover import FileRef
 
 
-def read_blobs(repo_path, files: Iterable[FileRef], max_bytes: int) -> Iterator[tuple[FileRef, int, bytes | None]]:
-    """Yield each file with its size and bytes; the bytes are None when it is larger than `max_bytes` (left unread)."""
+def read_blobs(repo_path, files: Iterable[FileRef], max_bytes: int, unavailable: frozenset[str] = frozenset()
+               ) -> Iterator[tuple[FileRef, int | None, bytes | None]]:
+    """Yield each file with its size and bytes.
+
+    The bytes are None when the file is larger than `max_bytes` (left unread), or when its blob is one of
+    `unavailable`, which upstream could not send (then the size is None too)."""
     repo = Repo(repo_path)
     try:
         for ref in files:
+            if ref.blob in unavailable:
+                yield ref, None, None
+                continue
             _sha, _type, size = repo.git.get_object_header(ref.blob)
             if size > max_bytes:
                 yield ref, size, None

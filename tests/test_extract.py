@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from git import Repo
+
 from extract.discover import Kind, discover
+from extract.git_sync import sync
 from extract.read_blobs import read_blobs
-from tests.conftest import fixture_bytes, make_repo
+from extract.repo_id import repo_id
+from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
+from transform import parse_cache
+from transform.parse_repo import parse_checkout
 
 
 def test_discover_classifies_and_reads_are_bounded(tmp_path):
@@ -25,3 +33,38 @@ def test_discover_classifies_and_reads_are_bounded(tmp_path):
     assert read["Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt"] == (len(log), None)  # over the bound: unread
     system = fixture_bytes("training_results_v4.0/Dell/systems/XE9680x8H100-SXM-80GB.json")
     assert read["Dell/systems/XE9680x8H100-SXM-80GB.json"] == (len(system), system)
+
+
+def blobs_in_store(path) -> set[str]:
+    listing = Repo(path).git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectname)"])
+    return {name for kind, name in (line.split() for line in listing.splitlines()) if kind == "blob"}
+
+
+def test_the_clone_downloads_the_parsed_files_only(tmp_path):
+    upstream = make_repo(tmp_path / "upstream" / "inference_results_v4.1", "inference_results_v4.1")
+    checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
+    assert checkout.commit == upstream.head.commit.hexsha
+    assert [p.name for p in checkout.path.iterdir()] == [".git"]  # no work tree
+    files, _ = discover(checkout.path, checkout.commit, "inference")
+    assert blobs_in_store(checkout.path) == {ref.blob for ref in files}
+    assert checkout.unavailable == set()
+    unparsed = [p for p in (FIXTURES / "inference_results_v4.1").rglob("*.json") if "systems" not in p.parts]
+    assert len(unparsed) > 150  # accuracy and trace logs, server configs: never downloaded
+
+
+def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path):
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v4.0", "training_results_v4.0")
+    files, _ = discover(upstream.git_dir, upstream.head.commit.hexsha, "training")
+    lost = next(ref for ref in files if ref.path.endswith("ssd/result_0.txt"))
+    loose = Path(upstream.git_dir) / "objects" / lost.blob[:2] / lost.blob[2:]
+    loose.chmod(0o644)
+    loose.unlink()  # as in a damaged upstream or a snapshot with files missing
+    checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
+    assert checkout.unavailable == {lost.blob}
+    read = {ref.path: (size, data) for ref, size, data in read_blobs(checkout.path, files, 1 << 26, checkout.unavailable)}
+    assert read[lost.path] == (None, None)
+    assert sum(data is not None for size, data in read.values()) == len(files) - 1
+    parsed = parse_checkout(checkout, 1 << 26, tmp_path / "parsed.pickle", reuse=False)
+    assert [(r["source_path"], r["stage"], r["reason"]) for r in parsed.rejects if r["source_path"] == lost.path] == [
+        (lost.path, "read", f"blob {lost.blob} could not be downloaded from upstream: not read")]
+    assert parse_cache.load(tmp_path / "parsed.pickle").keys() == {(ref.path, ref.blob) for ref in files} - {(lost.path, lost.blob)}

@@ -51,17 +51,21 @@ class ParsedFiles:
         self.bytes += other.bytes
 
 
-def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, int, bytes | None]], max_bytes: int) -> ParsedFiles:
+def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[FileRef, int | None, bytes | None]], max_bytes: int) -> ParsedFiles:
     out = ParsedFiles(round=round_, commit=commit)
     for ref, size, data in blobs:
         out.absorb(parse_file(suite, round_, commit, ref, size, data, max_bytes))
     return out
 
 
-def parse_file(suite: str, round_: str, commit: str, ref: FileRef, size: int, data: bytes | None, max_bytes: int) -> ParsedFiles:
+def parse_file(suite: str, round_: str, commit: str, ref: FileRef, size: int | None, data: bytes | None,
+               max_bytes: int) -> ParsedFiles:
     """Everything one file contributes; a pure function of its bytes and its place in the repository."""
     out = ParsedFiles(round=round_, commit=commit)
     source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
+    if size is None:
+        out.rejects.append(source.reject("read", f"blob {ref.blob} could not be downloaded from upstream: not read"))
+        return out
     if data is None:
         out.rejects.append(source.reject("read", f"file is {size} bytes, above the {max_bytes}-byte limit: not read"))
         return out

@@ -26,12 +26,15 @@ def parse_checkout(checkout: Checkout, max_bytes: int, cache_path: Path, reuse: 
         else:
             todo.append(ref)
     fresh = ParsedFiles(round=round_, commit=commit)
-    for ref, size, data in read_blobs(checkout.path, todo, max_bytes):
+    unavailable = {}
+    for ref, size, data in read_blobs(checkout.path, todo, max_bytes, checkout.unavailable):
         fragment = parse_file(suite, round_, commit, ref, size, data, max_bytes)
-        fragments[(ref.path, ref.blob)] = fragment
+        # a blob upstream failed to send is asked for again next time, not remembered as parsed
+        (unavailable if size is None else fragments)[(ref.path, ref.blob)] = fragment
         fresh.files += fragment.files
         fresh.bytes += fragment.bytes
     parse_cache.save(cache_path, fragments)
+    fragments |= unavailable
 
     parsed = ParsedFiles(round=round_, commit=commit)
     for fragment in fragments.values():
