@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from git import Repo
@@ -12,7 +13,7 @@ from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
 from transform import parse_cache
-from transform.parse_repo import parse_checkout
+from transform.parse_repo import NO_LAYOUT, parse_checkout
 
 
 def test_discover_classifies_and_reads_are_bounded(tmp_path):
@@ -68,3 +69,17 @@ def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path):
     assert [(r["source_path"], r["stage"], r["reason"]) for r in parsed.rejects if r["source_path"] == lost.path] == [
         (lost.path, "read", f"blob {lost.blob} could not be downloaded from upstream: not read")]
     assert parse_cache.load(tmp_path / "parsed.pickle").keys() == {(ref.path, ref.blob) for ref in files} - {(lost.path, lost.blob)}
+
+
+def test_a_round_in_a_layout_we_do_not_read_says_so(tmp_path):
+    root = tmp_path / "upstream" / "training_results_v0.5"
+    shutil.copytree(FIXTURES / "training_results_v3.0" / "Dell", root / "v0.5.0" / "Dell")  # as training v0.5 nests it
+    upstream = Repo.init(root, initial_branch="main")
+    with upstream.config_writer() as config:
+        config.set_value("uploadpack", "allowFilter", "true")
+    upstream.git.add("-A")
+    upstream.index.commit("v0.5 layout")
+    checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
+    parsed = parse_checkout(checkout, 1 << 26, tmp_path / "parsed.pickle", reuse=False)
+    assert parsed.rejects == [{"suite": "training", "round": "v0.5", "source_path": ".", "source_commit": checkout.commit,
+                               "stage": "discover", "reason": NO_LAYOUT["training"]}]

@@ -11,6 +11,13 @@ from transform import parse_cache
 from transform.parse_files import ParsedFiles, parse_file
 from transform.source import Source
 
+NO_LAYOUT = {
+    "training": "no <submitter>/systems/*.json or <submitter>/results/<system>/<benchmark>/result_*.txt: "
+                "a layout this version does not read, nothing loaded",
+    "inference": "no <division>/<submitter>/systems/*.json or results/.../performance/run_1 logs: "
+                 "a layout this version does not read, nothing loaded",
+}
+
 
 def parse_checkout(checkout: Checkout, max_bytes: int, cache_path: Path, reuse: bool) -> ParsedFiles:
     """All of the checkout's parse output; `files`/`bytes` count only what was read and parsed this time."""
@@ -42,4 +49,6 @@ def parse_checkout(checkout: Checkout, max_bytes: int, cache_path: Path, reuse: 
     parsed.files, parsed.bytes = fresh.files, fresh.bytes
     for item in skipped:
         parsed.rejects.append(Source(suite, round_, item.path, commit).reject("discover", item.reason))
+    if not files and not skipped:  # a layout we do not know (training v0.5 is v0.5.0/<submitter>/...): say so
+        parsed.rejects.append(Source(suite, round_, ".", commit).reject("discover", NO_LAYOUT[suite]))
     return parsed
