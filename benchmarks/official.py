@@ -233,7 +233,8 @@ def main() -> None:
         f"| submission_checker ({runs[1]['name']}) | {checker_s:.1f} s | {runs[1]['ours_s']:.1f} s | "
         f"{runs[1]['ours_s'] / checker_s:.2f} | {inference['compared']} | {inference['equal']} |",
         "",
-        f"Peak memory of our process for both rounds together: {peak_mb:.0f} MB.",
+        f"Peak memory of our process for both rounds together: {peak_mb:.0f} MB. Every round in one run, through the "
+        "whole flow: [all_rounds.md](all_rounds.md) (`python -m benchmarks.all_rounds`).",
         "",
         "| view | query time | rows |",
         "|---|---|---|",

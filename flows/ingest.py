@@ -18,9 +18,8 @@ from extract.rounds import repository_urls
 from flows.settings import KNOWN_ROUNDS, Settings
 from transform.accelerators import accelerator_models
 from transform.parse_cache import code_fingerprint
-from transform.parse_files import ParsedFiles
 from transform.parse_repo import parse_checkout
-from transform.tables import build_tables
+from transform.tables import build_tables, concat_tables
 from transform.validate import to_frame, validate
 from warehouse.lock import exclusive
 from warehouse.publish import publish
@@ -49,8 +48,16 @@ def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
     return sync(repo, settings.cache_dir)
 
 
+@dataclass(frozen=True)
+class RepoTables:
+    checkout: Checkout
+    files_parsed: int
+    tables: dict[str, pl.DataFrame]
+    rejects: list[dict]
+
+
 @task(cache_policy=NO_CACHE)
-def parse_repo(checkout: Checkout, settings: Settings, previous_commit: str | None) -> ParsedFiles:
+def parse_repo(checkout: Checkout, settings: Settings, previous_commit: str | None, ingested_at: datetime) -> RepoTables:
     logger = get_run_logger()
     started = time.perf_counter()
     # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
@@ -62,7 +69,9 @@ def parse_repo(checkout: Checkout, settings: Settings, previous_commit: str | No
         checkout.repo.name, checkout.commit[:10], parsed.files, parsed.bytes / 1e6, time.perf_counter() - started,
         "" if reuse else " (full parse)", len(parsed.rejects),
     )
-    return parsed
+    # Prefect keeps every task's return value until the flow ends: hand back compact frames, not the parsed rows.
+    tables, rejects = build_tables([(checkout, parsed)], ingested_at)
+    return RepoTables(checkout, parsed.files, tables, rejects)
 
 
 @task(cache_policy=NO_CACHE)
@@ -109,19 +118,19 @@ def ingest(settings: Settings) -> Summary:
                 logger.error("sync failed for %s: %s", repo.url, summary.failed[repo.url])
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 
-        parsed = []
+        built = []
         for checkout in checkouts:
             prior_commit, prior_parser = previous.get((checkout.repo.suite, checkout.repo.round), (None, None))
             if (prior_commit, prior_parser) == (checkout.commit, code_fingerprint()):
                 summary.unchanged.append(checkout.repo.name)
                 logger.info("%s @ %s: unchanged since the last ingest", checkout.repo.name, checkout.commit[:10])
                 continue
-            parsed.append((checkout, parse_repo(checkout, settings, prior_commit)))
+            built.append(parse_repo(checkout, settings, prior_commit, started_at))
 
-        tables, rejects = build_tables(parsed, ingested_at=started_at)
+        tables, rejects = concat_tables([(b.tables, b.rejects) for b in built])
         tables["accelerator_models"] = accelerator_models(settings.accelerator_map)
         valid = validate_tables(tables, rejects)
-        summary.files_parsed = sum(p.files for _, p in parsed)
+        summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
         valid["ingest_runs"], _ = validate("ingest_runs", to_frame("ingest_runs", [{
             "run_id": str(uuid.uuid4()),
@@ -134,7 +143,7 @@ def ingest(settings: Settings) -> Summary:
             "rejects": valid["rejects"].height,
             "failed_repos": orjson.dumps(summary.failed).decode(),
         }]))
-        replaced = [(c.repo.suite, c.repo.round) for c, _ in parsed]
+        replaced = [(b.checkout.repo.suite, b.checkout.repo.round) for b in built]
         summary.rows_loaded = load_warehouse(settings, valid, replaced)
         summary.rows_loaded.pop("ingest_runs", None)
     summary.seconds = time.perf_counter() - started

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -40,6 +40,13 @@ def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: dateti
         "training_scores": training_scores(runs, scaling, unusable),
         **inference,
     }, rejects + inference_rejects
+
+
+def concat_tables(parts: list[tuple[dict[str, pl.DataFrame], list[dict]]]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
+    """The tables of several repositories, each built by `build_tables`, as one frame per table."""
+    empty, _ = build_tables([], ingested_at=datetime.now(UTC))
+    tables = {name: pl.concat([frame, *(part[name] for part, _ in parts)]) for name, frame in empty.items()}
+    return tables, [row for _, rejects in parts for row in rejects]
 
 
 def _with_division(runs: pl.DataFrame, systems: pl.DataFrame) -> pl.DataFrame:
