@@ -27,7 +27,7 @@ class Settings(BaseModel):
     accelerator_map: Path = DEFAULT_MAP
     # Files above this size are rejected unread: repos are third-party content.
     max_file_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
-    # Clones and fetches run in parallel threads (network-bound).
+    # Clones and fetches (network-bound, run in parallel threads) are retried this many times.
     sync_retries: int = Field(default=3, ge=0)
     # Seconds to wait before each retry of a failed clone or fetch (exponential backoff).
     sync_retry_delays: tuple[float, ...] = (10, 60, 300)
