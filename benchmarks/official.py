@@ -59,7 +59,7 @@ def ours(path: Path, db: Path) -> dict:
 
     started = time.perf_counter()
     parsed = parse_files(repo.suite, repo.round, commit, blobs, 1 << 40)
-    tables, rejects = build_tables([(Checkout(repo, path, commit), parsed)], datetime.now(UTC))
+    tables, rejects = build_tables([(Checkout(repo, path, commit, tuple(files), ()), parsed)], datetime.now(UTC))
     tables["accelerator_models"] = accelerator_models(DEFAULT_MAP)
     valid = {}
     for name, frame in tables.items():

@@ -64,7 +64,7 @@ def main(path: str) -> None:
     parse_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    tables, rejects = build_tables([(Checkout(repo, repo_path, commit), parsed)], datetime.now(UTC))
+    tables, rejects = build_tables([(Checkout(repo, repo_path, commit, tuple(files), ()), parsed)], datetime.now(UTC))
     rows = 0
     for name, frame in tables.items():
         valid, _ = validate(name, frame)

@@ -16,7 +16,7 @@ from pathlib import Path
 from git import Repo
 from git.exc import GitCommandError
 
-from extract.discover import discover
+from extract.discover import FileRef, Skipped, discover
 from extract.repo_id import RepoId
 
 _NOT_OUR_REF = re.compile(r"not our ref ([0-9a-f]{40})")
@@ -29,7 +29,9 @@ class Checkout:
     repo: RepoId
     path: Path
     commit: str
-    unavailable: frozenset[str] = frozenset()  # blobs of parsed files that upstream could not send
+    files: tuple[FileRef, ...]  # what we parse at `commit`
+    skipped: tuple[Skipped, ...]  # links and submodules among them, not followed
+    unavailable: frozenset[str] = frozenset()  # blobs of `files` that upstream could not send
 
 
 def sync(repo: RepoId, cache_dir: Path) -> Checkout:
@@ -47,9 +49,9 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
     try:
         local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "origin"])
         commit = local.git.rev_parse("origin/HEAD^{commit}")
-        files, _skipped = discover(path, commit, repo.suite)
+        files, skipped = discover(path, commit, repo.suite)
         unavailable = _fetch_blobs(local, {ref.blob for ref in files})
-        return Checkout(repo=repo, path=path, commit=commit, unavailable=frozenset(unavailable))
+        return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable))
     finally:
         local.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extract.discover import discover
 from extract.git_sync import Checkout
 from extract.read_blobs import read_blobs
 from transform import parse_cache
@@ -22,7 +21,7 @@ NO_LAYOUT = {
 def parse_checkout(checkout: Checkout, max_bytes: int, cache_path: Path, reuse: bool) -> ParsedFiles:
     """All of the checkout's parse output; `files`/`bytes` count only what was read and parsed this time."""
     suite, round_, commit = checkout.repo.suite, checkout.repo.round, checkout.commit
-    files, skipped = discover(checkout.path, commit, suite)
+    files, skipped = checkout.files, checkout.skipped
     cached = parse_cache.load(cache_path) if reuse else {}
     fragments = {}
     todo = []
