@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from git import Repo
+from git import Git, Repo
 from git.exc import GitCommandError
 
 from extract.discover import FileRef, Skipped, discover
@@ -54,6 +54,12 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
         return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable))
     finally:
         local.close()
+
+
+def upstream_head(repo: RepoId) -> str:
+    """The commit upstream's default branch is at, without fetching anything."""
+    listing = Git().execute(["git", *_SAFE_CONFIG, "ls-remote", "--", repo.url, "HEAD"])
+    return listing.split("\t", 1)[0]
 
 
 def is_ancestor(path: Path, old: str, new: str) -> bool:

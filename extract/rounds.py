@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from git import Git
 from git.exc import GitCommandError
 
-# Fail at once instead of asking for credentials: a repository that does not exist is not an error.
+from extract.git_errors import git_failure
+
+# Fail at once instead of asking for credentials (GitHub answers so for a repository that does not exist).
 _QUIET = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
 
 
 def exists(url: str) -> bool:
+    """True when `url` is a repository, false when there is none; a network error raises GitFailure."""
     try:
-        Git().execute(["git", "-c", "credential.helper=", "ls-remote", "--heads", url], env=_QUIET)
+        Git().execute(["git", "-c", "credential.helper=", "ls-remote", "--heads", "--", url], env=_QUIET)
         return True
-    except GitCommandError:
+    except GitCommandError as exc:
+        failure = git_failure(exc)
+        if failure.network:
+            raise failure from None
         return False
 
 
@@ -24,19 +31,29 @@ def _version(round_: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def repository_urls(organization_url: str, known: dict[str, tuple[str, ...]]) -> list[str]:
-    """URLs of every known round of each suite, then of each next round (vX.Y+1, then vX+1.0) while one exists."""
+def _successors(major: int, minor: int) -> list[tuple[int, int]]:
+    # One version may be skipped (v6.1 published before, or without, v6.0).
+    return [(major, minor + 1), (major, minor + 2), (major + 1, 0), (major + 1, 1)]
+
+
+def known_urls(organization_url: str, known: dict[str, tuple[str, ...]]) -> list[str]:
+    return [f"{organization_url}/{suite}_results_{r}" for suite, rounds in known.items() for r in rounds]
+
+
+def new_round_urls(organization_url: str, known: dict[str, tuple[str, ...]]) -> list[str]:
+    """URLs of the rounds after the known ones of each suite that exist upstream, lowest first."""
+    def url(suite: str, version: tuple[int, int]) -> str:
+        return f"{organization_url}/{suite}_results_v{version[0]}.{version[1]}"
+
     urls = []
-    for suite, rounds in known.items():
-        urls += [f"{organization_url}/{suite}_results_{r}" for r in rounds]
-        major, minor = max(_version(r) for r in rounds)
-        while True:
-            for candidate in ((major, minor + 1), (major + 1, 0)):
-                url = f"{organization_url}/{suite}_results_v{candidate[0]}.{candidate[1]}"
-                if exists(url):
-                    urls.append(url)
-                    major, minor = candidate
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for suite, rounds in known.items():
+            latest = max(_version(r) for r in rounds)
+            while True:
+                candidates = _successors(*latest)
+                published = [v for v, ok in zip(candidates, pool.map(exists, [url(suite, v) for v in candidates])) if ok]
+                if not published:
                     break
-            else:
-                break
+                latest = published[0]
+                urls.append(url(suite, latest))
     return urls

@@ -5,33 +5,60 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
-from flows.settings import Settings
+from flows.settings import Settings, SettingsError, load_settings
+
+# Exit codes, one per kind of outcome (README, "Exit codes").
+OK, FAILED, USAGE, BUSY, CANNOT_WRITE, UNREACHABLE, NOT_A_WAREHOUSE, INTERRUPTED = 0, 1, 2, 3, 4, 5, 6, 130
 
 _DEFAULTS = Settings()
 
 
-def main(argv: list[str] | None = None) -> int:
+class Refused(Exception):
+    """A user mistake or an outcome told in one line, with its exit code."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def _settings_flags(command: argparse.ArgumentParser) -> None:
+    """The flags of `ingest` and `serve`: each overrides its environment variable and the config file."""
+    command.add_argument("--cache-dir", type=Path, help=f"where clones are kept (default: {_DEFAULTS.cache_dir})")
+    command.add_argument("--repo", action="append", dest="repos", metavar="URL",
+                         help="ingest only this repo (repeatable; file:// works)")
+    command.add_argument("--organization-url", help=f"where the results repos live (default: {_DEFAULTS.organization_url})")
+    command.add_argument("--accelerator-map", type=Path, help="CSV mapping accelerator spellings to chips")
+    command.add_argument("--max-file-bytes", type=int, help="files above this size are rejected unread")
+    command.add_argument("--sync-retries", type=int, help="retries of a clone or fetch after a network error")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlperf-warehouse", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('mlperf-warehouse')}")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: ./mlperf-warehouse.toml if present)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest = commands.add_parser("ingest", help="clone or update the results repos and rebuild their tables")
-    ingest.add_argument("--db", type=Path, default=_DEFAULTS.db_path, help="warehouse file (default: %(default)s)")
-    ingest.add_argument("--cache-dir", type=Path, default=_DEFAULTS.cache_dir, help="where clones are kept (default: %(default)s)")
-    ingest.add_argument("--repo", action="append", metavar="URL", help="ingest only this repo (repeatable; file:// works)")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help)
+        sub.add_argument("--db", type=Path, dest="db_path", help=f"warehouse file (default: {_DEFAULTS.db_path})")
+        return sub
 
-    serve = commands.add_parser("serve", help="run the nightly ingest as a Prefect deployment (needs a Prefect server)")
-    serve.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
-    serve.add_argument("--cache-dir", type=Path, default=_DEFAULTS.cache_dir)
-    serve.add_argument("--cron", default=_DEFAULTS.schedule_cron, help="schedule (default: %(default)s)")
-    serve.add_argument("--timezone", default=_DEFAULTS.schedule_timezone, help="of the schedule (default: %(default)s)")
+    ingest = command("ingest", "clone or update the results repos and rebuild their tables")
+    _settings_flags(ingest)
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    status = commands.add_parser("status", help="repositories, last runs and rejects of the warehouse")
-    status.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+    serve = command("serve", "run the nightly ingest as a Prefect deployment (needs a Prefect server)")
+    _settings_flags(serve)
+    serve.add_argument("--cron", dest="schedule_cron", help=f"schedule (default: {_DEFAULTS.schedule_cron})")
+    serve.add_argument("--timezone", dest="schedule_timezone", help=f"of the schedule (default: {_DEFAULTS.schedule_timezone})")
 
-    estimate = commands.add_parser("estimate", help="how many accelerators for a target, from measured results")
-    estimate.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
+    status = command("status", "repositories, last runs and rejects of the warehouse")
+    status.add_argument("--json", action="store_true", help="print as JSON")
+
+    estimate = command("estimate", "how many accelerators for a target, from measured results")
     estimate.add_argument("--suite", choices=["training", "inference"], required=True)
     estimate.add_argument("--benchmark", help="training benchmark (e.g. retinanet, bert)")
     estimate.add_argument("--target-minutes", type=float, help="training: time to train to reach")
@@ -41,126 +68,167 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--accelerator", help="accelerator to plan with (e.g. H100; substring of the canonical name)")
     estimate.add_argument("--round", help="use this round's results only (default: the latest that answers)")
 
-    export = commands.add_parser("export", help="write every table and view to files for BI tools")
+    export = command("export", "write every table and view to files for BI tools")
     export.add_argument("directory", type=Path)
-    export.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
     export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
 
-    report = commands.add_parser("report", help="write a self-contained HTML page of charts")
+    report = command("report", "write a self-contained HTML page of charts")
     report.add_argument("output", type=Path)
-    report.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
 
-    sql = commands.add_parser("sql", help="run one read-only query and print the result")
+    sql = command("sql", "run one read-only query and print the result")
     sql.add_argument("query")
-    sql.add_argument("--db", type=Path, default=_DEFAULTS.db_path)
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "ingest":
-        overrides = {"db_path": args.db, "cache_dir": args.cache_dir}
-        if args.repo:
-            overrides["repos"] = tuple(args.repo)
-        return _ingest(Settings(**overrides))
-    if args.command == "serve":
-        return _serve(Settings(db_path=args.db.resolve(), cache_dir=args.cache_dir.resolve(),
-                               schedule_cron=args.cron, schedule_timezone=args.timezone))
-    if args.command == "status":
-        return _status(args.db)
-    if not args.db.exists():
-        print(f"mlperf-warehouse: no warehouse at {args.db}; run `mlperf-warehouse ingest` first", file=sys.stderr)
-        return 2
-    if args.command == "estimate":
-        return _estimate(parser, args)
-    if args.command == "export":
-        from warehouse.export import export
-
-        for name, rows in export(args.db, args.directory, args.format).items():
-            print(f"{name:<32} {rows:>9} rows")
-        return 0
-    if args.command == "report":
-        from warehouse.report import write_report
-
-        write_report(args.db, args.output)
-        print(f"wrote {args.output}")
-        return 0
-    return _sql(args.db, args.query, args.format)
+    try:
+        settings = load_settings(_flags(args), config=args.config)
+        if args.command == "ingest":
+            return _ingest(settings, args.json)
+        if args.command == "serve":
+            return _serve(settings)
+        _check_warehouse(settings.db_path)
+        return _READERS[args.command](args, settings.db_path)
+    except Refused as refused:
+        print(f"mlperf-warehouse: {refused}", file=sys.stderr)
+        return refused.code
+    except SettingsError as exc:
+        print(f"mlperf-warehouse: {exc}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        print("mlperf-warehouse: interrupted; the warehouse is as it was before this run", file=sys.stderr)
+        return INTERRUPTED
 
 
-def _estimate(parser: argparse.ArgumentParser, args) -> int:
+def _flags(args: argparse.Namespace) -> dict[str, object]:
+    flags = {name: getattr(args, name, None) for name in Settings.model_fields}
+    if flags.get("repos"):
+        flags["repos"] = tuple(flags["repos"])
+    return flags
+
+
+def _check_warehouse(db: Path) -> None:
+    """The read commands need a warehouse: a missing, foreign or damaged file is said in one line."""
+    import duckdb
+
+    if not db.exists():
+        raise Refused(f"no warehouse at {db}; run `mlperf-warehouse ingest` first", NOT_A_WAREHOUSE)
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            tables = {t for (t,) in con.sql("select table_name from information_schema.tables").fetchall()}
+    except duckdb.Error as exc:
+        raise Refused(f"{db} is not a readable DuckDB warehouse ({str(exc).splitlines()[0]})", NOT_A_WAREHOUSE) from None
+    if not {"sources", "ingest_runs"} <= tables:
+        raise Refused(f"{db} is a DuckDB file but not a warehouse of this tool (no sources or ingest_runs table)",
+                      NOT_A_WAREHOUSE)
+
+
+def _writing(action, target: Path):
+    try:
+        return action()
+    except OSError as exc:
+        raise Refused(f"cannot write {target}: {exc.strerror or exc}", CANNOT_WRITE) from None
+
+
+def _status(args, db: Path) -> int:
+    from warehouse.status import status, status_json
+
+    print(status_json(db) if args.json else status(db))
+    return OK
+
+
+def _estimate(args, db: Path) -> int:
     from warehouse.estimate import estimate_inference, estimate_training
 
     if args.suite == "training":
         if not (args.benchmark and args.accelerator and args.target_minutes):
-            parser.error("training estimates need --benchmark, --accelerator and --target-minutes")
-        result = estimate_training(args.db, args.benchmark, args.accelerator, args.target_minutes, args.round)
+            raise Refused("training estimates need --benchmark, --accelerator and --target-minutes", USAGE)
+        result = estimate_training(db, args.benchmark, args.accelerator, args.target_minutes, args.round)
     else:
         if not (args.model and args.scenario and args.target):
-            parser.error("inference estimates need --model, --scenario and --target")
-        result = estimate_inference(args.db, args.model, args.scenario, args.target, args.accelerator, args.round)
+            raise Refused("inference estimates need --model, --scenario and --target", USAGE)
+        result = estimate_inference(db, args.model, args.scenario, args.target, args.accelerator, args.round)
     print(result.text())
-    return 0 if result.accelerators is not None else 1
+    return OK if result.accelerators is not None else FAILED
+
+
+def _export(args, db: Path) -> int:
+    from warehouse.export import export
+
+    for name, rows in _writing(lambda: export(db, args.directory, args.format), args.directory).items():
+        print(f"{name:<32} {rows:>9} rows")
+    return OK
+
+
+def _report(args, db: Path) -> int:
+    from warehouse.report import write_report
+
+    _writing(lambda: write_report(db, args.output), args.output)
+    print(f"wrote {args.output}")
+    return OK
+
+
+def _sql(args, db: Path) -> int:
+    import duckdb
+
+    from warehouse.query import run_query
+
+    try:
+        print(run_query(db, args.query, args.format))
+    except duckdb.Error as exc:  # a user's query error is reported, not a traceback
+        raise Refused(str(exc).splitlines()[0], FAILED) from None
+    return OK
+
+
+_READERS = {"status": _status, "estimate": _estimate, "export": _export, "report": _report, "sql": _sql}
 
 
 def _serve(settings: Settings) -> int:
     _quiet_prefect()
     if not os.environ.get("PREFECT_API_URL"):
-        print("mlperf-warehouse: serve needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
-              "(e.g. http://127.0.0.1:4200/api)", file=sys.stderr)
-        return 2
+        raise Refused("serve needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
+                      "(e.g. http://127.0.0.1:4200/api)", USAGE)
     from flows.serve import serve
 
     serve(settings)
-    return 0
+    return OK
 
 
-def _status(db: Path) -> int:
-    from warehouse.status import status
-
-    if not db.exists():
-        print(f"mlperf-warehouse: no warehouse at {db}; run `mlperf-warehouse ingest` first", file=sys.stderr)
-        return 2
-    print(status(db))
-    return 0
-
-
-def _ingest(settings: Settings) -> int:
-    _quiet_prefect()
+def _ingest(settings: Settings, as_json: bool) -> int:
     import duckdb
 
-    from flows.ingest import ingest
-    from warehouse.lock import WarehouseBusy
+    from flows.unchanged import record_if_unchanged
+    from warehouse.lock import WarehouseBusy, exclusive
 
     try:
-        summary = ingest(settings)
+        with exclusive(settings.db_path):
+            # Without a Prefect server, find out first whether there is anything to do: a temporary one takes seconds.
+            summary = None if os.environ.get("PREFECT_API_URL") else record_if_unchanged(settings)
+            if summary is None:
+                summary = _run_flow(settings)
     except WarehouseBusy as exc:
-        print(f"mlperf-warehouse: {exc}", file=sys.stderr)
-        return 3
+        raise Refused(str(exc), BUSY) from None
     except (OSError, duckdb.IOException) as exc:  # disk full, read-only location, quota
-        print(f"mlperf-warehouse: cannot write ({exc}); the previous warehouse is unchanged: {settings.db_path}",
-              file=sys.stderr)
-        return 4
-    print(f"\nIngested {len(summary.repos)} repos into {settings.db_path} in {summary.seconds:.1f} s")
-    for name, commit in summary.repos:
-        print(f"  {name:<28} {commit}{'  (unchanged)' if name in summary.unchanged else ''}")
-    for url, error in summary.failed.items():
-        print(f"  FAILED {url}: {error}")
-    print(f"Files parsed: {summary.files_parsed}" + (f" ({len(summary.unchanged)} repos unchanged)" if summary.unchanged else ""))
-    print("Rows loaded: " + ", ".join(f"{t} {n}" for t, n in summary.rows_loaded.items() if t != "rejects"))
-    rejects = sum(summary.rejects_by_stage.values())
-    by_stage = ", ".join(f"{s} {n}" for s, n in sorted(summary.rejects_by_stage.items()))
-    print(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
-    return 1 if summary.failed else 0
+        raise Refused(f"cannot write ({exc}); the previous warehouse is unchanged: {settings.db_path}",
+                      CANNOT_WRITE) from None
+    print(summary.json(settings.db_path) if as_json else "\n" + summary.text(settings.db_path))
+    return FAILED if summary.failed else OK
 
 
-def _sql(db: Path, query: str, fmt: str) -> int:
-    from warehouse.query import run_query
+def _run_flow(settings: Settings):
+    _quiet_prefect()
+    from flows.ingest import NothingSynced, ingest
 
     try:
-        print(run_query(db, query, fmt))
-    except Exception as exc:  # a user's query error is reported, not a traceback
-        print(f"mlperf-warehouse: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return ingest(settings)
+    except NothingSynced as nothing:
+        if nothing.network:
+            raise Refused(f"{nothing}. Check the network (and GitHub's status), or ingest local copies with "
+                          "--repo file:///path/to/training_results_vX.Y; the warehouse is as it was.", UNREACHABLE) from None
+        raise Refused(f"{nothing}; the warehouse is as it was", FAILED) from None
 
 
 def _quiet_prefect() -> None:

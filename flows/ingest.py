@@ -1,51 +1,76 @@
 """The nightly pipeline on one screen: sync → discover → parse → validate → load → views."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect builds the flow's parameter model from these
+# annotations, and a served run, which loads this file by path, cannot resolve them as strings.
 
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import orjson
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed
 
+from extract.git_errors import GitFailure, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id
-from extract.rounds import repository_urls
+from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
+from flows.summary import Summary
 from transform.accelerators import accelerator_models
 from transform.parse_cache import code_fingerprint
 from transform.parse_repo import parse_checkout
 from transform.tables import build_tables, concat_tables
 from transform.validate import to_frame, validate
+from warehouse.run_record import run_record
 from warehouse.lock import exclusive
 from warehouse.publish import publish
 from warehouse.state import ingested
 
 
-@dataclass
-class Summary:
-    repos: list[tuple[str, str]] = field(default_factory=list)  # (name, commit) of every repo synced
-    unchanged: list[str] = field(default_factory=list)  # repos whose commit and parser were already loaded
-    failed: dict[str, str] = field(default_factory=dict)  # url → error
-    files_parsed: int = 0
-    rows_loaded: dict[str, int] = field(default_factory=dict)
-    rejects_by_stage: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
+class NothingSynced(RuntimeError):
+    """No repository could be synced: nothing is published."""
+
+    def __init__(self, failures: dict[str, GitFailure]):
+        super().__init__(f"no repository could be synced: {next(iter(failures.values()), 'none was given')}")
+        self.failed = {url: str(failure) for url, failure in failures.items()}
+        self.network = bool(failures) and all(failure.network for failure in failures.values())
+
+
+def retry_delays(settings: Settings) -> list[float]:
+    delays = settings.sync_retry_delays
+    return [delays[min(i, len(delays) - 1)] for i in range(settings.sync_retries)]
 
 
 @task(cache_policy=NO_CACHE)
-def list_repos(settings: Settings) -> list[RepoId]:
-    urls = settings.repos or repository_urls(settings.organization_url, KNOWN_ROUNDS)
-    return [repo_id(url) for url in urls]
+def list_repos(settings: Settings) -> tuple[list[RepoId], dict[str, GitFailure]]:
+    """The repositories to ingest, and a failed probe for new rounds (url → failure)."""
+    if settings.repos:
+        return [repo_id(url) for url in settings.repos], {}
+    logger = get_run_logger()
+    urls = known_urls(settings.organization_url, KNOWN_ROUNDS)
+    try:
+        urls += with_retries(lambda: new_round_urls(settings.organization_url, KNOWN_ROUNDS), retry_delays(settings),
+                             lambda failure, n, delay: logger.warning(
+                                 "probing %s for new rounds: %s; retry %d of %d in %g s",
+                                 settings.organization_url, failure, n, settings.sync_retries, delay))
+    except GitFailure as failure:
+        # Never taken for "no new round": the run records it as a failure.
+        logger.error("probing %s for new rounds failed: %s", settings.organization_url, failure)
+        return [repo_id(url) for url in urls], {settings.organization_url: failure}
+    return [repo_id(url) for url in urls], {}
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="sync {repo.name}")
 def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
-    return sync(repo, settings.cache_dir)
+    logger = get_run_logger()
+    try:
+        return with_retries(lambda: sync(repo, settings.cache_dir), retry_delays(settings),
+                            lambda failure, n, delay: logger.warning(
+                                "%s: %s; retry %d of %d in %g s", repo.name, failure, n, settings.sync_retries, delay))
+    except GitFailure as failure:
+        return Failed(message=f"{repo.name}: {failure}", data=failure)
 
 
 @dataclass(frozen=True)
@@ -56,7 +81,7 @@ class RepoTables:
     rejects: list[dict]
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="parse {checkout.repo.name}")
 def parse_repo(checkout: Checkout, settings: Settings, previous_commit: str | None, ingested_at: datetime) -> RepoTables:
     logger = get_run_logger()
     started = time.perf_counter()
@@ -88,15 +113,7 @@ def validate_tables(tables: dict[str, pl.DataFrame], rejects: list[dict]) -> dic
 
 @task(cache_policy=NO_CACHE)
 def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
-    return publish(settings.db_path, tables, replaced)
-
-
-def failure_reason(exc: Exception) -> str:
-    """One readable line: git's own `fatal:` message rather than GitPython's quoted command dump."""
-    lines = [line.strip(" '\"") for line in str(getattr(exc, "stderr", "") or exc).splitlines()]
-    lines = [line for line in lines if line and not line.startswith("stderr:")]
-    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (fatal or lines or [type(exc).__name__])[0]
+    return publish(settings.db_path, tables, replaced, get_run_logger())
 
 
 @flow(name="mlperf-warehouse-ingest")
@@ -106,16 +123,19 @@ def ingest(settings: Settings) -> Summary:
     summary = Summary()
     with exclusive(settings.db_path):
         previous = ingested(settings.db_path)
-        repos = list_repos(settings)
-        retrying = sync_repo.with_options(retries=settings.sync_retries, retry_delay_seconds=list(settings.sync_retry_delays))
-        futures = [retrying.submit(r, settings) for r in repos]
+        repos, failures = list_repos(settings)
+        futures = [sync_repo.submit(r, settings) for r in repos]
         checkouts = []
         for repo, future in zip(repos, futures):
-            try:
-                checkouts.append(future.result())
-            except Exception as exc:  # one unreachable repo must not fail the others
-                summary.failed[repo.url] = failure_reason(exc)
-                logger.error("sync failed for %s: %s", repo.url, summary.failed[repo.url])
+            outcome = future.result(raise_on_failure=False)
+            if isinstance(outcome, Checkout):
+                checkouts.append(outcome)
+            else:  # one unreachable repo must not fail the others
+                failures[repo.url] = outcome
+        if not checkouts:  # a failed run leaves the warehouse as it was
+            nothing = NothingSynced(failures)
+            return Failed(message=str(nothing), data=nothing)
+        summary.failed = {url: str(failure) for url, failure in failures.items()}
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 
         built = []
@@ -132,19 +152,13 @@ def ingest(settings: Settings) -> Summary:
         valid = validate_tables(tables, rejects)
         summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
-        valid["ingest_runs"], _ = validate("ingest_runs", to_frame("ingest_runs", [{
-            "run_id": str(uuid.uuid4()),
-            "started_at": started_at,
-            "finished_at": datetime.now(UTC),
-            "seconds": time.perf_counter() - started,
-            "repos": len(checkouts),
-            "files_parsed": summary.files_parsed,
-            "rows_loaded": orjson.dumps({k: v.height for k, v in valid.items()}).decode(),
-            "rejects": valid["rejects"].height,
-            "failed_repos": orjson.dumps(summary.failed).decode(),
-        }]))
+        valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
+                                          summary.files_parsed, {k: v.height for k, v in valid.items()},
+                                          valid["rejects"].height, summary.failed)
         replaced = [(b.checkout.repo.suite, b.checkout.repo.round) for b in built]
         summary.rows_loaded = load_warehouse(settings, valid, replaced)
         summary.rows_loaded.pop("ingest_runs", None)
     summary.seconds = time.perf_counter() - started
+    if summary.failed:
+        return Completed(message=f"published; {len(summary.failed)} of {len(repos)} repositories failed", data=summary)
     return summary

@@ -1,10 +1,20 @@
-"""The one typed settings object: where data lives, what to ingest, when to run."""
+"""The one typed settings object: where data lives, what to ingest, when to run.
+
+Each setting comes from, in this order of precedence: a command-line flag, an environment variable
+`MLPERF_WAREHOUSE_<NAME>` (e.g. `MLPERF_WAREHOUSE_DB_PATH`), the TOML config file, the default here.
+The config file is `--config FILE`, else `$MLPERF_WAREHOUSE_CONFIG`, else `./mlperf-warehouse.toml` when it exists.
+"""
 
 from __future__ import annotations
 
+import os
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from extract.repo_id import repo_id
 
 from transform.accelerators import DEFAULT_MAP
 
@@ -14,9 +24,12 @@ KNOWN_ROUNDS = {
     "inference": ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"),
 }
 
+ENV_PREFIX = "MLPERF_WAREHOUSE_"
+DEFAULT_CONFIG = Path("mlperf-warehouse.toml")
+
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     db_path: Path = Path("mlperf.duckdb")
     cache_dir: Path = Path(".cache/repos")
@@ -27,10 +40,76 @@ class Settings(BaseModel):
     accelerator_map: Path = DEFAULT_MAP
     # Files above this size are rejected unread: repos are third-party content.
     max_file_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
-    # Clones and fetches (network-bound, run in parallel threads) are retried this many times.
+    # Network errors of a clone, fetch or probe are retried this many times; permanent ones never are.
     sync_retries: int = Field(default=3, ge=0)
-    # Seconds to wait before each retry of a failed clone or fetch (exponential backoff).
-    sync_retry_delays: tuple[float, ...] = (10, 60, 300)
+    # Seconds to wait before each retry (exponential backoff; the last delay repeats).
+    sync_retry_delays: tuple[float, ...] = Field(default=(10, 60, 300), min_length=1)
     # The nightly refresh of `mlperf-warehouse serve`.
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
+
+    @field_validator("repos")
+    @classmethod
+    def _name_a_round(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        for url in urls:
+            repo_id(url)  # the last path component must name suite and round
+        return urls
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used, said in one line."""
+
+
+_PATHS = {name for name, field in Settings.model_fields.items() if field.annotation is Path}
+_LISTS = {"repos", "sync_retry_delays"}
+
+
+def load_settings(flags: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None,
+                  config: Path | None = None) -> Settings:
+    """Settings from `flags` (only those given), the environment and the config file, in that order."""
+    environ = os.environ if environ is None else environ
+    values = _from_config(config, environ)
+    values.update(_from_environment(environ))
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"setting {where!r}: {first['msg']} (got {first.get('input')!r})") from None
+    # Absolute paths: a served deployment runs its flows from another working directory.
+    return settings.model_copy(update={name: getattr(settings, name).absolute() for name in _PATHS})
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in Settings.model_fields:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            # lists as comma- or space-separated words: MLPERF_WAREHOUSE_REPOS="file:///a/x file:///b/y"
+            values[name] = tuple(raw.replace(",", " ").split()) if name in _LISTS else raw
+    return values
+
+
+def _from_config(config: Path | None, environ: Mapping[str, str]) -> dict[str, object]:
+    if config is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config = Path(environ[ENV_PREFIX + "CONFIG"])
+    if config is None:
+        if not DEFAULT_CONFIG.is_file():
+            return {}
+        config = DEFAULT_CONFIG
+    try:
+        values = tomllib.loads(config.read_text())
+    except OSError as exc:
+        raise SettingsError(f"cannot read the config file {config}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"config file {config} is not valid TOML: {exc}") from None
+    unknown = sorted(set(values) - set(Settings.model_fields))
+    if unknown:
+        raise SettingsError(f"config file {config}: unknown setting {unknown[0]!r} "
+                            f"(known: {', '.join(Settings.model_fields)})")
+    # Paths in the file are relative to the file, wherever the command runs.
+    for name in _PATHS & set(values):
+        if isinstance(values[name], str):
+            values[name] = config.parent / Path(values[name]).expanduser()
+    return values

@@ -1,10 +1,39 @@
-"""The `mlperf-warehouse sql` command on the ingested fixture warehouse."""
+"""The command line: the `sql` command, and every everyday mistake told in one line with its own exit code."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
-from flows.cli import main
+import duckdb
+import pytest
+
+from flows.cli import BUSY, CANNOT_WRITE, FAILED, NOT_A_WAREHOUSE, UNREACHABLE, USAGE, main
+from tests.conftest import make_repo, url
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from warehouse.lock import exclusive
+with exclusive(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+@contextmanager
+def holding_the_lock(db: Path):
+    """Another process holding the warehouse's lock, as a running ingest does."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
 
 QUERY = "select system, score_min from training_scores where round = 'v3.0' and benchmark = 'ssd' order by score_min limit 2"
 
@@ -22,6 +51,95 @@ def test_sql_formats(warehouse, capsys):
 
 def test_sql_is_read_only_and_reports_errors(warehouse, capsys):
     *_, settings = warehouse
-    assert main(["sql", "delete from training_runs", "--db", str(settings.db_path)]) == 1
+    assert main(["sql", "delete from training_runs", "--db", str(settings.db_path)]) == FAILED
     assert "read-only" in capsys.readouterr().err.lower()
-    assert main(["sql", "select 1", "--db", str(settings.db_path.with_name("missing.duckdb"))]) == 2
+
+
+def test_status_json_for_scripts(warehouse, capsys):
+    *_, settings = warehouse
+    assert main(["status", "--db", str(settings.db_path), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert sorted(r["repo_url"].rsplit("/", 1)[1] for r in status["repositories"]) == ["training_results_v3.0", "training_results_v4.0"]
+    assert status["last_runs"][0]["outcome"] == "ok"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.startswith("mlperf-warehouse 0.")
+
+
+def _mistakes(tmp: Path, db: Path, upstream: str) -> list[tuple[str, list[str], int, str]]:
+    """(what, command line, exit code, words the one line says) of everyday mistakes that need no flow run."""
+    (tmp / "random.duckdb").write_bytes(bytes(range(256)) * 64)
+    (tmp / "empty.duckdb").write_bytes(b"")
+    (tmp / "folder.duckdb").mkdir()
+    with duckdb.connect(str(tmp / "foreign.duckdb")) as con:
+        con.execute("create table mine (x int)")
+    (tmp / "a-file").write_text("")
+    (tmp / "bad.toml").write_text("db_path = \n")
+    (tmp / "unknown.toml").write_text('database = "x.duckdb"\n')
+    return [
+        ("status of a missing warehouse", ["status", "--db", str(tmp / "missing.duckdb")], NOT_A_WAREHOUSE, "no warehouse at"),
+        ("status of random bytes", ["status", "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a readable DuckDB warehouse"),
+        ("status of an empty file", ["status", "--db", str(tmp / "empty.duckdb")], NOT_A_WAREHOUSE, "not a readable DuckDB warehouse"),
+        ("status of a folder", ["status", "--db", str(tmp / "folder.duckdb")], NOT_A_WAREHOUSE, "not a readable DuckDB warehouse"),
+        ("status of someone else's DuckDB file", ["status", "--db", str(tmp / "foreign.duckdb")], NOT_A_WAREHOUSE, "not a warehouse of this tool"),
+        ("estimate on random bytes", ["estimate", "--db", str(tmp / "random.duckdb"), "--suite", "training"], NOT_A_WAREHOUSE, "not a readable"),
+        ("export on random bytes", ["export", str(tmp / "out"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a readable"),
+        ("report on random bytes", ["report", str(tmp / "r.html"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a readable"),
+        ("sql on a missing warehouse", ["sql", "select 1", "--db", str(tmp / "missing.duckdb")], NOT_A_WAREHOUSE, "no warehouse at"),
+        ("export under a file", ["export", str(tmp / "a-file" / "out"), "--db", str(db)], CANNOT_WRITE, "cannot write"),
+        ("report under a file", ["report", str(tmp / "a-file" / "r.html"), "--db", str(db)], CANNOT_WRITE, "cannot write"),
+        ("estimate without its target", ["estimate", "--db", str(db), "--suite", "training", "--benchmark", "ssd"], USAGE, "need --benchmark"),
+        ("a --repo URL that names no round", ["ingest", "--db", str(tmp / "w.duckdb"), "--repo", "https://github.com/mlcommons/inference"],
+         USAGE, "training_results_vX.Y"),
+        ("a config file that is not TOML", ["--config", str(tmp / "bad.toml"), "status"], USAGE, "is not valid TOML"),
+        ("a config file with an unknown setting", ["--config", str(tmp / "unknown.toml"), "status"], USAGE, "unknown setting 'database'"),
+        ("a missing config file", ["--config", str(tmp / "none.toml"), "status"], USAGE, "cannot read the config file"),
+        ("a negative size limit", ["ingest", "--max-file-bytes", "-1", "--repo", upstream], USAGE, "max_file_bytes"),
+    ]
+
+
+def test_everyday_mistakes_say_one_line_and_exit_with_their_code(warehouse, tmp_path, capsys):
+    *_, settings = warehouse
+    upstream = url(make_repo(tmp_path / "upstream" / "training_results_v3.0", "training_results_v3.0"))
+    for what, argv, code, words in _mistakes(tmp_path, settings.db_path, upstream):
+        assert main(argv) == code, what
+        captured = capsys.readouterr()
+        lines = captured.err.splitlines()
+        assert len(lines) == 1 and words in lines[0] and lines[0].startswith("mlperf-warehouse: "), (what, captured.err)
+
+    busy = tmp_path / "busy.duckdb"
+    with holding_the_lock(busy):
+        assert main(["ingest", "--db", str(busy), "--cache-dir", str(tmp_path / "cache"), "--repo", upstream]) == BUSY
+    assert capsys.readouterr().err.splitlines() == [
+        f"mlperf-warehouse: another ingest is refreshing {busy} (lock {busy}.lock is held); try again when it ends"]
+
+
+def test_unreachable_and_missing_repositories(tmp_path, prefect_harness, capsys, caplog, monkeypatch):
+    """A network error is retried (one line each, naming the repository) then said with what to do; a repository
+    that does not exist fails at once. Neither leaves a warehouse behind."""
+    monkeypatch.setenv("MLPERF_WAREHOUSE_SYNC_RETRY_DELAYS", "0.1")
+    db = tmp_path / "w.duckdb"
+    closed = "http://127.0.0.1:9/mlcommons/training_results_v4.0"  # nothing listens on the discard port
+    assert main(["ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--repo", closed, "--sync-retries", "2"]) == UNREACHABLE
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(retries) == 2
+    for n, line in enumerate(retries, 1):
+        assert line.startswith(f"training_results_v4.0: fatal: unable to access '{closed}/': Failed to connect")
+        assert line.endswith(f"Couldn't connect to server; retry {n} of 2 in 0.1 s")
+    caplog.clear()
+    assert err.splitlines()[-1].startswith("mlperf-warehouse: no repository could be synced: fatal: unable to access")
+    assert "Check the network" in err.splitlines()[-1] and "--repo file://" in err.splitlines()[-1]
+    assert not db.exists()
+
+    missing = (tmp_path / "nowhere" / "training_results_v9.9").as_uri()
+    assert main(["ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--repo", missing, "--sync-retries", "2"]) == FAILED
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and not [r for r in caplog.records if "retry" in r.getMessage()]
+    assert err.splitlines()[-1] == (f"mlperf-warehouse: no repository could be synced: fatal: '{missing.removeprefix('file://')}' "
+                                    "does not appear to be a git repository; the warehouse is as it was")
+    assert not db.exists()

@@ -13,13 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.rounds import repository_urls
 from flows.cli import main
 from flows.ingest import ingest
 from flows.settings import Settings
 from tests.conftest import AUTHOR, commit_files, make_repo, url
+from tests.test_cli import holding_the_lock
 from transform.schemas import TABLES
-from warehouse.lock import exclusive
 
 RESNET = "Dell/results/XE9680x8H100-SXM-80GB/resnet"
 TABLES_BUT_RUNS = [t for t in TABLES if t != "ingest_runs"]
@@ -162,7 +161,7 @@ def test_readers_never_fail_during_a_refresh(tmp_path, upstream, prefect_harness
 
 def test_a_second_ingest_waits_its_turn(tmp_path, upstream, capsys):
     db = tmp_path / "w.duckdb"
-    with exclusive(db):
+    with holding_the_lock(db):
         code = main(["ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--repo", url(upstream)])
     assert code == 3
     assert "another ingest is refreshing" in capsys.readouterr().err
@@ -193,11 +192,3 @@ def test_kill_9_during_a_refresh_leaves_the_last_good_warehouse(tmp_path, upstre
     assert summary.files_parsed == 0 and not summary.failed
     assert rows(settings.db_path, "select count(*) from training_runs") == {(299,)}
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
-
-
-def test_new_rounds_are_found_upstream(tmp_path):
-    org = tmp_path / "org"
-    for round_ in ("v3.0", "v4.0"):
-        make_repo(org / f"training_results_{round_}", f"training_results_{round_}")
-    urls = repository_urls(org.as_uri(), {"training": ("v3.0",)})
-    assert urls == [f"{org.as_uri()}/training_results_v3.0", f"{org.as_uri()}/training_results_v4.0"]

@@ -374,7 +374,7 @@ class Rejects(pa.DataFrameModel):
 
 
 class IngestRuns(pa.DataFrameModel):
-    """One row per successful `ingest` run."""
+    """One row per `ingest` run that published the warehouse, including runs that found nothing new."""
 
     run_id: str = _key("Unique id of the run.")
     started_at: pl.Datetime("us", "UTC") = _key("Start (UTC).")
@@ -385,6 +385,8 @@ class IngestRuns(pa.DataFrameModel):
     rows_loaded: str = _json("Rows loaded per table, as a JSON object.", nullable=False)
     rejects: int = _key("Rejects recorded in this run.", ge=0)
     failed_repos: str = _json("Repositories that could not be synced, with the error.", nullable=False)
+    build_fingerprint: str = _key("Hash of the code that built the warehouse and of the accelerator map: a run with "
+                                  "the same hash and unchanged upstream commits has nothing to rebuild.")
 
     class Config:
         strict = True

@@ -21,7 +21,8 @@ from warehouse.ddl import columns, create_table
 log = logging.getLogger(__name__)
 
 
-def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
+def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
+            logger: logging.Logger | logging.LoggerAdapter = log) -> dict[str, int]:
     """Replace every row of the (suite, round) pairs in `replaced` with `tables`; return rows loaded per table."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # The caller holds the warehouse lock: any other build file was left by a killed run.
@@ -32,7 +33,7 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         if db_path.exists():
             shutil.copyfile(db_path, building)
         with duckdb.connect(str(building)) as con:
-            _ensure_tables(con)
+            _ensure_tables(con, logger)
             con.execute("BEGIN TRANSACTION")
             loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
@@ -46,12 +47,12 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         building.unlink(missing_ok=True)
 
 
-def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter) -> None:
     existing = _existing_columns(con)
     expected = {table: [(name, typ) for name, typ, _ in columns(table)] for table in TABLES}
     if any(table in existing and existing[table] != cols for table, cols in expected.items()):
         # Written by another version of this tool: start over rather than mix layouts.
-        log.warning("warehouse layout changed: rebuilding every table (repos not ingested in this run are dropped)")
+        logger.warning("warehouse layout changed: rebuilding every table (repos not ingested in this run are dropped)")
         for view in con.sql("select view_name from duckdb_views() where not internal").fetchall():
             con.execute(f'DROP VIEW "{view[0]}"')
         for table in existing:

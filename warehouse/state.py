@@ -1,10 +1,15 @@
-"""What the warehouse already holds: the commit and parser of each ingested repository."""
+"""What the warehouse already holds: the commit and parser of each ingested repository, and what built it."""
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 import duckdb
+
+_CODE = Path(__file__).resolve().parents[1]
+_PACKAGES = ("extract", "flows", "transform", "warehouse")
 
 
 def ingested(db_path: Path) -> dict[tuple[str, str], tuple[str, str]]:
@@ -12,11 +17,39 @@ def ingested(db_path: Path) -> dict[tuple[str, str], tuple[str, str]]:
     if not db_path.exists():
         return {}
     with duckdb.connect(str(db_path), read_only=True) as con:
-        tables = {t for (t,) in con.sql("select table_name from information_schema.tables").fetchall()}
-        if "sources" not in tables:
-            return {}
-        columns = {c for (c,) in con.sql("select column_name from information_schema.columns where table_name = 'sources'").fetchall()}
-        if "parser_fingerprint" not in columns:
+        if not _has_column(con, "sources", "parser_fingerprint"):
             return {}
         rows = con.sql("select suite, round, commit_sha, parser_fingerprint from sources").fetchall()
     return {(suite, round_): (commit, fingerprint) for suite, round_, commit, fingerprint in rows}
+
+
+def last_build(db_path: Path) -> str | None:
+    """build_fingerprint of the last run that published the warehouse; None when there is none."""
+    if not db_path.exists():
+        return None
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        if not _has_column(con, "ingest_runs", "build_fingerprint"):
+            return None
+        rows = con.sql("select build_fingerprint from ingest_runs order by finished_at desc limit 1").fetchall()
+    return rows[0][0] if rows else None
+
+
+@cache
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for package in _PACKAGES:
+        for source in sorted((_CODE / package).rglob("*")):
+            if source.suffix in (".py", ".sql", ".csv"):
+                digest.update(str(source.relative_to(_CODE)).encode())
+                digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def build_fingerprint(accelerator_map: Path) -> str:
+    """Hash of the code that builds the warehouse and of the accelerator map: either changing means a rebuild."""
+    return hashlib.sha256(_code_digest().encode() + accelerator_map.read_bytes()).hexdigest()
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return con.execute("select count(*) from information_schema.columns where table_name = ? and column_name = ?",
+                       [table, column]).fetchall()[0][0] > 0

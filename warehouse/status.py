@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import orjson
 import polars as pl
 
 _SECTIONS = {
@@ -19,9 +20,17 @@ _SECTIONS = {
 }
 
 
+def _frames(db: Path) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {title: con.sql(query).pl() for title, query in _SECTIONS.items()}
+
+
 def status(db: Path) -> str:
-    parts = []
-    with duckdb.connect(str(db), read_only=True) as con, pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
-        for title, query in _SECTIONS.items():
-            parts.append(f"{title}\n{con.sql(query).pl()}")
-    return "\n\n".join(parts)
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
+        return "\n\n".join(f"{title}\n{frame}" for title, frame in _frames(db).items())
+
+
+def status_json(db: Path) -> str:
+    """The same sections for scripts: {"warehouse": path, "repositories": [...], "last_runs": [...], "rejects": [...]}."""
+    sections = {title.lower().replace(" ", "_"): frame.to_dicts() for title, frame in _frames(db).items()}
+    return orjson.dumps({"warehouse": str(db), **sections}, option=orjson.OPT_INDENT_2).decode()

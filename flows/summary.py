@@ -1,0 +1,35 @@
+"""What one ingest did, as the command prints it (lines for people, or JSON for scripts)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import orjson
+
+
+@dataclass
+class Summary:
+    repos: list[tuple[str, str]] = field(default_factory=list)  # (name, commit) of every repo synced
+    unchanged: list[str] = field(default_factory=list)  # repos whose commit and parser were already loaded
+    failed: dict[str, str] = field(default_factory=dict)  # url → error
+    files_parsed: int = 0
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    rejects_by_stage: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def text(self, db_path: Path) -> str:
+        lines = [f"Ingested {len(self.repos)} repos into {db_path} in {self.seconds:.1f} s"]
+        lines += [f"  {name:<28} {commit}{'  (unchanged)' if name in self.unchanged else ''}" for name, commit in self.repos]
+        lines += [f"  FAILED {url}: {error}" for url, error in self.failed.items()]
+        lines.append(f"Files parsed: {self.files_parsed}"
+                     + (f" ({len(self.unchanged)} repos unchanged)" if self.unchanged else ""))
+        if self.rows_loaded:
+            lines.append("Rows loaded: " + ", ".join(f"{t} {n}" for t, n in self.rows_loaded.items() if t != "rejects"))
+        rejects = sum(self.rejects_by_stage.values())
+        by_stage = ", ".join(f"{s} {n}" for s, n in sorted(self.rejects_by_stage.items()))
+        lines.append(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
+        return "\n".join(lines)
+
+    def json(self, db_path: Path) -> str:
+        return orjson.dumps({"warehouse": str(db_path), **asdict(self)}, option=orjson.OPT_INDENT_2).decode()
