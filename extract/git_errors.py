@@ -41,8 +41,8 @@ def git_failure(exc: BaseException) -> GitFailure:
 
 def _git_message(exc: GitCommandError) -> str:
     """git's own `fatal:` line rather than GitPython's quoted command dump."""
-    lines = [line.strip(" '\"") for line in str(exc.stderr or exc).splitlines()]
-    lines = [line for line in lines if line and not line.startswith("stderr:")]
+    lines = [line.strip().removeprefix("stderr:").strip(" '\"") for line in str(exc.stderr or exc).splitlines()]
+    lines = [line for line in lines if line]
     fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
     return (fatal or lines or [f"git exited with status {exc.status}"])[0]
 

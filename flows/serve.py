@@ -16,5 +16,6 @@ def serve(settings: Settings) -> None:
         name=DEPLOYMENT,
         schedules=[Cron(settings.schedule_cron, timezone=settings.schedule_timezone)],
         parameters={"settings": settings.model_dump(mode="json")},
+        global_limit=1,  # a run triggered during the nightly one waits for it instead of finding the warehouse busy
         description="Refresh the MLPerf warehouse from the MLCommons results repositories.",
     )

@@ -75,8 +75,9 @@ def load_settings(flags: Mapping[str, object] | None = None, environ: Mapping[st
         settings = Settings(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"setting {where!r}: {first['msg']} (got {first.get('input')!r})") from None
+        where, message = ".".join(str(p) for p in first["loc"]), first["msg"].removeprefix("Value error, ")
+        got = "" if first["type"] == "value_error" else f" (got {first.get('input')!r})"
+        raise SettingsError(f"setting {where!r}: {message}{got}") from None
     # Absolute paths: a served deployment runs its flows from another working directory.
     return settings.model_copy(update={name: getattr(settings, name).absolute() for name in _PATHS})
 

@@ -14,7 +14,9 @@ import duckdb
 import pytest
 
 from flows.cli import main
-from flows.ingest import ingest
+from extract.git_errors import GitFailure
+from extract.rounds import new_round_urls
+from flows.ingest import NothingSynced, ingest
 from flows.settings import Settings
 from tests.conftest import AUTHOR, commit_files, make_repo, url
 from tests.test_cli import holding_the_lock
@@ -192,3 +194,26 @@ def test_kill_9_during_a_refresh_leaves_the_last_good_warehouse(tmp_path, upstre
     assert summary.files_parsed == 0 and not summary.failed
     assert rows(settings.db_path, "select count(*) from training_runs") == {(299,)}
     assert not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_new_rounds_are_found_upstream_stepping_over_one_missing_version(tmp_path):
+    org = tmp_path / "org"
+    for round_ in ("v3.0", "v4.0", "v5.1"):  # v4.1 and v5.0 never published
+        make_repo(org / f"training_results_{round_}", f"training_results_{round_ if round_ != 'v5.1' else 'v4.0'}")
+    assert new_round_urls(org.as_uri(), {"training": ("v3.0",)}) == [
+        f"{org.as_uri()}/training_results_v4.0", f"{org.as_uri()}/training_results_v5.1"]
+
+
+def test_a_probe_that_cannot_reach_the_host_fails_the_run(tmp_path, upstream, prefect_harness):
+    """Probing must never take "unreachable" for "no new round": the run says the probe failed."""
+    closed = "http://127.0.0.1:9/mlcommons"
+    with pytest.raises(GitFailure) as failure:
+        new_round_urls(closed, {"training": ("v3.0",)})
+    assert failure.value.network and "Couldn't connect to server" in str(failure.value)
+    settings = Settings(db_path=tmp_path / "w.duckdb", cache_dir=tmp_path / "cache", organization_url=closed,
+                        sync_retries=0)
+    with pytest.raises(NothingSynced) as nothing:
+        ingest(settings)
+    assert nothing.value.network and closed in nothing.value.failed  # the probe is named among the failures
+    assert f"{closed}/training_results_v5.1" in nothing.value.failed
+    assert not settings.db_path.exists()
