@@ -124,7 +124,9 @@ def ingest(settings: Settings) -> Summary:
     with exclusive(settings.db_path):
         previous = ingested(settings.db_path)
         repos, failures = list_repos(settings)
-        futures = [sync_repo.submit(r, settings) for r in repos]
+        # After a probe that could not reach the host through all its retries, each repository gets one try.
+        syncing = settings.model_copy(update={"sync_retries": 0}) if failures else settings
+        futures = [sync_repo.submit(r, syncing) for r in repos]
         checkouts = []
         for repo, future in zip(repos, futures):
             outcome = future.result(raise_on_failure=False)

@@ -63,6 +63,17 @@ def test_status_json_for_scripts(warehouse, capsys):
     assert status["last_runs"][0]["outcome"] == "ok"
 
 
+def test_ingest_json_for_scripts(tmp_path, prefect_harness, capsys):
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v3.0", "training_results_v3.0")
+    args = ["ingest", "--db", str(tmp_path / "w.duckdb"), "--cache-dir", str(tmp_path / "cache"), "--repo", url(upstream), "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["files_parsed"], first["rows_loaded"]["training_runs"], first["failed"]) == (397, 300, {})
+    assert main(args) == 0  # nothing changed: answered before Prefect starts
+    second = json.loads(capsys.readouterr().out)
+    assert (second["files_parsed"], second["unchanged"], second["repos"]) == (0, ["training_results_v3.0"], first["repos"])
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])

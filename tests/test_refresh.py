@@ -204,16 +204,19 @@ def test_new_rounds_are_found_upstream_stepping_over_one_missing_version(tmp_pat
         f"{org.as_uri()}/training_results_v4.0", f"{org.as_uri()}/training_results_v5.1"]
 
 
-def test_a_probe_that_cannot_reach_the_host_fails_the_run(tmp_path, upstream, prefect_harness):
-    """Probing must never take "unreachable" for "no new round": the run says the probe failed."""
+def test_a_probe_that_cannot_reach_the_host_fails_the_run(tmp_path, prefect_harness, caplog):
+    """Probing must never take "unreachable" for "no new round": the run says the probe failed. The probe is
+    retried; the repositories of a host it could not reach then get one try each."""
     closed = "http://127.0.0.1:9/mlcommons"
     with pytest.raises(GitFailure) as failure:
         new_round_urls(closed, {"training": ("v3.0",)})
     assert failure.value.network and "Couldn't connect to server" in str(failure.value)
     settings = Settings(db_path=tmp_path / "w.duckdb", cache_dir=tmp_path / "cache", organization_url=closed,
-                        sync_retries=0)
+                        sync_retries=1, sync_retry_delays=(0.1,))
     with pytest.raises(NothingSynced) as nothing:
         ingest(settings)
     assert nothing.value.network and closed in nothing.value.failed  # the probe is named among the failures
     assert f"{closed}/training_results_v5.1" in nothing.value.failed
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(retries) == 1 and retries[0].startswith(f"probing {closed} for new rounds: fatal: unable to access")
     assert not settings.db_path.exists()
