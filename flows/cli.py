@@ -117,9 +117,13 @@ def _check_warehouse(db: Path) -> None:
     if not db.exists():
         raise Refused(f"no warehouse at {db}; run `mlperf-warehouse ingest` first", NOT_A_WAREHOUSE)
     try:
+        # DuckDB's own header first: DuckDB would try to fetch an extension to read a foreign file (SQLite)
+        with open(db, "rb") as f:
+            if f.read(12)[8:] != b"DUCK":
+                raise Refused(f"{db} is not a DuckDB file, so not a warehouse", NOT_A_WAREHOUSE)
         with duckdb.connect(str(db), read_only=True) as con:
             tables = {t for (t,) in con.sql("select table_name from information_schema.tables").fetchall()}
-    except duckdb.Error as exc:
+    except (OSError, duckdb.Error) as exc:
         raise Refused(f"{db} is not a readable DuckDB warehouse ({str(exc).splitlines()[0]})", NOT_A_WAREHOUSE) from None
     if not {"sources", "ingest_runs"} <= tables:
         raise Refused(f"{db} is a DuckDB file but not a warehouse of this tool (no sources or ingest_runs table)",

@@ -49,7 +49,7 @@ def list_repos(settings: Settings) -> tuple[list[RepoId], dict[str, GitFailure]]
     if settings.repos:
         return [repo_id(url) for url in settings.repos], {}
     logger = get_run_logger()
-    urls = known_urls(settings.organization_url, KNOWN_ROUNDS)
+    urls, failures = known_urls(settings.organization_url, KNOWN_ROUNDS), {}
     try:
         urls += with_retries(lambda: new_round_urls(settings.organization_url, KNOWN_ROUNDS), retry_delays(settings),
                              lambda failure, n, delay: logger.warning(
@@ -58,8 +58,8 @@ def list_repos(settings: Settings) -> tuple[list[RepoId], dict[str, GitFailure]]
     except GitFailure as failure:
         # Never taken for "no new round": the run records it as a failure.
         logger.error("probing %s for new rounds failed: %s", settings.organization_url, failure)
-        return [repo_id(url) for url in urls], {settings.organization_url: failure}
-    return [repo_id(url) for url in urls], {}
+        failures[settings.organization_url] = failure
+    return [repo_id(url) for url in urls], failures
 
 
 @task(cache_policy=NO_CACHE, task_run_name="sync {repo.name}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -87,18 +88,22 @@ def _mistakes(tmp: Path, db: Path, upstream: str) -> list[tuple[str, list[str], 
     (tmp / "folder.duckdb").mkdir()
     with duckdb.connect(str(tmp / "foreign.duckdb")) as con:
         con.execute("create table mine (x int)")
+    with sqlite3.connect(tmp / "sqlite.db") as lite:
+        lite.execute("create table mine (x int)")
     (tmp / "a-file").write_text("")
     (tmp / "bad.toml").write_text("db_path = \n")
     (tmp / "unknown.toml").write_text('database = "x.duckdb"\n')
     return [
         ("status of a missing warehouse", ["status", "--db", str(tmp / "missing.duckdb")], NOT_A_WAREHOUSE, "no warehouse at"),
-        ("status of random bytes", ["status", "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a readable DuckDB warehouse"),
-        ("status of an empty file", ["status", "--db", str(tmp / "empty.duckdb")], NOT_A_WAREHOUSE, "not a readable DuckDB warehouse"),
+        ("status of random bytes", ["status", "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a DuckDB file"),
+        ("status of an empty file", ["status", "--db", str(tmp / "empty.duckdb")], NOT_A_WAREHOUSE, "not a DuckDB file"),
         ("status of a folder", ["status", "--db", str(tmp / "folder.duckdb")], NOT_A_WAREHOUSE, "not a readable DuckDB warehouse"),
+        ("status of a SQLite file (no extension is fetched)", ["status", "--db", str(tmp / "sqlite.db")], NOT_A_WAREHOUSE,
+         "not a DuckDB file"),
         ("status of someone else's DuckDB file", ["status", "--db", str(tmp / "foreign.duckdb")], NOT_A_WAREHOUSE, "not a warehouse of this tool"),
-        ("estimate on random bytes", ["estimate", "--db", str(tmp / "random.duckdb"), "--suite", "training"], NOT_A_WAREHOUSE, "not a readable"),
-        ("export on random bytes", ["export", str(tmp / "out"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a readable"),
-        ("report on random bytes", ["report", str(tmp / "r.html"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a readable"),
+        ("estimate on random bytes", ["estimate", "--db", str(tmp / "random.duckdb"), "--suite", "training"], NOT_A_WAREHOUSE, "not a DuckDB file"),
+        ("export on random bytes", ["export", str(tmp / "out"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a DuckDB file"),
+        ("report on random bytes", ["report", str(tmp / "r.html"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a DuckDB file"),
         ("sql on a missing warehouse", ["sql", "select 1", "--db", str(tmp / "missing.duckdb")], NOT_A_WAREHOUSE, "no warehouse at"),
         ("export under a file", ["export", str(tmp / "a-file" / "out"), "--db", str(db)], CANNOT_WRITE, "cannot write"),
         ("report under a file", ["report", str(tmp / "a-file" / "r.html"), "--db", str(db)], CANNOT_WRITE, "cannot write"),
