@@ -1,17 +1,21 @@
-"""Every round at once: the first ingest of all published rounds in one run, and its peak memory.
+"""Every round at once: the first ingest of all published rounds in one run, on 1 and on 2 workers.
 
-    python -m benchmarks.all_rounds /path/to/org   # a folder of <suite>_results_<round> git repositories
+    python -m benchmarks.all_rounds /path/to/org [--workers 1,2] [--out docs/all_rounds.md]
 
-Runs the real flow, as the nightly `mlperf-warehouse ingest` does against github.com/mlcommons, with
-`organization_url` pointing at the folder: every known round found there is cloned, parsed, validated and loaded,
-into a temporary cache and warehouse. Prints per round what was loaded and rejected, then the wall time, the peak
-memory, and the sizes on disk, and writes them to docs/all_rounds.md.
+The folder holds `<suite>_results_<round>` git repositories. For each worker count, a fresh process runs the real
+flow, as the nightly `mlperf-warehouse ingest` does against github.com/mlcommons, with `organization_url` pointing
+at the folder: every known round found there is cloned, parsed, validated and loaded, into a fresh cache and
+warehouse. Prints and writes (default docs/all_rounds.md) per round what was loaded and rejected, and per worker
+count the wall time, CPU utilisation and peak memory; the warehouses of all worker counts must be identical.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
-
+from tests.test_faults import snapshot
 DOC = Path(__file__).resolve().parents[1] / "docs" / "all_rounds.md"
 
 PER_ROUND = """
@@ -63,53 +67,89 @@ def tree_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def main(org: str) -> None:
+def run(org: str, workers: int, tmp: Path) -> dict:
+    """One ingest from a fresh cache, in this process (started afresh for it): what it cost and what it built."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import ingest  # after the logging settings, which Prefect reads on import
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(db_path=Path(tmp) / "mlperf.duckdb", cache_dir=Path(tmp) / "cache", sync_retries=0,
-                            organization_url=Path(org).resolve().as_uri())
-        started = time.perf_counter()
-        summary = ingest(settings)
-        wall = time.perf_counter() - started
-        ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        with duckdb.connect(str(settings.db_path), read_only=True) as con:
-            rounds = con.execute(PER_ROUND).fetchall()
-        warehouse_mb = settings.db_path.stat().st_size / 1e6
-        cache_mb = tree_bytes(settings.cache_dir) / 1e6
+    settings = Settings(db_path=tmp / "mlperf.duckdb", cache_dir=tmp / "cache", sync_retries=0,
+                        organization_url=Path(org).resolve().as_uri(), workers=workers)
+    started = time.perf_counter()
+    summary = ingest(settings)
+    wall = time.perf_counter() - started
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        rounds = con.execute(PER_ROUND).fetchall()
+    return {
+        "workers": workers, "wall": wall, "files": summary.files_parsed, "failed": summary.failed, "rounds": rounds,
+        "cpu": me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime,
+        "peak_mb": me.ru_maxrss / 1024, "child_peak_mb": children.ru_maxrss / 1024,
+        "warehouse_mb": settings.db_path.stat().st_size / 1e6, "cache_mb": tree_bytes(settings.cache_dir) / 1e6,
+        "snapshot": repr(snapshot(settings.db_path)),
+    }
 
+
+def main(org: str, worker_counts: list[int], out: Path) -> None:
+    runs = []
+    for workers in worker_counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run([sys.executable, "-m", "benchmarks.all_rounds", org, "--run", str(workers), tmp],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"the ingest on {workers} workers failed:\n{done.stderr[-3000:]}")
+            runs.append(json.loads(done.stdout.splitlines()[-1]))
+            print(f"{workers} workers: {runs[-1]['wall']:.0f} s", flush=True)
+    if len({r["snapshot"] for r in runs}) != 1:
+        raise SystemExit("the warehouses differ between worker counts")
+    first, rounds = runs[0], runs[0]["rounds"]
     totals = [sum(row[i] for row in rounds) for i in range(3, len(COLUMNS))]
+    cores = os.cpu_count()
     lines = [
         "# All rounds in one run",
         "",
-        f"Written by `python -m benchmarks.all_rounds {org}` on {datetime.now(UTC):%Y-%m-%d}; nothing here is typed "
-        "by hand. The folder holds local copies of the MLCommons results repositories; the flow ran against it "
-        "exactly as the nightly job runs against github.com/mlcommons (every known round, new ones probed), "
-        "with a fresh cache and warehouse, in one process on this machine "
-        f"({os.cpu_count()} cores).",
+        f"Written by `python -m benchmarks.all_rounds {org} --workers {','.join(map(str, worker_counts))}` on "
+        f"{datetime.now(UTC):%Y-%m-%d}; nothing here is typed by hand. The folder holds local copies of the MLCommons "
+        "results repositories; the flow ran against it exactly as the nightly job runs against github.com/mlcommons "
+        "(every known round, new ones probed), with a fresh cache and warehouse, once per worker count, each in a "
+        f"fresh process on this machine ({cores} cores). The warehouses of every worker count are identical, table "
+        "for table.",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
         *("| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row) + " |" for row in rounds),
         "| **total** | | | " + " | ".join(f"**{v:,}**" for v in totals) + " |",
         "",
-        f"- Rounds loaded: {len(rounds)}; files parsed: {summary.files_parsed:,}; wall time {wall:.0f} s.",
-        f"- Peak memory: {ours:,.0f} MB for the ingest process; the largest child (git, or Prefect's temporary "
-        f"server) peaked at {children:,.0f} MB.",
-        f"- On disk afterwards: the warehouse {warehouse_mb:,.0f} MB; the clones with their parse caches "
-        f"{cache_mb:,.0f} MB.",
+        "| workers | wall time | × the 1-worker time | CPU utilisation | peak memory, ingest process | largest child |",
+        "|---|---|---|---|---|---|",
+        *(f"| {r['workers']} | {r['wall']:.0f} s | {r['wall'] / first['wall']:.2f} | "
+          f"{r['cpu'] / r['wall'] / cores:.0%} of {cores} cores | {r['peak_mb']:,.0f} MB | {r['child_peak_mb']:,.0f} MB |"
+          for r in runs),
+        "",
+        f"- Rounds loaded: {len(rounds)}; files parsed: {first['files']:,}.",
+        "- CPU utilisation: user + system time of the ingest process and of its children that ended (git, the "
+        "parse workers), over the wall time and the cores. The largest child is a parse worker, git, or Prefect's "
+        "temporary server.",
+        f"- On disk afterwards: the warehouse {first['warehouse_mb']:,.0f} MB; the clones with their parse caches "
+        f"{first['cache_mb']:,.0f} MB.",
         "- Not loaded (the repository could not be cloned from the folder):"
-        + ("".join(f"\n  - `{url.rsplit('/', 1)[-1]}`: {reason}" for url, reason in sorted(summary.failed.items()))
+        + ("".join(f"\n  - `{url.rsplit('/', 1)[-1]}`: {reason}" for url, reason in sorted(first["failed"].items()))
            or " none."),
         "- \"of which unread\": files whose content the repository could not send (snapshots of the repositories "
         "lack a few of their largest files) or above the size limit; each is a row in `rejects`.",
     ]
-    DOC.write_text("\n".join(lines) + "\n")
+    out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("org")
+    parser.add_argument("--workers", default="1,2", help="worker counts to compare, comma-separated")
+    parser.add_argument("--out", type=Path, default=DOC)
+    parser.add_argument("--run", nargs=2, metavar=("WORKERS", "TMP"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        print(json.dumps(run(args.org, int(args.run[0]), Path(args.run[1])), default=str))
+    else:
+        main(args.org, [int(w) for w in args.workers.split(",")], args.out)

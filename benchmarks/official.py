@@ -28,7 +28,6 @@ from git import Repo
 
 from benchmarks.parse_round import raw_decode
 from extract.discover import Kind, discover
-from extract.git_sync import Checkout
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from transform.accelerators import DEFAULT_MAP, accelerator_models
@@ -59,7 +58,7 @@ def ours(path: Path, db: Path) -> dict:
 
     started = time.perf_counter()
     parsed = parse_files(repo.suite, repo.round, commit, blobs, 1 << 40)
-    tables, rejects = build_tables([(Checkout(repo, path, commit, tuple(files), ()), parsed)], datetime.now(UTC))
+    tables, rejects = build_tables([parsed])
     tables["accelerator_models"] = accelerator_models(DEFAULT_MAP)
     valid = {}
     for name, frame in tables.items():

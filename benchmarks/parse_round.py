@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 from git import Repo
 
 from extract.discover import Kind, discover
-from extract.git_sync import Checkout
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from transform.parse_files import parse_files
@@ -64,7 +62,7 @@ def main(path: str) -> None:
     parse_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    tables, rejects = build_tables([(Checkout(repo, repo_path, commit, tuple(files), ()), parsed)], datetime.now(UTC))
+    tables, rejects = build_tables([parsed])
     rows = 0
     for name, frame in tables.items():
         valid, _ = validate(name, frame)

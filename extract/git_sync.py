@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from git import Git, Repo
@@ -32,6 +33,7 @@ class Checkout:
     files: tuple[FileRef, ...]  # what we parse at `commit`
     skipped: tuple[Skipped, ...]  # links and submodules among them, not followed
     unavailable: frozenset[str] = frozenset()  # blobs of `files` that upstream could not send
+    sizes: Mapping[str, int] = field(default_factory=dict)  # bytes of each blob of `files` in the clone
 
 
 def sync(repo: RepoId, cache_dir: Path) -> Checkout:
@@ -50,8 +52,10 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
         local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "origin"])
         commit = local.git.rev_parse("origin/HEAD^{commit}")
         files, skipped = discover(path, commit, repo.suite)
-        unavailable = _fetch_blobs(local, {ref.blob for ref in files})
-        return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable))
+        wanted = {ref.blob for ref in files}
+        unavailable = _fetch_blobs(local, wanted)
+        sizes = {blob: size for blob, size in _objects(local).items() if blob in wanted}
+        return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes)
     finally:
         local.close()
 
@@ -76,7 +80,7 @@ def is_ancestor(path: Path, old: str, new: str) -> bool:
 
 def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
     """Download, in one request, those of `blobs` the clone lacks; return the ones upstream does not have."""
-    missing, unavailable = blobs - _present_objects(local), set()
+    missing, unavailable = blobs - _objects(local).keys(), set()
     while missing:
         # what git itself does to fill in a partial clone, for all of them at once instead of one by one
         with tempfile.TemporaryFile() as wants:
@@ -97,10 +101,11 @@ def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
     return unavailable
 
 
-def _present_objects(local: Repo) -> set[str]:
-    """Every object in the local store (listing them never triggers a download, unlike asking for one)."""
-    listing = local.git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname)"])
-    return set(listing.split())
+def _objects(local: Repo) -> dict[str, int]:
+    """Every object in the local store and its size (listing them never triggers a download, unlike asking for one)."""
+    listing = local.git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize)"])
+    pairs = listing.split()
+    return {name: int(size) for name, size in zip(pairs[::2], pairs[1::2])}
 
 
 def _clone(repo: RepoId, path: Path) -> None:

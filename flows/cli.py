@@ -33,6 +33,8 @@ def _settings_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--accelerator-map", type=Path, help="CSV mapping accelerator spellings to chips")
     command.add_argument("--max-file-bytes", type=int, help="files above this size are rejected unread")
     command.add_argument("--sync-retries", type=int, help="retries of a clone or fetch after a network error")
+    command.add_argument("--workers", type=int, help="parse on this many processes (default: the machine's cores)")
+    command.add_argument("--dask-address", help="parse on this Dask scheduler instead (needs the `dask` extra)")
 
 
 def _parser() -> argparse.ArgumentParser:

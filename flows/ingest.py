@@ -16,12 +16,13 @@ from extract.git_errors import GitFailure, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id
 from extract.rounds import known_urls, new_round_urls
+from flows.runners import parse_runner
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from transform.accelerators import accelerator_models
 from transform.parse_cache import code_fingerprint
-from transform.parse_repo import parse_checkout
-from transform.tables import build_tables, concat_tables
+from transform.parse_repo import parse_checkout, partition
+from transform.tables import build_tables, concat_tables, sources_table
 from transform.validate import to_frame, validate
 from warehouse.run_record import run_record
 from warehouse.lock import exclusive
@@ -74,29 +75,30 @@ def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
 
 
 @dataclass(frozen=True)
-class RepoTables:
-    checkout: Checkout
+class PartTables:
+    repo: RepoId
     files_parsed: int
     tables: dict[str, pl.DataFrame]
     rejects: list[dict]
 
 
-@task(cache_policy=NO_CACHE, task_run_name="parse {checkout.repo.name}")
-def parse_repo(checkout: Checkout, settings: Settings, previous_commit: str | None, ingested_at: datetime) -> RepoTables:
+@task(cache_policy=NO_CACHE, task_run_name="parse {checkout.repo.name} {part}")
+def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, settings: Settings,
+               previous_commit: str | None) -> PartTables:
     logger = get_run_logger()
     started = time.perf_counter()
     # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
     reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
-    cache = settings.cache_dir / f"{checkout.repo.name}.parsed.pickle"
-    parsed = parse_checkout(checkout, settings.max_file_bytes, cache, reuse)
+    cache = settings.cache_dir / f"{checkout.repo.name}.parsed"
+    parsed = parse_checkout(checkout, submitters, settings.max_file_bytes, cache, reuse)
     logger.info(
-        "%s @ %s: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
-        checkout.repo.name, checkout.commit[:10], parsed.files, parsed.bytes / 1e6, time.perf_counter() - started,
-        "" if reuse else " (full parse)", len(parsed.rejects),
+        "%s @ %s, %d submitters: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
+        checkout.repo.name, checkout.commit[:10], len(submitters), parsed.files, parsed.bytes / 1e6,
+        time.perf_counter() - started, "" if reuse else " (full parse)", len(parsed.rejects),
     )
     # Prefect keeps every task's return value until the flow ends: hand back compact frames, not the parsed rows.
-    tables, rejects = build_tables([(checkout, parsed)], ingested_at)
-    return RepoTables(checkout, parsed.files, tables, rejects)
+    tables, rejects = build_tables([parsed])
+    return PartTables(checkout.repo, parsed.files, tables, rejects)
 
 
 @task(cache_policy=NO_CACHE)
@@ -140,16 +142,30 @@ def ingest(settings: Settings) -> Summary:
         summary.failed = {url: str(failure) for url, failure in failures.items()}
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 
-        built = []
+        changed = []
         for checkout in checkouts:
             prior_commit, prior_parser = previous.get((checkout.repo.suite, checkout.repo.round), (None, None))
             if (prior_commit, prior_parser) == (checkout.commit, code_fingerprint()):
                 summary.unchanged.append(checkout.repo.name)
                 logger.info("%s @ %s: unchanged since the last ingest", checkout.repo.name, checkout.commit[:10])
-                continue
-            built.append(parse_repo(checkout, settings, prior_commit, started_at))
+            else:
+                changed.append((checkout, prior_commit))
+        # Every repository in parts of whole submitters, as many as there are workers, parsed in parallel.
+        with parse_runner(settings) as runner:
+            futures = [
+                runner.submit(parse_part, {"checkout": checkout, "submitters": submitters, "part": f"{n}/{len(parts)}",
+                                           "settings": settings, "previous_commit": prior_commit})
+                for checkout, prior_commit in changed
+                for parts in [partition(checkout, settings.workers)]
+                for n, submitters in enumerate(parts, 1)
+            ]
+            built = [future.result() for future in futures]
 
+        files = {checkout.repo: 0 for checkout, _ in changed}
+        for part in built:
+            files[part.repo] += part.files_parsed
         tables, rejects = concat_tables([(b.tables, b.rejects) for b in built])
+        tables = {"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at), **tables}
         tables["accelerator_models"] = accelerator_models(settings.accelerator_map)
         valid = validate_tables(tables, rejects)
         summary.files_parsed = sum(b.files_parsed for b in built)
@@ -157,7 +173,7 @@ def ingest(settings: Settings) -> Summary:
         valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
                                           valid["rejects"].height, summary.failed)
-        replaced = [(b.checkout.repo.suite, b.checkout.repo.round) for b in built]
+        replaced = [(checkout.repo.suite, checkout.repo.round) for checkout, _ in changed]
         summary.rows_loaded = load_warehouse(settings, valid, replaced)
         summary.rows_loaded.pop("ingest_runs", None)
     summary.seconds = time.perf_counter() - started

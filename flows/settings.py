@@ -44,6 +44,10 @@ class Settings(BaseModel):
     sync_retries: int = Field(default=3, ge=0)
     # Seconds to wait before each retry (exponential backoff; the last delay repeats).
     sync_retry_delays: tuple[float, ...] = Field(default=(10, 60, 300), min_length=1)
+    # Parse on this many processes of this machine (1: in the flow's own process) ...
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # ... or on the Dask cluster of this scheduler address (e.g. tcp://10.0.0.5:8786), with the `dask` extra.
+    dask_address: str | None = None
     # The nightly refresh of `mlperf-warehouse serve`.
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"

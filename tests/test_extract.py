@@ -65,10 +65,11 @@ def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path):
     read = {ref.path: (size, data) for ref, size, data in read_blobs(checkout.path, files, 1 << 26, checkout.unavailable)}
     assert read[lost.path] == (None, None)
     assert sum(data is not None for size, data in read.values()) == len(files) - 1
-    parsed = parse_checkout(checkout, 1 << 26, tmp_path / "parsed.pickle", reuse=False)
+    parsed = parse_checkout(checkout, ("Dell",), 1 << 26, tmp_path / "parsed", reuse=False)
     assert [(r["source_path"], r["stage"], r["reason"]) for r in parsed.rejects if r["source_path"] == lost.path] == [
         (lost.path, "read", f"blob {lost.blob} could not be downloaded from upstream: not read")]
-    assert parse_cache.load(tmp_path / "parsed.pickle").keys() == {(ref.path, ref.blob) for ref in files} - {(lost.path, lost.blob)}
+    dell = {(ref.path, ref.blob) for ref in files if ref.path.startswith("Dell/")}
+    assert parse_cache.load(parse_cache.submitter_file(tmp_path / "parsed", "Dell")).keys() == dell - {(lost.path, lost.blob)}
 
 
 def test_a_round_in_a_layout_we_do_not_read_says_so(tmp_path):
@@ -80,6 +81,6 @@ def test_a_round_in_a_layout_we_do_not_read_says_so(tmp_path):
     upstream.git.add("-A")
     upstream.index.commit("v0.5 layout")
     checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
-    parsed = parse_checkout(checkout, 1 << 26, tmp_path / "parsed.pickle", reuse=False)
+    parsed = parse_checkout(checkout, ("v0.5.0",), 1 << 26, tmp_path / "parsed", reuse=False)
     assert parsed.rejects == [{"suite": "training", "round": "v0.5", "source_path": ".", "source_commit": checkout.commit,
                                "stage": "discover", "reason": NO_LAYOUT["training"]}]

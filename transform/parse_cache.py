@@ -2,7 +2,8 @@
 
 Parsing is a pure function of a file's bytes and path, so a cached output is valid for as long as the parser
 code is the same: the cache is discarded whenever the transform code changes (its fingerprint).
-The file is written by this program only, next to the clone it describes.
+One file per submitter, in a folder per repository next to the clone: the submitters of a round can be
+parsed by different processes at once. The files are written by this program only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def submitter_file(folder: Path, submitter: str) -> Path:
+    # a hash, not the folder name: names come from a third-party repository
+    return folder / f"{hashlib.sha256(submitter.encode()).hexdigest()[:32]}.pickle"
+
+
 def load(path: Path) -> dict[Key, ParsedFiles]:
     try:
         with open(path, "rb") as f:
@@ -37,6 +43,7 @@ def load(path: Path) -> dict[Key, ParsedFiles]:
 
 
 def save(path: Path, fragments: dict[Key, ParsedFiles]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with open(partial, "wb") as f:
         pickle.dump((code_fingerprint(), fragments), f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 
 import polars as pl
 
@@ -15,25 +15,29 @@ from transform.training_scores import training_scores
 from transform.validate import polars_schema, to_frame
 
 
-def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: datetime) -> tuple[dict[str, pl.DataFrame], list[dict]]:
-    rejects = [r for _, p in parsed for r in p.rejects]
-    sources = to_frame("sources", [
+def sources_table(synced: list[tuple[Checkout, int]], ingested_at: datetime) -> pl.DataFrame:
+    """One row per repository ingested (with the files parsed in it this time)."""
+    return to_frame("sources", [
         {"repo_url": c.repo.url, "suite": c.repo.suite, "round": c.repo.round, "commit_sha": c.commit,
-         "ingested_at": ingested_at, "files_parsed": p.files, "parser_fingerprint": code_fingerprint()}
-        for c, p in parsed
+         "ingested_at": ingested_at, "files_parsed": files, "parser_fingerprint": code_fingerprint()}
+        for c, files in synced
     ])
-    systems = to_frame("systems", [row for _, p in parsed for row in p.systems], rejects)
+
+
+def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
+    """The tables of parse outputs that hold whole submitters (every derived row is computed within one)."""
+    rejects = [r for p in parsed for r in p.rejects]
+    systems = to_frame("systems", [row for p in parsed for row in p.systems], rejects)
     runs = _with_division(
-        pl.DataFrame([row for _, p in parsed for row in p.training_runs],
+        pl.DataFrame([row for p in parsed for row in p.training_runs],
                      schema={**polars_schema("training_runs"), "log_division": pl.String}, orient="row"),
         systems,
     )
-    evals = to_frame("training_evals", [row for _, p in parsed for row in p.training_evals], rejects)
-    scaling = {key: factor for _, p in parsed for key, factor in p.scaling.items()}
-    unusable = sum((p.unusable_logs for _, p in parsed), Counter())
-    inference, inference_rejects = build_inference([p for _, p in parsed])
+    evals = to_frame("training_evals", [row for p in parsed for row in p.training_evals], rejects)
+    scaling = {key: factor for p in parsed for key, factor in p.scaling.items()}
+    unusable = sum((p.unusable_logs for p in parsed), Counter())
+    inference, inference_rejects = build_inference(parsed)
     return {
-        "sources": sources,
         "systems": systems,
         "training_runs": runs,
         "training_evals": evals,
@@ -43,8 +47,8 @@ def build_tables(parsed: list[tuple[Checkout, ParsedFiles]], ingested_at: dateti
 
 
 def concat_tables(parts: list[tuple[dict[str, pl.DataFrame], list[dict]]]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
-    """The tables of several repositories, each built by `build_tables`, as one frame per table."""
-    empty, _ = build_tables([], ingested_at=datetime.now(UTC))
+    """The tables of several parts, each built by `build_tables`, as one frame per table."""
+    empty, _ = build_tables([])
     tables = {name: pl.concat([frame, *(part[name] for part, _ in parts)]) for name, frame in empty.items()}
     return tables, [row for _, rejects in parts for row in rejects]
 
