@@ -6,9 +6,9 @@ import polars as pl
 
 from transform.schemas import TABLES
 
+# No unsigned or 128-bit integers: BI drivers read integers as signed 64-bit (see docs/bi.md).
 _SQL_TYPES = {
     pl.Int64: "BIGINT",
-    pl.UInt64: "UBIGINT",
     pl.Float64: "DOUBLE",
     pl.String: "VARCHAR",
     pl.Boolean: "BOOLEAN",
