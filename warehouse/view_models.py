@@ -19,6 +19,7 @@ from transform.schemas import (
     Systems as _Systems,
     TrainingScores as _Scores,
 )
+from warehouse.ddl import sql_type
 
 
 def same(model: type[pa.DataFrameModel], column: str, description: str | None = None) -> pa.Field:
@@ -293,3 +294,20 @@ def view_description(sql: str) -> str:
             break
         header.append(line.removeprefix("--").strip())
     return " ".join(header)
+
+
+def undeclared_columns(con) -> list[str]:
+    """Every difference between the columns the views return and their declarations here (empty: all declared)."""
+    problems = []
+    for view, model in VIEWS.items():
+        returned = dict(con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [view]).fetchall())
+        declared = {name: sql_type(col.dtype.type, col.metadata) for name, col in model.to_schema().columns.items()}
+        for name in sorted(returned.keys() | declared.keys()):
+            if name not in declared:
+                problems.append(f"{view}.{name}: returned, not declared")
+            elif name not in returned:
+                problems.append(f"{view}.{name}: declared, not returned")
+            elif returned[name] != declared[name]:
+                problems.append(f"{view}.{name}: {declared[name]} declared, {returned[name]} returned")
+    return problems
