@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pandera.polars as pa
+import pyarrow.parquet as pq
 import polars as pl
 import pytest
 import sqlalchemy
@@ -81,8 +82,10 @@ def test_export_round_trips_through_parquet(warehouse, tmp_path):
     assert main(["export", str(tmp_path / "out"), "--db", str(settings.db_path)]) == 0
     names = [n for (n,) in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
     for name in names:
-        exported = pl.read_parquet(tmp_path / "out" / f"{name}.parquet")
-        assert exported.equals(con.sql(f'select * from "{name}"').pl()), name
+        exported = con.sql(f"select * from read_parquet('{tmp_path / 'out' / f'{name}.parquet'}')")
+        assert exported.types == con.sql(f'select * from "{name}"').types, name  # JSON stays JSON
+        assert exported.pl().equals(con.sql(f'select * from "{name}"').pl()), name
+    assert str(pq.ParquetFile(tmp_path / "out" / "ingest_runs.parquet").schema.column(6).logical_type) == "JSON"
     assert main(["export", str(tmp_path / "csv"), "--db", str(settings.db_path), "--format", "csv"]) == 0
     assert pl.read_csv(tmp_path / "csv" / "training_scores.csv").height == con.execute("select count(*) from training_scores").fetchone()[0]
 
