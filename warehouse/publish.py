@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from transform.schemas import TABLES, WHOLE_TABLES
-from warehouse.comments import comment_statements
+from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
 from warehouse.view_models import view_sql
 
@@ -45,8 +45,11 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
             loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
             _create_views(con)  # one statement each: a view waiting for another must not abort a transaction
-            for statement in comment_statements():
+            # Only what changed (tables copied from the last file keep theirs), in one commit: ~0.45 s otherwise.
+            con.execute("BEGIN TRANSACTION")
+            for statement in comment_statements(existing_comments(con)):
                 con.execute(statement)
+            con.execute("COMMIT")
             con.execute("CHECKPOINT")
         _fsync(building)
         os.replace(building, db_path)
