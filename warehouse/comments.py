@@ -1,7 +1,7 @@
 """COMMENT ON every table, view and column, generated from the pandera models (tables' and views').
 
-BI tools (Superset, DBeaver, Metabase) and `duckdb_columns()` show these beside the names, so what a column means,
-its unit and its allowed values travel with the database file.
+What a column means, its unit and its allowed values travel with the database file: Superset shows them beside
+the names (docs/bi.md), and any client can read them from `duckdb_columns()`.
 """
 
 from __future__ import annotations
@@ -9,14 +9,8 @@ from __future__ import annotations
 import pandera.polars as pa
 
 from transform.schemas import TABLES
+from warehouse.ddl import allowed_values
 from warehouse.view_models import VIEWS, view_description, view_sql
-
-
-def allowed_values(column: pa.Column) -> list[str]:
-    for check in column.checks:
-        if "allowed_values" in (check.statistics or {}):
-            return [str(v) for v in check.statistics["allowed_values"]]
-    return []
 
 
 def column_comment(column: pa.Column) -> str:

@@ -24,6 +24,14 @@ def sql_type(dtype: pl.DataType, metadata: dict | None) -> str:
     return _SQL_TYPES[dtype.base_type()]
 
 
+def allowed_values(column) -> list[str]:
+    """The values an `isin` check allows (empty when the column has none)."""
+    for check in column.checks:
+        if "allowed_values" in (check.statistics or {}):
+            return [str(v) for v in check.statistics["allowed_values"]]
+    return []
+
+
 def columns(table: str) -> list[tuple[str, str, bool]]:
     """(name, SQL type, nullable) of each column, in model order."""
     schema = TABLES[table].to_schema()

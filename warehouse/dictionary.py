@@ -12,8 +12,7 @@ from pathlib import Path
 import pandera.polars as pa
 
 from transform.schemas import JOINS, TABLES
-from warehouse.comments import allowed_values
-from warehouse.ddl import sql_type
+from warehouse.ddl import allowed_values, sql_type
 from warehouse.view_models import VIEWS, view_description, view_sql
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"

@@ -19,15 +19,15 @@ from transform.schemas import (
     Systems as _Systems,
     TrainingScores as _Scores,
 )
-from warehouse.ddl import sql_type
+from warehouse.ddl import allowed_values, sql_type
 
 
 def same(model: type[pa.DataFrameModel], column: str, description: str | None = None) -> pa.Field:
     """The declaration of a table's column, for a view that shows it unchanged (views hold nulls: outer joins)."""
     declared = model.to_schema().columns[column]
-    allowed = [c.statistics["allowed_values"] for c in declared.checks if "allowed_values" in (c.statistics or {})]
+    allowed = allowed_values(declared)
     return pa.Field(nullable=True, description=description or declared.description,
-                    metadata=declared.metadata, **({"isin": allowed[0]} if allowed else {}))
+                    metadata=declared.metadata, **({"isin": allowed} if allowed else {}))
 
 
 def new(description: str, unit: str | None = None, example: str | None = None) -> pa.Field:
