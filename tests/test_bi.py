@@ -113,19 +113,37 @@ def test_no_type_that_bi_drivers_cannot_read(warehouse, inference_warehouse):
         assert types <= {"VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "JSON", "TIMESTAMP WITH TIME ZONE"}, types
 
 
+def _in_2x_format(con, path: Path, *alterations: str) -> Path:
+    """A copy of the warehouse in DuckDB 2.x's default format, what earlier versions of this tool wrote."""
+    with duckdb.connect() as copier:
+        copier.execute("ATTACH ? AS source (READ_ONLY)", [str(_db_file(con))])
+        copier.execute("ATTACH ? AS newer", [str(path)])
+        copier.execute("COPY FROM DATABASE source TO newer")
+        for statement in alterations:
+            copier.execute(statement)
+    assert storage_version(path) != STORAGE_VERSION
+    return path
+
+
 def test_a_warehouse_in_the_2x_format_is_converted_keeping_its_rows(warehouse, tmp_path):
     con, *_ = warehouse
-    newer = tmp_path / "newer.duckdb"
-    with duckdb.connect() as copier:  # what earlier versions of this tool wrote: DuckDB 2.x's default format
-        copier.execute("ATTACH ? AS source (READ_ONLY)", [str(_db_file(con))])
-        copier.execute("ATTACH ? AS newer", [str(newer)])
-        copier.execute("COPY FROM DATABASE source TO newer")
-    assert storage_version(newer) != STORAGE_VERSION
+    newer = _in_2x_format(con, tmp_path / "newer.duckdb")
     publish(newer, {}, [])
     assert storage_version(newer) == STORAGE_VERSION
     with duckdb.connect(str(newer), read_only=True) as converted:
         assert _relations(converted) == _relations(con)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["newer.duckdb"]  # no build file left behind
+
+
+def test_an_old_layout_in_the_2x_format_is_converted_then_rebuilt(warehouse, tmp_path):
+    con, *_ = warehouse
+    old = _in_2x_format(con, tmp_path / "old.duckdb", "DROP VIEW newer.training_fastest",
+                        "ALTER TABLE newer.training_scores RENAME COLUMN score_minutes TO score_min")
+    publish(old, {}, [])
+    assert storage_version(old) == STORAGE_VERSION
+    with duckdb.connect(str(old), read_only=True) as rebuilt:
+        assert rebuilt.execute("select count(*) from training_scores where score_minutes is not null").fetchone() == (0,)
+        assert undeclared_columns(rebuilt) == []
 
 
 def test_export_replaces_the_folder_atomically(warehouse, tmp_path):
