@@ -106,7 +106,7 @@ def compare_training(db: Path, round_: str, official: list[dict], rewritten: dic
     JSON's submitter field; several folders may share a name, so a number is equal when any candidate equals it."""
     with duckdb.connect(str(db), read_only=True) as con:
         ours_rows = con.execute("""
-            select s.submitter, y.raw_json->>'submitter', s.system, y.system_name, s.benchmark, s.score_min
+            select s.submitter, y.raw_json->>'submitter', s.system, y.system_name, s.benchmark, s.score_minutes
             from training_scores s
             left join systems y on y.suite = 'training' and y.round = s.round and y.submitter = s.submitter and y.system = s.system
             where s.round = ?""", [round_]).fetchall()

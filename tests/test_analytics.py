@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pandera.polars as pa
+import pyarrow.parquet as pq
 import polars as pl
 import pytest
 import sqlalchemy
@@ -24,7 +25,7 @@ def official(round_: str, system: str, benchmark: str) -> float:
 def test_accelerators_are_normalised(warehouse, inference_warehouse):
     con, *_ = warehouse
     dell = con.execute("""
-        select accelerator_model_name, accelerator_vendor, accelerator_model, accelerator, accelerators_total, cpu_only
+        select accelerator_model_name, accelerator_vendor, accelerator_chip, accelerator, accelerators_total, cpu_only
         from system_hardware where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB'""").fetchall()
     assert dell == [("NVIDIA H100-SXM5-80GB", "NVIDIA", "H100", "H100 SXM 80GB", 8, False)]
     # the same chip spelled another way by another submitter
@@ -45,7 +46,7 @@ def test_accelerator_minutes_and_scaling_efficiency(warehouse):
     assert ssd == pytest.approx(official("v3.0", "XE9680x8H100-SXM-80GB", "ssd") * 8)
     t8, t16 = official("v3.0", "XE9680x8H100-SXM-80GB", "resnet"), official("v3.0", "2xXE9680x8H100-SXM-80GB", "resnet")
     curve = con.execute("""
-        select accelerators_total, score_min, scaling_efficiency from training_scaling
+        select accelerators_total, score_minutes, scaling_efficiency from training_scaling
         where round = 'v3.0' and benchmark = 'resnet' and accelerator = 'H100 SXM 80GB' order by accelerators_total""").fetchall()
     assert [(n, s) for n, s, _ in curve[:2]] == [(8, t8), (16, t16)]
     assert curve[0][2] == 1.0 and curve[1][2] == pytest.approx((t8 * 8) / (t16 * 16))
@@ -81,8 +82,10 @@ def test_export_round_trips_through_parquet(warehouse, tmp_path):
     assert main(["export", str(tmp_path / "out"), "--db", str(settings.db_path)]) == 0
     names = [n for (n,) in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
     for name in names:
-        exported = pl.read_parquet(tmp_path / "out" / f"{name}.parquet")
-        assert exported.equals(con.sql(f'select * from "{name}"').pl()), name
+        exported = con.sql(f"select * from read_parquet('{tmp_path / 'out' / f'{name}.parquet'}')")
+        assert exported.types == con.sql(f'select * from "{name}"').types, name  # JSON stays JSON
+        assert exported.pl().equals(con.sql(f'select * from "{name}"').pl()), name
+    assert str(pq.ParquetFile(tmp_path / "out" / "ingest_runs.parquet").schema.column(6).logical_type) == "JSON"
     assert main(["export", str(tmp_path / "csv"), "--db", str(settings.db_path), "--format", "csv"]) == 0
     assert pl.read_csv(tmp_path / "csv" / "training_scores.csv").height == con.execute("select count(*) from training_scores").fetchone()[0]
 

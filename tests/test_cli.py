@@ -36,7 +36,7 @@ def holding_the_lock(db: Path):
         holder.kill()
         holder.wait()
 
-QUERY = "select system, score_min from training_scores where round = 'v3.0' and benchmark = 'ssd' order by score_min limit 2"
+QUERY = "select system, score_minutes from training_scores where round = 'v3.0' and benchmark = 'ssd' order by score_minutes limit 2"
 
 
 def test_sql_formats(warehouse, capsys):
@@ -45,7 +45,7 @@ def test_sql_formats(warehouse, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["system"] for r in rows] == ["dgxh100_ngc23.04_pytorch", "XE9680x8H100-SXM-80GB"]
     assert main(["sql", QUERY, "--db", str(settings.db_path), "--format", "csv"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "system,score_min"
+    assert capsys.readouterr().out.splitlines()[0] == "system,score_minutes"
     assert main(["sql", QUERY, "--db", str(settings.db_path)]) == 0
     assert "dgxh100_ngc23.04_pytorch" in capsys.readouterr().out
 

@@ -130,7 +130,7 @@ def test_a_thousand_mutations_of_real_files(tmp_path, prefect_harness):
         assert con.execute("select count(*) from systems where submitter <> 'Mutant' and suite = 'training'").fetchone() == (97,)
         assert con.execute("select count(*), count(*) filter (where valid) from inference_results where submitter <> 'Mutant'").fetchone() == (68, 68)
         # and no number is non-finite
-        assert con.execute("select count(*) from training_runs where not isfinite(time_to_train_min)").fetchone() == (0,)
+        assert con.execute("select count(*) from training_runs where not isfinite(time_to_train_minutes)").fetchone() == (0,)
 
 
 def test_symlinks_and_submodules_are_reported_not_followed(tmp_path, prefect_harness):

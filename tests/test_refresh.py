@@ -63,7 +63,7 @@ def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path,
     settings = settings_for(tmp_path, url(upstream))
     ingest(settings)
     old_commit = upstream.head.commit.hexsha
-    runs_query = "select source_path, source_commit, time_to_train_min, status from training_runs"
+    runs_query = "select source_path, source_commit, time_to_train_minutes, status from training_runs"
     before_runs = rows(settings.db_path, runs_query)
     before_systems = rows(settings.db_path, "select system, source_path, source_commit from systems")
 
@@ -91,7 +91,7 @@ def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path,
     # The derived score follows: result_4 replaced by a copy of result_0. result_1 still counts as failed: its
     # status now says success but it never reached the quality target, which is what the rules look at.
     score_query = """
-        select runs_total, runs_failed, unscaled_score_min from training_scores
+        select runs_total, runs_failed, unscaled_score_minutes from training_scores
         where system = 'XE9680x8H100-SXM-80GB' and benchmark = 'resnet'"""
     converged_ms = [1683609698632 - 1683608893969, 1683611576107 - 1683610771592,
                     1683612492089 - 1683611687491, 1683609698632 - 1683608893969]
@@ -103,11 +103,11 @@ def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path,
 def test_rewritten_history_is_parsed_anew(tmp_path, upstream, prefect_harness):
     settings = settings_for(tmp_path, url(upstream))
     ingest(settings)
-    before = rows(settings.db_path, "select source_path, time_to_train_min from training_runs")
+    before = rows(settings.db_path, "select source_path, time_to_train_minutes from training_runs")
     upstream.git.commit("--amend", "-m", "rewritten", f"--author={AUTHOR.name} <{AUTHOR.email}>")
     summary = ingest(settings)
     assert summary.files_parsed == 397  # full re-ingest, nothing re-used
-    assert rows(settings.db_path, "select source_path, time_to_train_min from training_runs") == before
+    assert rows(settings.db_path, "select source_path, time_to_train_minutes from training_runs") == before
     assert rows(settings.db_path, "select distinct source_commit from training_runs") == {(upstream.head.commit.hexsha,)}
 
 

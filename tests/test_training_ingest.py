@@ -31,7 +31,7 @@ def test_clone_is_partial_with_no_work_tree(warehouse):
 def test_run_minutes_accuracy_and_batch_size(warehouse):
     con, *_ = warehouse
     run = one(con, """
-        select time_to_train_min, final_eval_accuracy, global_batch_size, status, division, source_commit
+        select time_to_train_minutes, final_eval_accuracy, global_batch_size, status, division, source_commit
         from training_runs where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'ssd' and run_index = 0""")
     assert run[0] == (1683665274300 - 1683663029304) / 60 / 1000
     assert run[1:5] == (0.34362396004989426, 256, "success", "closed")
@@ -45,7 +45,7 @@ def test_olympic_score_drops_fastest_and_slowest(warehouse):
                1683672416215 - 1683670169429, 1683674790949 - 1683672549579]
     counted = sorted(runs_ms)[1:-1]
     score = one(con, """
-        select score_min, runs_total, runs_counted, runs_failed, scaling_factor, valid
+        select score_minutes, runs_total, runs_counted, runs_failed, scaling_factor, valid
         from training_scores where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'ssd'""")
     assert score[0] == pytest.approx(sum(m / 60 / 1000 for m in counted) / 3, rel=1e-12)
     assert score[1:] == (5, 3, 0, 1.0, True)
@@ -59,7 +59,7 @@ def test_aborted_run_is_the_dropped_slowest_and_scaling_applies(warehouse):
     counted = sorted(converged_ms)[1:]
     unscaled = sum(m / 60 / 1000 for m in counted) / 3
     score = one(con, """
-        select score_min, unscaled_score_min, scaling_factor, runs_total, runs_counted, runs_failed, valid
+        select score_minutes, unscaled_score_minutes, scaling_factor, runs_total, runs_counted, runs_failed, valid
         from training_scores where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'resnet'""")
     assert score[1] == pytest.approx(unscaled, rel=1e-12)
     assert score[2] == 1.0042232277526395
@@ -113,11 +113,11 @@ def test_views_answer_the_first_questions(warehouse):
         select system, rank from training_fastest where round = 'v3.0' and benchmark = 'ssd' order by rank""").fetchall()
     assert fastest[0] == ("dgxh100_ngc23.04_pytorch", 1)
     minutes = one(con, """
-        select accelerators_total, accelerator_minutes, score_min from training_accelerator_minutes
+        select accelerators_total, accelerator_minutes, score_minutes from training_accelerator_minutes
         where round = 'v3.0' and system = 'XE9680x8H100-SXM-80GB' and benchmark = 'ssd'""")
     assert minutes[0] == 8 and minutes[1] == pytest.approx(minutes[2] * 8)
     cpu = one(con, """
-        select accelerators_total, accelerator_minutes, processor_minutes, score_min from training_accelerator_minutes
+        select accelerators_total, accelerator_minutes, processor_minutes, score_minutes from training_accelerator_minutes
         where system = '8-nodes-SPR-pytorch' and benchmark = 'bert'""")
     assert cpu[0] == 0 and cpu[1] is None and cpu[2] == pytest.approx(cpu[3] * 16)
 
@@ -142,6 +142,6 @@ def test_every_score_equals_the_official_summarizer_to_the_last_bit(warehouse):
     assert len(official) == 37
     for round_, submitter, system, benchmark, expected in official:
         (score,) = one(con, """
-            select score_min from training_scores
+            select score_minutes from training_scores
             where round = ? and submitter = ? and system = ? and benchmark = ?""", [round_, submitter, system, benchmark])
         assert score == expected, (round_, submitter, system, benchmark)

@@ -42,7 +42,7 @@ def test_training_log_run_values_match_the_file():
     assert parsed.rejects == []
     assert (run["submitter"], run["system"], run["benchmark"], run["run_index"]) == ("Dell", "XE9680x8H100-SXM-80GB", "ssd", 0)
     assert run["run_start_ms"] == 1695099787815 and run["run_stop_ms"] == 1695101968586
-    assert run["time_to_train_min"] == (1695101968586 - 1695099787815) / 60 / 1000
+    assert run["time_to_train_minutes"] == (1695101968586 - 1695099787815) / 60 / 1000
     assert run["status"] == "success"
     assert run["final_eval_accuracy"] == 0.34492552200905263
     assert run["global_batch_size"] == 256
@@ -69,7 +69,7 @@ def test_aborted_run_keeps_its_status():
     path = "Dell/results/XE9680x8H100-SXM-80GB/resnet/result_1.txt"
     run = parse_training_log(fixture_bytes(f"training_results_v3.0/{path}"), source(path, "v3.0")).run
     assert run["status"] == "aborted"
-    assert run["time_to_train_min"] == (1683610660185 - 1683609810036) / 60 / 1000
+    assert run["time_to_train_minutes"] == (1683610660185 - 1683609810036) / 60 / 1000
     assert run["base_learning_rate"] is not None  # resnet logs lars_opt_base_learning_rate
 
 

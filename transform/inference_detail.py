@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from transform.mllog import read_mllog
 from transform.source import Source
-from transform.values import flag, integer, number, text, unsigned
+from transform.values import flag, integer, number, seed, text
 
 _PERCENTILES = {"50.00": "p50", "90.00": "p90", "95.00": "p95", "97.00": "p97", "99.00": "p99", "99.90": "p999"}
 
@@ -114,7 +114,7 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
         "scenario_dir": scenario_dir,
         **{col: number(first.get(key)) for col, key in _NUMBERS.items()},
         **{col: integer(first.get(key)) for col, key in _INTEGERS.items()},
-        **{col: unsigned(first.get(key)) for col, key in _SEEDS.items()},
+        **{col: seed(first.get(key)) for col, key in _SEEDS.items()},
         **{col: text(first.get(key)) for col, key in _TEXTS.items()},
         **{col: flag(first.get(key)) for col, key in _FLAGS.items()},
         "test_datetime": _timestamp(first.get("test_datetime")),

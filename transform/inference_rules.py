@@ -264,7 +264,7 @@ def validity_problems(row: dict) -> list[str]:
                 problems.append(f"TTFT p99 {row['ttft_p99_ns']} / TPOT p99 {row['tpot_p99_ns']} ns not below {ttft} / {tpot}")
     if rules.strict:
         seeds = (row["qsl_rng_seed"], row["sample_index_rng_seed"], row["schedule_rng_seed"])
-        if seeds != rules.seeds:
+        if seeds != tuple(map(str, rules.seeds)):
             problems.append("RNG seeds differ from the round's official seeds")
         if (row["min_duration_ms"] or 0) < rules.min_duration_ms:
             problems.append(f"min_duration_ms {row['min_duration_ms']} < {rules.min_duration_ms}")

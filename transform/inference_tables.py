@@ -44,7 +44,7 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
 
             metrics = files.inference_accuracy.get(key)
             if metrics is not None:
-                acc_rows, row["accuracy"], row["accuracy_met"] = _accuracy(row, *metrics)
+                acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, *metrics)
                 accuracy.extend(acc_rows)
 
             samples = files.inference_power.get(key)

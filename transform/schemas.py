@@ -12,12 +12,12 @@ import pandera.polars as pa
 SUITES = ["training", "inference"]
 ROUND = r"^v\d+\.\d+$"
 JSON = {"sql": "JSON"}
+SHA = "c557e10925d4062f5480eee3ab130e6b350fadbe"
 
 
-def _key(description: str, example: str | None = None, **checks) -> pa.Field:
+def _key(description: str, example: str | None = None, unit: str | None = None, **checks) -> pa.Field:
     metadata = checks.pop("metadata", None) or {}
-    if example is not None:
-        metadata["example"] = example
+    metadata |= {k: v for k, v in (("unit", unit), ("example", example)) if v is not None}
     return pa.Field(description=description, metadata=metadata or None, **checks)
 
 
@@ -26,28 +26,28 @@ def _opt(description: str, unit: str | None = None, example: str | None = None, 
     return pa.Field(nullable=True, description=description, metadata=metadata or None, **checks)
 
 
-def _json(description: str, nullable: bool = True) -> pa.Field:
-    return pa.Field(nullable=nullable, description=description, metadata=JSON)
+def _json(description: str, example: str, nullable: bool = True) -> pa.Field:
+    return pa.Field(nullable=nullable, description=description, metadata=JSON | {"example": example})
 
 
-def _source_path() -> pa.Field:
-    return _key("File the row was read from, relative to the repository root.")
+def _source_path(example: str) -> pa.Field:
+    return _key("File the row was read from, relative to the repository root.", example)
 
 
 def _source_commit() -> pa.Field:
-    return _key("Commit of the repository the file was read at.", str_matches=r"^[0-9a-f]{40}$")
+    return _key("Commit of the repository the file was read at.", SHA, str_matches=r"^[0-9a-f]{40}$")
 
 
 class Sources(pa.DataFrameModel):
     """One row per ingested repository: which commit the warehouse holds."""
 
     repo_url: str = _key("URL the repository was cloned from.", "https://github.com/mlcommons/training_results_v4.0")
-    suite: str = _key("MLPerf suite.", isin=SUITES)
+    suite: str = _key("MLPerf suite.", isin=SUITES, example="training")
     round: str = _key("MLPerf round, e.g. v4.0.", "v4.0", str_matches=ROUND)
-    commit_sha: str = _key("Commit ingested.", str_matches=r"^[0-9a-f]{40}$")
-    ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).")
-    files_parsed: int = _key("Files read and parsed when this commit was ingested (unchanged files are re-used).", ge=0)
-    parser_fingerprint: str = _key("Hash of the parsing code: a new parser re-parses every repository.")
+    commit_sha: str = _key("Commit ingested.", str_matches=r"^[0-9a-f]{40}$", example="c557e10925d4062f5480eee3ab130e6b350fadbe")
+    ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).", unit="UTC", example="2026-12-01 02:00:14+00")
+    files_parsed: int = _key("Files read and parsed when this commit was ingested (unchanged files are re-used).", ge=0, unit="files", example="248")
+    parser_fingerprint: str = _key("Hash of the parsing code: a new parser re-parses every repository.", example="f43b0278e1dc…")
 
     class Config:
         strict = True
@@ -57,36 +57,36 @@ class Sources(pa.DataFrameModel):
 class Systems(pa.DataFrameModel):
     """One row per system description JSON (`systems/<system>.json`), typed; the JSON kept whole."""
 
-    suite: str = _key("MLPerf suite.", isin=SUITES)
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _opt("closed, open or network (inference: from the path; training: from the JSON).")
-    submitter: str = _key("Submitter folder name.")
+    suite: str = _key("MLPerf suite.", isin=SUITES, example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
+    division: str = _opt("closed, open or network (inference: from the path; training: from the JSON).", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
     system: str = _key("File stem of the JSON; the results folder of this system has the same name.", "XE9680x8H100-SXM-80GB")
-    system_name: str = _opt("Marketing name of the system.")
-    status: str = _opt("Availability as written by the submitter (onprem, cloud, available, preview, rdi…).")
-    availability: str = _opt("Official category derived from status.", isin=["available", "preview", "rdi"])
-    system_type: str = _opt("Inference only: datacenter, edge or both.")
-    number_of_nodes: int = _opt("Nodes in the system.", "nodes", ge=0)
-    accelerators_per_node: int = _opt("Accelerators per node; 0 for CPU-only systems.", "accelerators", ge=0)
-    accelerators_total: int = _opt("number_of_nodes × accelerators_per_node.", "accelerators", ge=0)
+    system_name: str = _opt("Marketing name of the system.", example="XE9680x8H100-SXM-80GB")
+    status: str = _opt("Availability as written by the submitter (onprem, cloud, available, preview, rdi…).", example="available")
+    availability: str = _opt("Official category derived from status.", isin=["available", "preview", "rdi"], example="available")
+    system_type: str = _opt("Inference only: datacenter, edge or both.", example="datacenter")
+    number_of_nodes: int = _opt("Nodes in the system.", "nodes", ge=0, example="1")
+    accelerators_per_node: int = _opt("Accelerators per node; 0 for CPU-only systems.", "accelerators", ge=0, example="8")
+    accelerators_total: int = _opt("number_of_nodes × accelerators_per_node.", "accelerators", ge=0, example="8")
     accelerator_model_name: str = _opt("Accelerator as written by the submitter.", example="NVIDIA H100-SXM5-80GB")
-    accelerator_memory_capacity: str = _opt("Accelerator memory, free text as written (e.g. '80 GB').")
-    host_processor_model_name: str = _opt("Host CPU model.")
-    host_processors_per_node: int = _opt("CPU sockets per node.", "processors", ge=0)
-    host_processor_core_count: int = _opt("Cores per CPU; null when not a plain number ('N/A', '4 (big); 4 (LITTLE)').", "cores", ge=0)
-    host_memory_capacity: str = _opt("Host memory, free text as written (e.g. '2.0 TB').")
-    framework: str = _opt("Software framework(s).")
-    operating_system: str = _opt("Operating system.")
-    is_network: bool = _opt("Inference network division: is_network ('True' as written becomes true).")
-    network_type: str = _opt("Network division: network type, as written.")
-    network_media: str = _opt("Network division: media, as written.")
-    network_rate: str = _opt("Network division: link rate, as written (e.g. '200Gbits/sec').")
-    network_protocol: str = _opt("Network division: protocol, as written.")
+    accelerator_memory_capacity: str = _opt("Accelerator memory, free text as written (e.g. '80 GB').", example="80 GB")
+    host_processor_model_name: str = _opt("Host CPU model.", example="Intel(R) Xeon(R) Platinum 8480+")
+    host_processors_per_node: int = _opt("CPU sockets per node.", "processors", ge=0, example="2")
+    host_processor_core_count: int = _opt("Cores per CPU; null when not a plain number ('N/A', '4 (big); 4 (LITTLE)').", "cores", ge=0, example="56")
+    host_memory_capacity: str = _opt("Host memory, free text as written (e.g. '2.0 TB').", example="2.0 TB")
+    framework: str = _opt("Software framework(s).", example="NGC MXNet 23.09, NGC PyTorch 23.09, NGC HugeCTR 23.09")
+    operating_system: str = _opt("Operating system.", example="Red Hat Enterprise Linux 9.1")
+    is_network: bool = _opt("Inference network division: is_network ('True' as written becomes true).", example="true")
+    network_type: str = _opt("Network division: network type, as written.", example="Ethernet")
+    network_media: str = _opt("Network division: media, as written.", example="Fiber")
+    network_rate: str = _opt("Network division: link rate, as written (e.g. '200Gbits/sec').", example="200Gbits/sec")
+    network_protocol: str = _opt("Network division: protocol, as written.", example="TCP")
     nic_sut: str = _opt("Network division: NICs of the system under test.")
     nic_loadgen: str = _opt("Network division: NICs of the load generator.")
-    number_connections: str = _opt("Network division: connections, as written.")
-    raw_json: str = _json("The original system description, whole (a duplicated key keeps its last value).", nullable=False)
-    source_path: str = _source_path()
+    number_connections: str = _opt("Network division: connections, as written.", example="1")
+    raw_json: str = _json("The original system description, whole (a duplicated key keeps its last value).", '{"submitter": "Dell", "division": "closed", …}', nullable=False)
+    source_path: str = _source_path("Dell/systems/XE9680x8H100-SXM-80GB.json")
     source_commit: str = _source_commit()
 
     class Config:
@@ -97,38 +97,38 @@ class Systems(pa.DataFrameModel):
 class TrainingRuns(pa.DataFrameModel):
     """One row per training result log (`<submitter>/results/<system>/<benchmark>/result_N.txt`)."""
 
-    suite: str = _key("Always training.", isin=["training"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _opt("closed or open: the system JSON's division, else the log's submission_division.")
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("Results folder name = systems JSON stem.")
+    suite: str = _key("Always training.", isin=["training"], example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
+    division: str = _opt("closed or open: the system JSON's division, else the log's submission_division.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name = systems JSON stem.", example="XE9680x8H100-SXM-80GB")
     benchmark: str = _key("Benchmark folder name (resnet, bert, llama2_70b_lora…).", "ssd")
-    run_index: int = _opt("N of result_N.txt; null when the file is named otherwise.", ge=0)
-    run_label: str = _key("File name between 'result_' and '.txt'; unique per system and benchmark.")
-    status: str = _opt("run_stop status: success or aborted.")
-    run_start_ms: float = _key("run_start time_ms (Unix epoch).", ge=0)
-    run_stop_ms: float = _key("run_stop time_ms (Unix epoch).", ge=0)
-    time_to_train_min: float = _key("(run_stop_ms − run_start_ms) / 60000.", "37.4166", ge=0, metadata={"unit": "minutes"})
-    final_eval_accuracy: float = _opt("Value of the last eval_accuracy when it is a number.")
-    final_eval_json: str = _json("Last eval_accuracy value as JSON (Mask R-CNN {BBOX, SEGM}; stable diffusion {FID, CLIP}).")
-    eval_count: int = _key("Number of eval_accuracy events.", ge=0)
-    quality_target: str = _opt("Closed-division quality target of this benchmark and round (official compliance rules).")
-    reached_target: bool = _opt("True when an eval_accuracy reached quality_target; null when no target is known.")
-    global_batch_size: int = _opt("global_batch_size.", "samples", ge=0)
-    local_batch_size: int = _opt("local_batch_size (per accelerator).", "samples", ge=0)
-    optimizer: str = _opt("opt_name.")
-    base_learning_rate: float = _opt("*base_learning_rate (opt_, lars_opt_…).")
-    warmup_epochs: float = _opt("*learning_rate_warmup_epochs.", "epochs")
-    warmup_steps: float = _opt("*learning_rate_warmup_steps or num_warmup_steps.", "steps")
-    weight_decay: float = _opt("*weight_decay or *weight_decay_rate.")
-    gradient_accumulation_steps: int = _opt("gradient_accumulation_steps.", ge=0)
-    seed: int = _opt("First seed logged (null when it does not fit a signed 64-bit integer).")
-    train_samples: int = _opt("train_samples.", "samples", ge=0)
-    eval_samples: int = _opt("eval_samples.", "samples", ge=0)
-    hyperparameters: str = _json("Every configuration event before run_start (first value of each key).", nullable=False)
-    mllog_events: int = _key("MLLOG events decoded from the file.", ge=0)
-    mllog_bad_lines: int = _key("MLLOG lines that could not be decoded (each one is in rejects).", ge=0)
-    source_path: str = _source_path()
+    run_index: int = _opt("N of result_N.txt; null when the file is named otherwise.", ge=0, example="0")
+    run_label: str = _key("File name between 'result_' and '.txt'; unique per system and benchmark.", example="0")
+    status: str = _opt("run_stop status: success or aborted.", example="success")
+    run_start_ms: float = _key("run_start time_ms (Unix epoch).", ge=0, unit="ms since Unix epoch", example="1695099787815")
+    run_stop_ms: float = _key("run_stop time_ms (Unix epoch).", ge=0, unit="ms since Unix epoch", example="1695101968586")
+    time_to_train_minutes: float = _key("(run_stop_ms − run_start_ms) / 60000.", "37.4166", ge=0, metadata={"unit": "minutes"})
+    final_eval_accuracy: float = _opt("Value of the last eval_accuracy when it is a number.", unit="the benchmark's quality metric", example="0.3449")
+    final_eval_json: str = _json("Last eval_accuracy value as JSON (Mask R-CNN {BBOX, SEGM}; stable diffusion {FID, CLIP}).", '{"FID": 83.257, "CLIP": 0.1749}')
+    eval_count: int = _key("Number of eval_accuracy events.", ge=0, unit="events", example="4")
+    quality_target: str = _opt("Closed-division quality target of this benchmark and round (official compliance rules).", example="eval_accuracy >= 0.34 and eval_accuracy < 1")
+    reached_target: bool = _opt("True when an eval_accuracy reached quality_target; null when no target is known.", example="true")
+    global_batch_size: int = _opt("global_batch_size.", "samples", ge=0, example="256")
+    local_batch_size: int = _opt("local_batch_size (per accelerator).", "samples", ge=0, example="32")
+    optimizer: str = _opt("opt_name.", example="adam")
+    base_learning_rate: float = _opt("*base_learning_rate (opt_, lars_opt_…).", example="8.5e-05")
+    warmup_epochs: float = _opt("*learning_rate_warmup_epochs.", "epochs", example="0.0")
+    warmup_steps: float = _opt("*learning_rate_warmup_steps or num_warmup_steps.", "steps", example="0")
+    weight_decay: float = _opt("*weight_decay or *weight_decay_rate.", example="0.0001")
+    gradient_accumulation_steps: int = _opt("gradient_accumulation_steps.", ge=0, unit="steps", example="1")
+    seed: int = _opt("First seed logged (null when it does not fit a signed 64-bit integer).", example="2558892819")
+    train_samples: int = _opt("train_samples.", "samples", ge=0, example="1170301")
+    eval_samples: int = _opt("eval_samples.", "samples", ge=0, example="24781")
+    hyperparameters: str = _json("Every configuration event before run_start (first value of each key).", '{"opt_name": "adam", "global_batch_size": 256, …}', nullable=False)
+    mllog_events: int = _key("MLLOG events decoded from the file.", ge=0, unit="events", example="154")
+    mllog_bad_lines: int = _key("MLLOG lines that could not be decoded (each one is in rejects).", ge=0, unit="lines", example="0")
+    source_path: str = _source_path("Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt")
     source_commit: str = _source_commit()
 
     class Config:
@@ -143,22 +143,22 @@ class TrainingRuns(pa.DataFrameModel):
 class TrainingEvals(pa.DataFrameModel):
     """One row per eval_accuracy event of a training run."""
 
-    suite: str = _key("Always training.", isin=["training"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("Results folder name.")
-    benchmark: str = _key("Benchmark folder name.")
-    run_label: str = _key("Run, as in training_runs.run_label.")
-    epoch_num: float = _opt("metadata.epoch_num of the event.")
-    samples_count: int = _opt("metadata.samples_count of the event.", "samples", ge=0)
-    metric: str = _opt("metadata.metric of the event (stable diffusion: FID or CLIP).")
-    time_ms: float = _key("Event time_ms (Unix epoch).")
-    minutes_since_run_start: float = _key("(time_ms − run_start_ms) / 60000.", metadata={"unit": "minutes"})
-    accuracy: float = _opt("The value when it is a number.")
-    accuracy_bbox: float = _opt("Mask R-CNN: BBOX mAP.")
-    accuracy_segm: float = _opt("Mask R-CNN: SEGM mAP.")
-    value_json: str = _json("The value as logged, as JSON.", nullable=False)
-    source_path: str = _source_path()
+    suite: str = _key("Always training.", isin=["training"], example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name.", example="XE9680x8H100-SXM-80GB")
+    benchmark: str = _key("Benchmark folder name.", example="ssd")
+    run_label: str = _key("Run, as in training_runs.run_label.", example="0")
+    epoch_num: float = _opt("metadata.epoch_num of the event.", unit="epochs", example="4.0")
+    samples_count: int = _opt("metadata.samples_count of the event.", "samples", ge=0, example="1170301")
+    metric: str = _opt("metadata.metric of the event (stable diffusion: FID or CLIP).", example="FID")
+    time_ms: float = _key("Event time_ms (Unix epoch).", unit="ms since Unix epoch", example="1695101968500")
+    minutes_since_run_start: float = _key("(time_ms − run_start_ms) / 60000.", metadata={"unit": "minutes"}, example="36.34")
+    accuracy: float = _opt("The value when it is a number.", unit="the benchmark's quality metric", example="0.3449")
+    accuracy_bbox: float = _opt("Mask R-CNN: BBOX mAP.", unit="mAP", example="0.377")
+    accuracy_segm: float = _opt("Mask R-CNN: SEGM mAP.", unit="mAP", example="0.339")
+    value_json: str = _json("The value as logged, as JSON.", '0.3449', nullable=False)
+    source_path: str = _source_path("Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt")
     source_commit: str = _source_commit()
 
     class Config:
@@ -168,23 +168,23 @@ class TrainingEvals(pa.DataFrameModel):
 class TrainingScores(pa.DataFrameModel):
     """The official score of each (round, division, submitter, system, benchmark), by the round's rules."""
 
-    suite: str = _key("Always training.", isin=["training"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _opt("closed or open.")
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("Results folder name.")
-    benchmark: str = _key("Benchmark folder name.")
-    runs_total: int = _key("Result logs found for this benchmark, including unreadable ones.", ge=0)
-    runs_required: int = _opt("Runs the rules require for this benchmark in this round.", ge=1)
-    runs_counted: int = _key("Runs averaged into the score after dropping the fastest and slowest.", ge=0)
-    runs_failed: int = _key("Runs dropped as not converged (see docs/scoring.md).", ge=0)
-    score_min: float = _opt("Official score: mean of the counted runs' time_to_train_min × scaling_factor.", "minutes", "37.4064", ge=0)
-    unscaled_score_min: float = _opt("The same mean before the RCP scaling factor.", "minutes", ge=0)
-    scaling_factor: float = _key("From scaling.json beside the logs (RCP convergence penalty); 1 when absent.", gt=0)
-    fastest_run_min: float = _opt("Fastest successful run.", "minutes", ge=0)
-    valid: bool = _key("True when the rules produce a score.")
-    reason: str = _opt("Why there is no score (not enough runs, too many failed runs).")
-    source_path: str = _key("Results folder of the runs.")
+    suite: str = _key("Always training.", isin=["training"], example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
+    division: str = _opt("closed or open.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name.", example="XE9680x8H100-SXM-80GB")
+    benchmark: str = _key("Benchmark folder name.", example="ssd")
+    runs_total: int = _key("Result logs found for this benchmark, including unreadable ones.", ge=0, unit="runs", example="5")
+    runs_required: int = _opt("Runs the rules require for this benchmark in this round.", ge=1, unit="runs", example="5")
+    runs_counted: int = _key("Runs averaged into the score after dropping the fastest and slowest.", ge=0, unit="runs", example="3")
+    runs_failed: int = _key("Runs dropped as not converged (see docs/scoring.md).", ge=0, unit="runs", example="0")
+    score_minutes: float = _opt("Official score: mean of the counted runs' time_to_train_minutes × scaling_factor.", "minutes", "37.4064", ge=0)
+    unscaled_score_minutes: float = _opt("The same mean before the RCP scaling factor.", "minutes", ge=0, example="37.4064")
+    scaling_factor: float = _key("From scaling.json beside the logs (RCP convergence penalty); 1 when absent.", gt=0, unit="ratio", example="1.0")
+    fastest_run_minutes: float = _opt("Fastest successful run.", "minutes", ge=0, example="36.2393")
+    valid: bool = _key("True when the rules produce a score.", example="true")
+    reason: str = _opt("Why there is no score (not enough runs, too many failed runs).", example="5 runs required, 3 found")
+    source_path: str = _key("Results folder of the runs.", example="Dell/results/XE9680x8H100-SXM-80GB/ssd")
     source_commit: str = _source_commit()
 
     class Config:
@@ -196,75 +196,75 @@ class InferenceResults(pa.DataFrameModel):
     """One row per inference result: (round, division, submitter, system, benchmark, scenario).
     Latency statistics are kept as logged: a few open-division logs report a negative minimum."""
 
-    suite: str = _key("Always inference.", isin=["inference"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _key("closed, open or network.")
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("Results folder name = systems JSON stem.")
-    benchmark: str = _key("Benchmark folder name (resnet50, llama2-70b-99, or an open-division name).")
+    suite: str = _key("Always inference.", isin=["inference"], example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
+    division: str = _key("closed, open or network.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name = systems JSON stem.", example="XE9680_H100_SXM_80GBx8_TRT")
+    benchmark: str = _key("Benchmark folder name (resnet50, llama2-70b-99, or an open-division name).", example="resnet50")
     model: str = _key("Official model key (resnet50 → resnet; open division via model_mapping.json).", "llama2-70b-99")
-    scenario: str = _key("Offline, Server, SingleStream, MultiStream or Interactive.", isin=["Offline", "Server", "SingleStream", "MultiStream", "Interactive"])
-    scenario_dir: str = _key("Scenario folder as spelled in the repository (may be lower case).")
-    result: float = _opt("The published result: the round's headline metric of the detail log, in `units`.", example="21589.2", ge=0)
+    scenario: str = _key("Offline, Server, SingleStream, MultiStream or Interactive.", isin=["Offline", "Server", "SingleStream", "MultiStream", "Interactive"], example="Offline")
+    scenario_dir: str = _key("Scenario folder as spelled in the repository (may be lower case).", example="Offline")
+    result: float = _opt("The published result: the round's headline metric of the detail log, in `units`.", example="21589.2", ge=0, unit="see `units`")
     units: str = _opt("Units as the official table prints them: Samples/s, Queries/s, Tokens/s, Latency (ms).", example="Tokens/s")
-    result_metric: str = _opt("Detail-log figure the result comes from (column of this table), or how it was inferred.")
-    inferred: bool = _key("True when the result is inferred from a run of another scenario (e.g. Offline from SingleStream), as the checker does.")
-    valid: bool = _key("True when the official checker's rules accept the result (see invalid_reason).")
-    invalid_reason: str = _opt("Why a result is not valid.")
-    result_validity: str = _opt("loadgen's own verdict (result_validity): VALID or INVALID.")
-    samples_per_second: float = _opt("Offline: result_samples_per_second.", "samples/s", ge=0)
-    scheduled_samples_per_second: float = _opt("Server: result_scheduled_samples_per_sec.", "samples/s", ge=0)
-    completed_samples_per_second: float = _opt("Server: result_completed_samples_per_sec.", "samples/s", ge=0)
-    tokens_per_second: float = _opt("LLM Offline: result_tokens_per_second.", "tokens/s", ge=0)
-    completed_tokens_per_second: float = _opt("LLM Server: result_completed_tokens_per_second.", "tokens/s", ge=0)
-    inferred_tokens_per_second: float = _opt("gptj Offline: result_inferred_tokens_per_second.", "tokens/s", ge=0)
-    inferred_completed_tokens_per_second: float = _opt("gptj Server: result_inferred_completed_tokens_per_second.", "tokens/s", ge=0)
-    qps_with_loadgen_overhead: float = _opt("SingleStream: result_qps_with_loadgen_overhead.", "queries/s", ge=0)
-    qps_without_loadgen_overhead: float = _opt("SingleStream: result_qps_without_loadgen_overhead.", "queries/s", ge=0)
-    early_stopping_latency_ss_ns: int = _opt("SingleStream early-stopping 90th percentile estimate.", "ns", ge=0)
-    early_stopping_latency_ms_ns: int = _opt("Early-stopping 99th percentile per-query estimate (MultiStream; SingleStream too).", "ns", ge=0)
-    early_stopping_met: bool = _opt("early_stopping_met.")
-    latency_min_ns: int = _opt("result_min_latency_ns.", "ns")
-    latency_mean_ns: int = _opt("result_mean_latency_ns.", "ns")
-    latency_max_ns: int = _opt("result_max_latency_ns.", "ns")
-    latency_p50_ns: int = _opt("50th percentile latency.", "ns")
-    latency_p90_ns: int = _opt("90th percentile latency.", "ns")
-    latency_p95_ns: int = _opt("95th percentile latency.", "ns")
-    latency_p97_ns: int = _opt("97th percentile latency.", "ns")
-    latency_p99_ns: int = _opt("99th percentile latency.", "ns")
-    latency_p999_ns: int = _opt("99.9th percentile latency.", "ns")
-    query_latency_mean_ns: int = _opt("MultiStream: mean per-query latency.", "ns")
-    query_latency_p99_ns: int = _opt("MultiStream: 99th percentile per-query latency.", "ns")
-    ttft_mean_ns: int = _opt("LLM: mean time to first token.", "ns")
-    ttft_p50_ns: int = _opt("LLM: 50th percentile time to first token.", "ns")
-    ttft_p90_ns: int = _opt("LLM: 90th percentile time to first token.", "ns")
-    ttft_p99_ns: int = _opt("LLM: 99th percentile time to first token.", "ns")
-    tpot_mean_ns: int = _opt("LLM: mean time per output token.", "ns")
-    tpot_p50_ns: int = _opt("LLM: 50th percentile time per output token.", "ns")
-    tpot_p90_ns: int = _opt("LLM: 90th percentile time per output token.", "ns")
-    tpot_p99_ns: int = _opt("LLM: 99th percentile time per output token.", "ns")
-    target_qps: float = _opt("effective_target_qps.", "queries/s", ge=0)
-    target_latency_ns: int = _opt("effective_target_latency_ns (Server latency bound; 0 = unset).", "ns", ge=0)
-    ttft_latency_limit_ns: int = _opt("LLM Server: requested TTFT bound.", "ns")
-    tpot_latency_limit_ns: int = _opt("LLM Server: requested TPOT bound.", "ns")
-    min_duration_ms: int = _opt("effective_min_duration_ms.", "ms", ge=0)
-    min_query_count: int = _opt("effective_min_query_count.", ge=0)
-    performance_sample_count: int = _opt("effective_performance_sample_count.", "samples", ge=0)
-    samples_per_query: int = _opt("effective_samples_per_query.", "samples", ge=0)
-    query_count: int = _opt("result_query_count.", "queries", ge=0)
-    qsl_rng_seed: pl.UInt64 = _opt("effective_qsl_rng_seed (unsigned 64-bit).")
-    sample_index_rng_seed: pl.UInt64 = _opt("effective_sample_index_rng_seed (unsigned 64-bit).")
-    schedule_rng_seed: pl.UInt64 = _opt("effective_schedule_rng_seed (unsigned 64-bit).")
-    loadgen_version: str = _opt("loadgen_version, e.g. '4.1 @ a248595cf5'.")
-    test_datetime: pl.Datetime("us", "UTC") = _opt("test_datetime of the run (UTC).")
-    sut_name: str = _opt("sut_name.")
-    error_count: int = _key("MLLOG events flagged is_error.", ge=0)
-    warning_count: int = _key("MLLOG events flagged is_warning.", ge=0)
-    has_power: bool = _key("A power log (performance/run_1/spl.txt) accompanies the result.")
-    accuracy: str = _opt("Accuracy as the official table prints it, e.g. 'mAP: 37.358'.")
-    accuracy_met: bool = _opt("Every accuracy target of the model met (null: no accuracy.txt).")
-    compliance_passed: bool = _opt("Every compliance test found passed (null: none found).")
-    source_path: str = _source_path()
+    result_metric: str = _opt("Detail-log figure the result comes from (column of this table), or how it was inferred.", example="samples_per_second")
+    inferred: bool = _key("True when the result is inferred from a run of another scenario (e.g. Offline from SingleStream), as the checker does.", example="false")
+    valid: bool = _key("True when the official checker's rules accept the result (see invalid_reason).", example="true")
+    invalid_reason: str = _opt("Why a result is not valid.", example="accuracy target not met")
+    result_validity: str = _opt("loadgen's own verdict (result_validity): VALID or INVALID.", example="VALID")
+    samples_per_second: float = _opt("Offline: result_samples_per_second.", "samples/s", ge=0, example="709849")
+    scheduled_samples_per_second: float = _opt("Server: result_scheduled_samples_per_sec.", "samples/s", ge=0, example="584210")
+    completed_samples_per_second: float = _opt("Server: result_completed_samples_per_sec.", "samples/s", ge=0, example="584207")
+    tokens_per_second: float = _opt("LLM Offline: result_tokens_per_second.", "tokens/s", ge=0, example="24109.8")
+    completed_tokens_per_second: float = _opt("LLM Server: result_completed_tokens_per_second.", "tokens/s", ge=0, example="21589.2")
+    inferred_tokens_per_second: float = _opt("gptj Offline: result_inferred_tokens_per_second.", "tokens/s", ge=0, example="2579.51")
+    inferred_completed_tokens_per_second: float = _opt("gptj Server: result_inferred_completed_tokens_per_second.", "tokens/s", ge=0, example="2405.86")
+    qps_with_loadgen_overhead: float = _opt("SingleStream: result_qps_with_loadgen_overhead.", "queries/s", ge=0, example="4174.2")
+    qps_without_loadgen_overhead: float = _opt("SingleStream: result_qps_without_loadgen_overhead.", "queries/s", ge=0, example="4187.1")
+    early_stopping_latency_ss_ns: int = _opt("SingleStream early-stopping 90th percentile estimate.", "ns", ge=0, example="238835")
+    early_stopping_latency_ms_ns: int = _opt("Early-stopping 99th percentile per-query estimate (MultiStream; SingleStream too).", "ns", ge=0, example="2187731")
+    early_stopping_met: bool = _opt("early_stopping_met.", example="true")
+    latency_min_ns: int = _opt("result_min_latency_ns.", "ns", example="201583")
+    latency_mean_ns: int = _opt("result_mean_latency_ns.", "ns", example="239012")
+    latency_max_ns: int = _opt("result_max_latency_ns.", "ns", example="1480322")
+    latency_p50_ns: int = _opt("50th percentile latency.", "ns", example="237610")
+    latency_p90_ns: int = _opt("90th percentile latency.", "ns", example="238829")
+    latency_p95_ns: int = _opt("95th percentile latency.", "ns", example="240311")
+    latency_p97_ns: int = _opt("97th percentile latency.", "ns", example="242020")
+    latency_p99_ns: int = _opt("99th percentile latency.", "ns", example="13502330")
+    latency_p999_ns: int = _opt("99.9th percentile latency.", "ns", example="18440117")
+    query_latency_mean_ns: int = _opt("MultiStream: mean per-query latency.", "ns", example="2101544")
+    query_latency_p99_ns: int = _opt("MultiStream: 99th percentile per-query latency.", "ns", example="2187731")
+    ttft_mean_ns: int = _opt("LLM: mean time to first token.", "ns", example="404134838")
+    ttft_p50_ns: int = _opt("LLM: 50th percentile time to first token.", "ns", example="390211002")
+    ttft_p90_ns: int = _opt("LLM: 90th percentile time to first token.", "ns", example="430046581")
+    ttft_p99_ns: int = _opt("LLM: 99th percentile time to first token.", "ns", example="473977293")
+    tpot_mean_ns: int = _opt("LLM: mean time per output token.", "ns", example="143074787")
+    tpot_p50_ns: int = _opt("LLM: 50th percentile time per output token.", "ns", example="146864683")
+    tpot_p90_ns: int = _opt("LLM: 90th percentile time per output token.", "ns", example="172358166")
+    tpot_p99_ns: int = _opt("LLM: 99th percentile time per output token.", "ns", example="179798757")
+    target_qps: float = _opt("effective_target_qps.", "queries/s", ge=0, example="585000")
+    target_latency_ns: int = _opt("effective_target_latency_ns (Server latency bound; 0 = unset).", "ns", ge=0, example="15000000")
+    ttft_latency_limit_ns: int = _opt("LLM Server: requested TTFT bound.", "ns", example="2000000000")
+    tpot_latency_limit_ns: int = _opt("LLM Server: requested TPOT bound.", "ns", example="200000000")
+    min_duration_ms: int = _opt("effective_min_duration_ms.", "ms", ge=0, example="600000")
+    min_query_count: int = _opt("effective_min_query_count.", ge=0, unit="queries", example="100")
+    performance_sample_count: int = _opt("effective_performance_sample_count.", "samples", ge=0, example="2048")
+    samples_per_query: int = _opt("effective_samples_per_query.", "samples", ge=0, example="1")
+    query_count: int = _opt("result_query_count.", "queries", ge=0, example="1439041")
+    qsl_rng_seed: str = _opt("effective_qsl_rng_seed: an unsigned 64-bit integer as exact decimal text (BI drivers fail on integers from 2^63).", example="3066443479025735752")
+    sample_index_rng_seed: str = _opt("effective_sample_index_rng_seed: an unsigned 64-bit integer as exact decimal text (BI drivers fail on integers from 2^63).", example="10688027786191513374")
+    schedule_rng_seed: str = _opt("effective_schedule_rng_seed: an unsigned 64-bit integer as exact decimal text (BI drivers fail on integers from 2^63).", example="14962580496156340209")
+    loadgen_version: str = _opt("loadgen_version, e.g. '4.1 @ a248595cf5'.", example="4.1 @ a248595cf5")
+    test_datetime: pl.Datetime("us", "UTC") = _opt("test_datetime of the run (UTC).", unit="UTC", example="2024-07-26 14:55:17+00")
+    sut_name: str = _opt("sut_name.", example="PySUT")
+    error_count: int = _key("MLLOG events flagged is_error.", ge=0, unit="events", example="0")
+    warning_count: int = _key("MLLOG events flagged is_warning.", ge=0, unit="events", example="0")
+    has_power: bool = _key("A power log (performance/run_1/spl.txt) accompanies the result.", example="false")
+    accuracy_text: str = _opt("Accuracy as the official table prints it (the numbers are in inference_accuracy).", example="mAP: 37.358")
+    accuracy_met: bool = _opt("Every accuracy target of the model met (null: no accuracy.txt).", example="true")
+    compliance_passed: bool = _opt("Every compliance test found passed (null: none found).", example="true")
+    source_path: str = _source_path("closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/performance/run_1/mlperf_log_detail.txt")
     source_commit: str = _source_commit()
 
     class Config:
@@ -275,22 +275,22 @@ class InferenceResults(pa.DataFrameModel):
 class InferencePower(pa.DataFrameModel):
     """Power of the results measured with a power analyzer, by the official rules."""
 
-    suite: str = _key("Always inference.", isin=["inference"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _key("closed, open or network.")
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("Results folder name.")
-    benchmark: str = _key("Benchmark folder name.")
-    model: str = _key("Official model key.")
-    scenario: str = _key("Scenario.")
-    samples: int = _key("Power samples inside the run's power_begin..power_end window with W > 0.", ge=0)
-    window_s: float = _key("power_end − power_begin of the run.", ge=0, metadata={"unit": "seconds"})
-    average_watts: float = _opt("Mean of those samples.", "W", ge=0)
-    energy_per_query_mj: float = _opt("SingleStream/MultiStream: average_watts × window_s × 1000 / result_query_count.", "mJ", ge=0)
-    power_result: float = _opt("The published power result (Watts, or millijoules per query), rounded to 10 decimals as published.", ge=0)
-    power_units: str = _opt("Watts or millijoules.", isin=["Watts", "millijoules"])
-    performance_per_watt: float = _opt("Offline/Server: result / average_watts; SingleStream/MultiStream: samples per query × 1000 / mJ (queries per joule × samples).", ge=0)
-    source_path: str = _source_path()
+    suite: str = _key("Always inference.", isin=["inference"], example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
+    division: str = _key("closed, open or network.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name.", example="XE9680_H100_SXM_80GBx8_TRT")
+    benchmark: str = _key("Benchmark folder name.", example="resnet50")
+    model: str = _key("Official model key.", example="resnet")
+    scenario: str = _key("Scenario.", example="Offline")
+    samples: int = _key("Power samples inside the run's power_begin..power_end window with W > 0.", ge=0, unit="samples", example="653")
+    window_s: float = _key("power_end − power_begin of the run.", ge=0, metadata={"unit": "seconds"}, example="600.4")
+    average_watts: float = _opt("Mean of those samples.", "W", ge=0, example="516.56")
+    energy_per_query_mj: float = _opt("SingleStream/MultiStream: average_watts × window_s × 1000 / result_query_count.", "mJ", ge=0, example="61.32")
+    power_result: float = _opt("The published power result (Watts, or millijoules per query), rounded to 10 decimals as published.", ge=0, unit="see power_units (W or mJ)", example="516.559")
+    power_units: str = _opt("Watts or millijoules.", isin=["Watts", "millijoules"], example="Watts")
+    performance_per_watt: float = _opt("Offline/Server: result / average_watts; SingleStream/MultiStream: samples per query × 1000 / mJ (queries per joule × samples).", ge=0, unit="result units per W (or samples per J)", example="205.6")
+    source_path: str = _source_path("closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/performance/run_1/spl.txt")
     source_commit: str = _source_commit()
 
     class Config:
@@ -300,20 +300,20 @@ class InferencePower(pa.DataFrameModel):
 class InferenceAccuracy(pa.DataFrameModel):
     """One row per accuracy metric found in a result's accuracy.txt, with the round's target."""
 
-    suite: str = _key("Always inference.", isin=["inference"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _key("closed, open or network.")
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("Results folder name.")
-    benchmark: str = _key("Benchmark folder name.")
-    model: str = _key("Official model key (the -99 / -99.9 variant decides the target).")
-    scenario: str = _key("Scenario.")
+    suite: str = _key("Always inference.", isin=["inference"], example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
+    division: str = _key("closed, open or network.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name.", example="XE9680_H100_SXM_80GBx8_TRT")
+    benchmark: str = _key("Benchmark folder name.", example="resnet50")
+    model: str = _key("Official model key (the -99 / -99.9 variant decides the target).", example="resnet")
+    scenario: str = _key("Scenario.", example="Offline")
     metric: str = _key("Metric name as the official checker calls it (acc, mAP, F1, AUC, DICE, ROUGE1, FID_SCORE…).", "mAP")
-    value: float = _key("The value in accuracy.txt.")
-    target: float = _opt("Lower bound the round's rules require for this model (null: not a target metric).")
-    upper_limit: float = _opt("Upper bound, where the rules have one (TOKENS_PER_SAMPLE, FID, CLIP…).")
-    met: bool = _opt("value ≥ target and ≤ upper_limit (null when neither applies).")
-    source_path: str = _source_path()
+    value: float = _key("The value in accuracy.txt.", unit="the metric's own (%, mAP, ROUGE…)", example="76.078")
+    target: float = _opt("Lower bound the round's rules require for this model (null: not a target metric).", unit="as value", example="75.6954")
+    upper_limit: float = _opt("Upper bound, where the rules have one (TOKENS_PER_SAMPLE, FID, CLIP…).", unit="as value", example="323.895")
+    met: bool = _opt("value ≥ target and ≤ upper_limit (null when neither applies).", example="true")
+    source_path: str = _source_path("closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/accuracy/accuracy.txt")
     source_commit: str = _source_commit()
 
     class Config:
@@ -323,20 +323,20 @@ class InferenceAccuracy(pa.DataFrameModel):
 class InferenceCompliance(pa.DataFrameModel):
     """One row per compliance verification file (TEST01/04/05/06 verify_performance.txt / verify_accuracy.txt)."""
 
-    suite: str = _key("Always inference.", isin=["inference"])
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    division: str = _key("closed, open or network.")
-    submitter: str = _key("Submitter folder name.")
-    system: str = _key("System folder name.")
-    benchmark: str = _key("Benchmark folder name.")
-    scenario: str = _opt("Scenario (canonical case).")
+    suite: str = _key("Always inference.", isin=["inference"], example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
+    division: str = _key("closed, open or network.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("System folder name.", example="XE9680_H100_SXM_80GBx8_TRT")
+    benchmark: str = _key("Benchmark folder name.", example="resnet50")
+    scenario: str = _opt("Scenario (canonical case).", example="Offline")
     test: str = _key("Test folder: TEST01, TEST04, TEST04-A, TEST05, TEST06…", "TEST01")
     verify: str = _key("performance or accuracy.", isin=["performance", "accuracy"])
-    passed: bool = _opt("TEST PASS → true, TEST FAIL → false (TEST06: all checks True or Skipped).")
-    reference_score: float = _opt("Score of the submitted run (TEST04-A score for TEST04-A/B).")
-    test_score: float = _opt("Score of the compliance run (TEST04-B score for TEST04-A/B).")
-    details: str = _json("The checks and counts printed by the verification, as JSON.", nullable=False)
-    source_path: str = _source_path()
+    passed: bool = _opt("TEST PASS → true, TEST FAIL → false (TEST06: all checks True or Skipped).", example="true")
+    reference_score: float = _opt("Score of the submitted run (TEST04-A score for TEST04-A/B).", unit="the result's units", example="51.8056")
+    test_score: float = _opt("Score of the compliance run (TEST04-B score for TEST04-A/B).", unit="the result's units", example="51.7962")
+    details: str = _json("The checks and counts printed by the verification, as JSON.", '{"num_acc_log_entries": 330067, "num_acc_log_duplicate_keys": 0, …}', nullable=False)
+    source_path: str = _source_path("closed/Dell/compliance/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/TEST01/verify_performance.txt")
     source_commit: str = _source_commit()
 
     class Config:
@@ -346,13 +346,13 @@ class InferenceCompliance(pa.DataFrameModel):
 class AcceleratorModels(pa.DataFrameModel):
     """How accelerator names, spelled many ways by submitters, map to one canonical chip (first matching pattern)."""
 
-    priority: int = _key("Order of the patterns: the first one that matches a name wins.", ge=0)
+    priority: int = _key("Order of the patterns: the first one that matches a name wins.", ge=0, example="0")
     pattern: str = _key("Regular expression, matched case-insensitively against accelerator_model_name.", "h100.*pcie")
-    vendor: str = _key("Canonical vendor.")
-    family: str = _key("Architecture or product family (Hopper, CDNA3, TPU…).")
-    model: str = _key("Canonical chip (H100, MI300X, TPU v5p…).", "H100")
-    memory_gb: float = _opt("Memory of one accelerator.", "GB", ge=0)
-    form_factor: str = _opt("SXM, PCIe, OAM, Superchip, Module…")
+    vendor: str = _key("Canonical vendor.", example="NVIDIA")
+    family: str = _key("Architecture or product family (Hopper, CDNA3, TPU…).", example="Hopper")
+    chip: str = _key("Canonical chip (H100, MI300X, TPU v5p…).", "H100")
+    memory_gb: float = _opt("Memory of one accelerator.", "GB", ge=0, example="80")
+    form_factor: str = _opt("SXM, PCIe, OAM, Superchip, Module…", example="SXM")
 
     class Config:
         strict = True
@@ -362,10 +362,10 @@ class AcceleratorModels(pa.DataFrameModel):
 class Rejects(pa.DataFrameModel):
     """Every file or row that could not be loaded, with the reason."""
 
-    suite: str = _key("MLPerf suite.", isin=SUITES)
-    round: str = _key("MLPerf round.", str_matches=ROUND)
-    source_path: str = _key("File (or folder) concerned.")
-    source_commit: str = _key("Commit it was read at.")
+    suite: str = _key("MLPerf suite.", isin=SUITES, example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
+    source_path: str = _key("File (or folder) concerned.", example="Broken/results/sys/ssd/result_2.txt")
+    source_commit: str = _key("Commit it was read at.", example="c557e10925d4062f5480eee3ab130e6b350fadbe")
     stage: str = _key("Where it failed: discover, read, parse, validate.", "parse", isin=["discover", "read", "parse", "validate"])
     reason: str = _key("What is wrong, in words.", "no run_stop event: the run never finished or the log is truncated")
 
@@ -376,21 +376,41 @@ class Rejects(pa.DataFrameModel):
 class IngestRuns(pa.DataFrameModel):
     """One row per `ingest` run that published the warehouse, including runs that found nothing new."""
 
-    run_id: str = _key("Unique id of the run.")
-    started_at: pl.Datetime("us", "UTC") = _key("Start (UTC).")
-    finished_at: pl.Datetime("us", "UTC") = _key("End (UTC).")
-    seconds: float = _key("Wall time.", ge=0, metadata={"unit": "seconds"})
-    repos: int = _key("Repositories ingested.", ge=0)
-    files_parsed: int = _key("Files read and parsed.", ge=0)
-    rows_loaded: str = _json("Rows loaded per table, as a JSON object.", nullable=False)
-    rejects: int = _key("Rejects recorded in this run.", ge=0)
-    failed_repos: str = _json("Repositories that could not be synced, with the error.", nullable=False)
+    run_id: str = _key("Unique id of the run.", example="feebe32f-808a-4c48-b5ed-0c02d0dba80a")
+    started_at: pl.Datetime("us", "UTC") = _key("Start (UTC).", unit="UTC", example="2026-12-01 02:00:00+00")
+    finished_at: pl.Datetime("us", "UTC") = _key("End (UTC).", unit="UTC", example="2026-12-01 02:00:58+00")
+    seconds: float = _key("Wall time.", ge=0, metadata={"unit": "seconds"}, example="58.2")
+    repos: int = _key("Repositories ingested.", ge=0, unit="repositories", example="3")
+    files_parsed: int = _key("Files read and parsed.", ge=0, unit="files", example="1057")
+    rows_loaded: str = _json("Rows loaded per table, as a JSON object.", '{"systems": 120, "training_runs": 461, …}', nullable=False)
+    rejects: int = _key("Rejects recorded in this run.", ge=0, unit="rejects", example="0")
+    failed_repos: str = _json("Repositories that could not be synced, with the error.", '[]', nullable=False)
     build_fingerprint: str = _key("Hash of the code that built the warehouse and of the accelerator map: a run with "
-                                  "the same hash and unchanged upstream commits has nothing to rebuild.")
+                                  "the same hash and unchanged upstream commits has nothing to rebuild.",
+                                  example="9f2c…")
 
     class Config:
         strict = True
 
+
+# How the tables join, for the data dictionary: the shared columns that identify the same thing.
+RESULT_KEY = "round, division, submitter, system, benchmark, scenario"
+JOINS: dict[str, list[str]] = {
+    "sources": ["every table with suite and round: on (suite, round)"],
+    "systems": ["training_runs, training_scores: on (round, submitter, system) with suite = 'training'",
+                "inference_results and the other inference tables: on (round, division, submitter, system) with suite = 'inference'",
+                "accelerator_models: accelerator_model_name matches pattern (system_hardware does it)"],
+    "training_runs": ["training_evals: on (round, submitter, system, benchmark, run_label)",
+                      "training_scores: on (round, division, submitter, system, benchmark)"],
+    "training_evals": ["training_runs: on (round, submitter, system, benchmark, run_label)"],
+    "training_scores": ["training_runs: on (round, division, submitter, system, benchmark)"],
+    "inference_results": [f"inference_power, inference_accuracy, inference_compliance: on ({RESULT_KEY})"],
+    "inference_power": [f"inference_results: on ({RESULT_KEY})"],
+    "inference_accuracy": [f"inference_results: on ({RESULT_KEY})"],
+    "inference_compliance": [f"inference_results: on ({RESULT_KEY})"],
+    "accelerator_models": ["systems: pattern matches lower(accelerator_model_name), first priority wins (see system_hardware)"],
+    "rejects": ["sources: on (suite, round)"],
+}
 
 # Tables rewritten whole on every run (reference data), rather than per (suite, round) or appended.
 WHOLE_TABLES = {"accelerator_models"}

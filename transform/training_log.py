@@ -80,7 +80,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "status": status if isinstance(status, str) else None,
         "run_start_ms": start_ms,
         "run_stop_ms": stop_ms,
-        "time_to_train_min": (stop_ms - start_ms) / 60 / 1000,  # the summarizer's order of operations, to the last bit
+        "time_to_train_minutes": (stop_ms - start_ms) / 60 / 1000,  # the summarizer's order of operations, to the last bit
         "final_eval_accuracy": number(final),
         "final_eval_json": orjson.dumps(final).decode() if values else None,
         "eval_count": len(evals),

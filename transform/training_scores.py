@@ -56,7 +56,7 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
     groups = (
         runs.group_by(keys, maintain_order=True)
         .agg(
-            times=pl.col("time_to_train_min").filter(_converged()),
+            times=pl.col("time_to_train_minutes").filter(_converged()),
             runs_total=pl.len(),
             source_commit=pl.col("source_commit").first(),
         )
@@ -78,10 +78,10 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             "runs_required": required,
             "runs_counted": counted,
             "runs_failed": failed,
-            "score_min": unscaled * factor if unscaled is not None else None,
-            "unscaled_score_min": unscaled,
+            "score_minutes": unscaled * factor if unscaled is not None else None,
+            "unscaled_score_minutes": unscaled,
             "scaling_factor": factor,
-            "fastest_run_min": min(g["times"]) if g["times"] else None,
+            "fastest_run_minutes": min(g["times"]) if g["times"] else None,
             "valid": reason is None,
             "reason": reason,
             "source_path": f"{g['submitter']}/results/{g['system']}/{g['benchmark']}",

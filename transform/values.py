@@ -26,9 +26,10 @@ def integer(value) -> int | None:
     return None
 
 
-def unsigned(value) -> int | None:
-    """An unsigned 64-bit integer (loadgen seeds)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT64_MAX else None
+def seed(value) -> str | None:
+    """An unsigned 64-bit integer (loadgen seeds) as exact decimal text: BI drivers read integers as signed 64-bit
+    and fail on values from 2^63 (Superset: 'Python int too large to convert to C long')."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT64_MAX else None
 
 
 def text(value) -> str | None:

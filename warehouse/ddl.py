@@ -6,9 +6,9 @@ import polars as pl
 
 from transform.schemas import TABLES
 
+# No unsigned or 128-bit integers: BI drivers read integers as signed 64-bit (see docs/bi.md).
 _SQL_TYPES = {
     pl.Int64: "BIGINT",
-    pl.UInt64: "UBIGINT",
     pl.Float64: "DOUBLE",
     pl.String: "VARCHAR",
     pl.Boolean: "BOOLEAN",
@@ -22,6 +22,14 @@ def sql_type(dtype: pl.DataType, metadata: dict | None) -> str:
         # Spelled as information_schema reports it, so an existing table can be compared.
         return "TIMESTAMP WITH TIME ZONE" if dtype.time_zone else "TIMESTAMP"
     return _SQL_TYPES[dtype.base_type()]
+
+
+def allowed_values(column) -> list[str]:
+    """The values an `isin` check allows (empty when the column has none)."""
+    for check in column.checks:
+        if "allowed_values" in (check.statistics or {}):
+            return [str(v) for v in check.statistics["allowed_values"]]
+    return []
 
 
 def columns(table: str) -> list[tuple[str, str, bool]]:

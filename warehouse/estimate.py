@@ -43,7 +43,7 @@ def _link(repo_url: str | None, commit: str | None, path: str) -> str:
 def estimate_training(db: Path, benchmark: str, accelerator: str, target_minutes: float, round_: str | None = None) -> Estimate:
     with duckdb.connect(str(db), read_only=True) as con:
         points = con.execute("""
-            select s.round, s.accelerator, s.accelerators_total, s.score_min, s.submitter, s.system,
+            select s.round, s.accelerator, s.accelerators_total, s.score_minutes, s.submitter, s.system,
                    h.accelerators_per_node, src.repo_url, src.commit_sha
             from training_scaling s
             join system_hardware h

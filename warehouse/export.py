@@ -1,28 +1,72 @@
-"""Every table and view of the warehouse as Parquet or CSV files, one per relation, for BI tools."""
+"""Every table and view of the warehouse as Parquet or CSV files, one per relation, for BI tools.
+
+The export is atomic: `DIR` is a symbolic link to a sibling folder (`.DIR.<UTC time>`) that is written whole
+first; the link is then swapped in one rename, so a reader sees the previous export or the new one, never a
+half-written folder. The previous folder is kept until the next export, for readers still inside it.
+DuckDB writes the files: JSON columns keep their JSON type in Parquet, CSV timestamps are RFC 3339 in UTC.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import orjson
-import polars as pl
+
+# RFC 3339, e.g. 2024-07-26T14:55:17.000000Z (the connection's time zone is set to UTC).
+CSV_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+_PLAIN = "0-plain-folder"  # a folder exported in place by an earlier version; sorts before every dated one
 
 
 def export(db: Path, directory: Path, fmt: str = "parquet") -> dict[str, int]:
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = directory.absolute()  # not resolve(): `directory` itself is the link to replace
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    folder = directory.with_name(f".{directory.name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}")
+    folder.mkdir()
+    try:
+        written = _write(db, folder, fmt)
+        for path in [*folder.iterdir(), folder]:  # on disk before the link points at them
+            _fsync(path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _point(directory, folder)
+    return written
+
+
+def _write(db: Path, folder: Path, fmt: str) -> dict[str, int]:
     written = {}
     with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
         names = [n for (n,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'main' order by table_name").fetchall()]
         for name in names:
-            frame = con.sql(f'select * from "{name}"').pl()
-            if fmt == "parquet":
-                frame.write_parquet(directory / f"{name}.parquet")
-            else:
-                # CSV has no nested types: lists (system_catalogue.benchmarks) are written as JSON arrays
-                nested = [c for c in frame.columns if frame[c].dtype.is_nested()]
-                flat = frame.with_columns(pl.col(c).map_elements(lambda v: orjson.dumps(list(v)).decode(), return_dtype=pl.String) for c in nested)
-                flat.write_csv(directory / f"{name}.csv")
-            written[name] = frame.height
+            path = str(folder / f"{name}.{fmt}")
+            options = "FORMAT parquet" if fmt == "parquet" else f"FORMAT csv, HEADER, TIMESTAMPFORMAT '{CSV_TIMESTAMP}'"
+            con.execute(f"COPY (select * from \"{name}\") TO '{path}' ({options})")
+            written[name] = con.execute(f'select count(*) from "{name}"').fetchone()[0]
     return written
+
+
+def _point(directory: Path, folder: Path) -> None:
+    """Make `directory` a link to `folder` in one rename; keep only the previous folder beside it."""
+    if directory.exists() and not directory.is_symlink():
+        os.replace(directory, directory.with_name(f".{directory.name}.{_PLAIN}"))
+    link = directory.with_name(f".{directory.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(folder.name)  # relative: the parent folder can be moved or mounted elsewhere
+    os.replace(link, directory)
+    _fsync(directory.parent)
+    exports = sorted(p for p in directory.parent.glob(f".{directory.name}.*") if p.is_dir() and not p.is_symlink())
+    for old in exports[:-2]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

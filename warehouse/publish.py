@@ -2,6 +2,8 @@
 
 The new state is built in a copy beside the warehouse file and renamed over it at the end: readers keep
 the old file open and never see a half-written state; a crash leaves the old file untouched.
+The file is written in DuckDB 1.0's storage format, which every DuckDB 1.x and 2.x client opens (most BI drivers
+and the Node, WASM and .NET bindings bundle 1.x); measured (docs/bi.md): same query times, a file about 30% larger.
 """
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from transform.schemas import TABLES, WHOLE_TABLES
+from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
+from warehouse.view_models import view_sql
 
 log = logging.getLogger(__name__)
+
+# The oldest storage format DuckDB 2.x can write; DuckDB reports it as tags['storage_version'] = 'v1.0.0+'.
+STORAGE_VERSION = "v1.0.0"
 
 
 def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
@@ -32,12 +38,19 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
     try:
         if db_path.exists():
             shutil.copyfile(db_path, building)
-        with duckdb.connect(str(building)) as con:
+            if storage_version(building) != STORAGE_VERSION:
+                _downgrade_storage(building)
+        with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
             _ensure_tables(con, logger)
             con.execute("BEGIN TRANSACTION")
             loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
             _create_views(con)  # one statement each: a view waiting for another must not abort a transaction
+            # Only what changed (tables copied from the last file keep theirs), in one commit: ~0.45 s otherwise.
+            con.execute("BEGIN TRANSACTION")
+            for statement in comment_statements(existing_comments(con)):
+                con.execute(statement)
+            con.execute("COMMIT")
             con.execute("CHECKPOINT")
         _fsync(building)
         os.replace(building, db_path)
@@ -45,6 +58,29 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         return loaded
     finally:
         building.unlink(missing_ok=True)
+
+
+def storage_version(path: Path) -> str:
+    """The storage format of a DuckDB file, e.g. 'v1.0.0' (DuckDB writes 'v1.0.0+': readable from 1.0.0 on)."""
+    with duckdb.connect() as con:
+        con.execute("ATTACH ? AS probe (READ_ONLY)", [str(path)])
+        tags = con.execute("select tags from duckdb_databases() where database_name = 'probe'").fetchone()[0]
+    return tags.get("storage_version", "").removesuffix("+")
+
+
+def _downgrade_storage(building: Path) -> None:
+    """Rewrite a copy in a newer format (files of earlier versions of this tool) into STORAGE_VERSION.
+
+    A file cannot change format in place; copying keeps every row, so no repository has to be ingested again."""
+    newer = building.with_name(building.name + ".newer")
+    os.replace(building, newer)
+    try:
+        with duckdb.connect() as con:
+            con.execute("ATTACH ? AS newer (READ_ONLY)", [str(newer)])
+            con.execute(f"ATTACH ? AS building (STORAGE_VERSION '{STORAGE_VERSION}')", [str(building)])
+            con.execute("COPY FROM DATABASE newer TO building")
+    finally:
+        newer.unlink(missing_ok=True)
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter) -> None:
@@ -92,11 +128,7 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
 
 def _create_views(con) -> None:
     """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
-    pending = {
-        f.name.removesuffix(".sql"): f.read_text().strip().rstrip(";")
-        for f in (resources.files("warehouse") / "views").iterdir()
-        if f.name.endswith(".sql")
-    }
+    pending = view_sql()
     while pending:
         created = []
         for name, sql in sorted(pending.items()):

@@ -11,17 +11,17 @@ import duckdb
 
 def _scaling(con) -> alt.Chart:
     data = con.sql("""
-        select benchmark, accelerator, round, accelerators_total, score_min, scaling_efficiency
+        select benchmark, accelerator, round, accelerators_total, score_minutes, scaling_efficiency
         from training_scaling order by benchmark, accelerator, accelerators_total""").pl()
     return (
         alt.Chart(data, title="Training: time to train against accelerators (best score per count)")
         .mark_line(point=True)
         .encode(
             x=alt.X("accelerators_total:Q", scale=alt.Scale(type="log"), title="accelerators"),
-            y=alt.Y("score_min:Q", scale=alt.Scale(type="log"), title="minutes to train"),
+            y=alt.Y("score_minutes:Q", scale=alt.Scale(type="log"), title="minutes to train"),
             color=alt.Color("accelerator:N"),
             detail="round:N",
-            tooltip=["benchmark", "round", "accelerator", "accelerators_total", "score_min", "scaling_efficiency"],
+            tooltip=["benchmark", "round", "accelerator", "accelerators_total", "score_minutes", "scaling_efficiency"],
         )
         .properties(width=260, height=200)
         .facet(facet=alt.Facet("benchmark:N", title=None), columns=3)

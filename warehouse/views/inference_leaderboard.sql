@@ -6,7 +6,8 @@ results as (
     select * from inference_results where valid
 ),
 
-systems as (
+-- not named `systems`: DuckDB < 1.4 reads a CTE named like the table it selects from as a circular reference
+descriptions as (
     select * from systems where suite = 'inference'
 ),
 
@@ -22,24 +23,24 @@ joined as (
         results.scenario,
         results.submitter,
         results.system,
-        systems.system_name,
-        systems.system_type,
-        systems.availability,
-        systems.accelerator_model_name,
-        systems.accelerators_total,
+        descriptions.system_name,
+        descriptions.system_type,
+        descriptions.availability,
+        descriptions.accelerator_model_name,
+        descriptions.accelerators_total,
         results.benchmark,
         results.result,
         results.units,
         power.power_result,
         power.power_units,
-        results.accuracy,
+        results.accuracy_text,
         results.source_path
     from results
-    left join systems
-        on systems.round = results.round
-        and systems.division = results.division
-        and systems.submitter = results.submitter
-        and systems.system = results.system
+    left join descriptions
+        on descriptions.round = results.round
+        and descriptions.division = results.division
+        and descriptions.submitter = results.submitter
+        and descriptions.system = results.system
     left join power
         on power.round = results.round
         and power.division = results.division

@@ -1,5 +1,5 @@
 -- How many accelerator-minutes does each system spend to reach the quality target?
--- One row per valid official score: score_min × accelerators (nodes × accelerators per node), with the canonical
+-- One row per valid official score: score_minutes × accelerators (nodes × accelerators per node), with the canonical
 -- accelerator. CPU-only systems (0 accelerators) get no accelerator-minutes but processor-minutes (per socket).
 with
 
@@ -25,7 +25,7 @@ joined as (
         hardware.accelerators_per_node,
         hardware.accelerators_total,
         hardware.host_processors_total,
-        scores.score_min
+        scores.score_minutes
     from scores
     left join hardware
         on hardware.round = scores.round
@@ -36,8 +36,8 @@ joined as (
 final as (
     select
         *,
-        case when accelerators_total > 0 then score_min * accelerators_total end as accelerator_minutes,
-        score_min * host_processors_total as processor_minutes
+        case when accelerators_total > 0 then score_minutes * accelerators_total end as accelerator_minutes,
+        score_minutes * host_processors_total as processor_minutes
     from joined
 )
 

@@ -10,7 +10,7 @@ minutes as (
 best as (
     select * from minutes
     qualify row_number() over (
-        partition by benchmark, accelerator_vendor, accelerator, accelerators_total order by score_min
+        partition by benchmark, accelerator_vendor, accelerator, accelerators_total order by score_minutes
     ) = 1
 )
 
@@ -19,7 +19,7 @@ select
     accelerator_vendor,
     accelerator,
     accelerators_total,
-    score_min as best_score_min,
+    score_minutes as best_score_minutes,
     accelerator_minutes,
     round,
     division,

@@ -6,7 +6,8 @@ scores as (
     select * from training_scores where valid
 ),
 
-systems as (
+-- not named `systems`: DuckDB < 1.4 reads a CTE named like the table it selects from as a circular reference
+descriptions as (
     select * from systems where suite = 'training'
 ),
 
@@ -15,22 +16,22 @@ ranked as (
         scores.round,
         scores.division,
         scores.benchmark,
-        rank() over (partition by scores.round, scores.division, scores.benchmark order by scores.score_min) as rank,
+        rank() over (partition by scores.round, scores.division, scores.benchmark order by scores.score_minutes) as rank,
         scores.submitter,
         scores.system,
-        systems.system_name,
-        systems.accelerator_model_name,
-        systems.number_of_nodes,
-        systems.accelerators_total,
-        scores.score_min,
+        descriptions.system_name,
+        descriptions.accelerator_model_name,
+        descriptions.number_of_nodes,
+        descriptions.accelerators_total,
+        scores.score_minutes,
         scores.runs_counted,
         scores.scaling_factor,
         scores.source_path
     from scores
-    left join systems
-        on systems.round = scores.round
-        and systems.submitter = scores.submitter
-        and systems.system = scores.system
+    left join descriptions
+        on descriptions.round = scores.round
+        and descriptions.submitter = scores.submitter
+        and descriptions.system = scores.system
 )
 
 select * from ranked

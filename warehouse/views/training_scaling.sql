@@ -15,9 +15,9 @@ best_per_count as (
         accelerator_vendor,
         accelerator,
         accelerators_total,
-        min(score_min) as score_min,
-        arg_min(system, score_min) as system,
-        arg_min(submitter, score_min) as submitter
+        min(score_minutes) as score_minutes,
+        arg_min(system, score_minutes) as system,
+        arg_min(submitter, score_minutes) as submitter
     from minutes
     group by all
 ),
@@ -26,7 +26,7 @@ with_baseline as (
     select
         *,
         first_value(accelerators_total) over curve as baseline_accelerators,
-        first_value(score_min) over curve as baseline_score_min
+        first_value(score_minutes) over curve as baseline_score_minutes
     from best_per_count
     window curve as (partition by round, benchmark, accelerator_vendor, accelerator order by accelerators_total)
 ),
@@ -38,14 +38,14 @@ final as (
         accelerator_vendor,
         accelerator,
         accelerators_total,
-        score_min,
+        score_minutes,
         submitter,
         system,
         baseline_accelerators,
-        baseline_score_min,
-        baseline_score_min / score_min as speedup,
+        baseline_score_minutes,
+        baseline_score_minutes / score_minutes as speedup,
         accelerators_total / baseline_accelerators as ideal_speedup,
-        (baseline_score_min * baseline_accelerators) / (score_min * accelerators_total) as scaling_efficiency
+        (baseline_score_minutes * baseline_accelerators) / (score_minutes * accelerators_total) as scaling_efficiency
     from with_baseline
 )
 

@@ -1,0 +1,313 @@
+"""The declaration of every view's columns (meaning, unit, example), as pandera models like the tables'.
+
+A view's SQL is `warehouse/views/<name>.sql` and its header comment is the view's description; its columns are
+declared here once, and the database COMMENTs and the data dictionary are generated from both. A column taken
+as is from a table says so with `same(...)`, which copies the table column's declaration. A test checks that each
+view returns exactly the declared columns, with the declared types.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandera.polars as pa
+
+from transform.schemas import (
+    AcceleratorModels as _Chips,
+    InferencePower as _Power,
+    InferenceResults as _Results,
+    Systems as _Systems,
+    TrainingScores as _Scores,
+)
+from warehouse.ddl import allowed_values, sql_type
+
+
+def same(model: type[pa.DataFrameModel], column: str, description: str | None = None) -> pa.Field:
+    """The declaration of a table's column, for a view that shows it unchanged (views hold nulls: outer joins)."""
+    declared = model.to_schema().columns[column]
+    allowed = allowed_values(declared)
+    return pa.Field(nullable=True, description=description or declared.description,
+                    metadata=declared.metadata, **({"isin": allowed} if allowed else {}))
+
+
+def new(description: str, unit: str | None = None, example: str | None = None) -> pa.Field:
+    metadata = {k: v for k, v in (("unit", unit), ("example", example)) if v is not None}
+    return pa.Field(nullable=True, description=description, metadata=metadata or None)
+
+
+def _accelerator() -> pa.Field:
+    return new("Canonical accelerator: chip, form factor and memory (the unit the views compare); null when unmapped.",
+               example="H100 SXM 80GB")
+
+
+def _vendor() -> pa.Field:
+    return same(_Chips, "vendor", "Canonical vendor of the accelerator (accelerator_models.vendor).")
+
+
+def _host_processors_total() -> pa.Field:
+    return new("number_of_nodes × host_processors_per_node (CPU sockets in the system).", "processors", "2")
+
+
+class SystemHardware(pa.DataFrameModel):
+    suite: str = same(_Systems, "suite")
+    round: str = same(_Systems, "round")
+    division: str = same(_Systems, "division")
+    submitter: str = same(_Systems, "submitter")
+    system: str = same(_Systems, "system")
+    system_name: str = same(_Systems, "system_name")
+    system_type: str = same(_Systems, "system_type")
+    availability: str = same(_Systems, "availability")
+    number_of_nodes: int = same(_Systems, "number_of_nodes")
+    accelerators_per_node: int = same(_Systems, "accelerators_per_node")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    host_processors_total: int = _host_processors_total()
+    cpu_only: bool = new("True when the system has no accelerator (accelerators_total 0 or unknown).")
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    accelerator_vendor: str = _vendor()
+    accelerator_family: str = same(_Chips, "family")
+    accelerator_chip: str = same(_Chips, "chip")
+    accelerator: str = _accelerator()
+    accelerator_memory_gb: float = same(_Chips, "memory_gb")
+    accelerator_form_factor: str = same(_Chips, "form_factor")
+    host_processor_model_name: str = same(_Systems, "host_processor_model_name")
+    framework: str = same(_Systems, "framework")
+
+
+class UnmappedAccelerators(pa.DataFrameModel):
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    systems: int = new("System descriptions that use this name.", "systems")
+    first_round: str = new("Earliest round with this name.", example="v3.0")
+    last_round: str = new("Latest round with this name.", example="v4.1")
+
+
+class SystemCatalogue(SystemHardware):
+    benchmarks: str = new("Every benchmark with a result, comma-separated (training: benchmark; inference: "
+                          "model/scenario); null when none.", example="bert, resnet, ssd")
+    benchmark_count: int = new("Number of entries in benchmarks.", "benchmarks")
+
+
+class TrainingFastest(pa.DataFrameModel):
+    round: str = same(_Scores, "round")
+    division: str = same(_Scores, "division")
+    benchmark: str = same(_Scores, "benchmark")
+    rank: int = new("1 = fastest score in (round, division, benchmark); ties share a rank.", example="1")
+    submitter: str = same(_Scores, "submitter")
+    system: str = same(_Scores, "system")
+    system_name: str = same(_Systems, "system_name")
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    number_of_nodes: int = same(_Systems, "number_of_nodes")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    score_minutes: float = same(_Scores, "score_minutes")
+    runs_counted: int = same(_Scores, "runs_counted")
+    scaling_factor: float = same(_Scores, "scaling_factor")
+    source_path: str = same(_Scores, "source_path")
+
+
+class TrainingAcceleratorMinutes(pa.DataFrameModel):
+    round: str = same(_Scores, "round")
+    division: str = same(_Scores, "division")
+    benchmark: str = same(_Scores, "benchmark")
+    submitter: str = same(_Scores, "submitter")
+    system: str = same(_Scores, "system")
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    number_of_nodes: int = same(_Systems, "number_of_nodes")
+    accelerators_per_node: int = same(_Systems, "accelerators_per_node")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    host_processors_total: int = _host_processors_total()
+    score_minutes: float = same(_Scores, "score_minutes")
+    accelerator_minutes: float = new("score_minutes × accelerators_total; null for CPU-only systems.",
+                                     "accelerator-minutes", "299.25")
+    processor_minutes: float = new("score_minutes × host_processors_total (what CPU-only systems are compared by).",
+                                   "processor-minutes")
+
+
+class TrainingBestByAccelerator(pa.DataFrameModel):
+    benchmark: str = same(_Scores, "benchmark")
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    best_score_minutes: float = new("Fastest valid official score with this accelerator and count, any round or division.",
+                                    "minutes", "37.4064")
+    accelerator_minutes: float = new("best_score_minutes × accelerators_total.", "accelerator-minutes")
+    round: str = new("Round of the best score.", example="v4.0")
+    division: str = new("Division of the best score.", example="closed")
+    submitter: str = new("Submitter of the best score.", example="Dell")
+    system: str = new("System of the best score.", example="XE9680x8H100-SXM-80GB")
+
+
+class TrainingScaling(pa.DataFrameModel):
+    round: str = same(_Scores, "round")
+    benchmark: str = same(_Scores, "benchmark")
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    score_minutes: float = new("Best valid score at this accelerator count.", "minutes")
+    submitter: str = new("Submitter of that score.")
+    system: str = new("System of that score.")
+    baseline_accelerators: int = new("Smallest accelerator count measured for this round, benchmark and accelerator.",
+                                     "accelerators", "8")
+    baseline_score_minutes: float = new("Best score at the baseline count.", "minutes")
+    speedup: float = new("baseline_score_minutes / score_minutes.", "ratio", "1.9")
+    ideal_speedup: float = new("accelerators_total / baseline_accelerators (perfectly linear scaling).", "ratio", "2.0")
+    scaling_efficiency: float = new("speedup / ideal_speedup: 1.0 is perfectly linear.", "ratio", "0.95")
+
+
+class TrainingRoundOverRound(pa.DataFrameModel):
+    benchmark: str = same(_Scores, "benchmark")
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    round: str = same(_Scores, "round")
+    best_accelerator_minutes: float = new("Lowest accelerator_minutes of this accelerator on this benchmark in this round.",
+                                          "accelerator-minutes")
+    system: str = new("System of that best.")
+    submitter: str = new("Submitter of that best.")
+    speedup_vs_previous_round: float = new("Previous round's best / this round's best (above 1: faster); null for the "
+                                           "first round.", "ratio", "1.2")
+
+
+class InferenceLeaderboard(pa.DataFrameModel):
+    round: str = same(_Results, "round")
+    division: str = same(_Results, "division")
+    model: str = same(_Results, "model")
+    scenario: str = same(_Results, "scenario")
+    submitter: str = same(_Results, "submitter")
+    system: str = same(_Results, "system")
+    system_name: str = same(_Systems, "system_name")
+    system_type: str = same(_Systems, "system_type")
+    availability: str = same(_Systems, "availability")
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    benchmark: str = same(_Results, "benchmark")
+    result: float = same(_Results, "result")
+    units: str = same(_Results, "units")
+    power_result: float = same(_Power, "power_result")
+    power_units: str = same(_Power, "power_units")
+    accuracy_text: str = same(_Results, "accuracy_text")
+    source_path: str = same(_Results, "source_path")
+    rank: int = new("1 = best in (round, division, model, scenario): highest throughput, or lowest latency when "
+                    "units is 'Latency (ms)'.", example="1")
+
+
+class InferencePerAccelerator(pa.DataFrameModel):
+    round: str = same(_Results, "round")
+    division: str = same(_Results, "division")
+    model: str = same(_Results, "model")
+    scenario: str = same(_Results, "scenario")
+    submitter: str = same(_Results, "submitter")
+    system: str = same(_Results, "system")
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    number_of_nodes: int = same(_Systems, "number_of_nodes")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    sockets_total: int = new("CPU sockets in the system (system_hardware.host_processors_total).", "processors")
+    result: float = same(_Results, "result")
+    units: str = same(_Results, "units")
+    target_latency_ns: int = same(_Results, "target_latency_ns")
+    source_path: str = same(_Results, "source_path")
+    result_per_accelerator: float = new("result / accelerators_total; null for CPU-only systems.", "units per accelerator",
+                                        "73025.9")
+    result_per_socket: float = new("CPU-only systems: result / sockets_total.", "units per socket")
+
+
+class InferencePerfPerWatt(pa.DataFrameModel):
+    round: str = same(_Results, "round")
+    division: str = same(_Results, "division")
+    model: str = same(_Results, "model")
+    scenario: str = same(_Results, "scenario")
+    submitter: str = same(_Results, "submitter")
+    system: str = same(_Results, "system")
+    accelerator: str = _accelerator()
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    result: float = same(_Results, "result")
+    units: str = same(_Results, "units")
+    average_watts: float = same(_Power, "average_watts")
+    power_result: float = same(_Power, "power_result")
+    power_units: str = same(_Power, "power_units")
+    performance_per_watt: float = same(_Power, "performance_per_watt")
+
+
+class InferenceServerVsOffline(pa.DataFrameModel):
+    round: str = same(_Results, "round")
+    division: str = same(_Results, "division")
+    model: str = same(_Results, "model")
+    submitter: str = same(_Results, "submitter")
+    system: str = same(_Results, "system")
+    offline_result: float = new("Offline result of the same system and benchmark.", "Samples/s or Tokens/s")
+    server_result: float = new("Server result.", "Queries/s or Tokens/s")
+    server_units: str = new("Units of server_result.", example="Queries/s")
+    server_to_offline: float = new("server_result / offline_result: the throughput kept under the latency bound.",
+                                   "ratio", "0.92")
+    latency_bound_ms: float = new("Server target latency (target_latency_ns / 1e6).", "ms", "15.0")
+    server_p99_latency_ms: float = new("99th percentile latency of the Server run (latency_p99_ns / 1e6).", "ms")
+
+
+class InferenceRoundOverRound(pa.DataFrameModel):
+    model: str = same(_Results, "model")
+    scenario: str = same(_Results, "scenario")
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    round: str = same(_Results, "round")
+    best_result_per_accelerator: float = new("Highest result_per_accelerator of this accelerator, model and scenario "
+                                             "in this round.", "units per accelerator")
+    units: str = same(_Results, "units")
+    system: str = new("System of that best.")
+    submitter: str = new("Submitter of that best.")
+    gain_vs_previous_round: float = new("This round's best / the previous round's best (above 1: more); null for the "
+                                        "first round.", "ratio", "1.3")
+
+
+# Every view, by name (= its file name in warehouse/views/).
+VIEWS: dict[str, type[pa.DataFrameModel]] = {
+    "system_hardware": SystemHardware,
+    "unmapped_accelerators": UnmappedAccelerators,
+    "system_catalogue": SystemCatalogue,
+    "training_fastest": TrainingFastest,
+    "training_accelerator_minutes": TrainingAcceleratorMinutes,
+    "training_best_by_accelerator": TrainingBestByAccelerator,
+    "training_scaling": TrainingScaling,
+    "training_round_over_round": TrainingRoundOverRound,
+    "inference_leaderboard": InferenceLeaderboard,
+    "inference_per_accelerator": InferencePerAccelerator,
+    "inference_perf_per_watt": InferencePerfPerWatt,
+    "inference_server_vs_offline": InferenceServerVsOffline,
+    "inference_round_over_round": InferenceRoundOverRound,
+}
+
+
+def view_sql() -> dict[str, str]:
+    """The SQL of every views/*.sql, by view name."""
+    return {
+        f.name.removesuffix(".sql"): f.read_text().strip().rstrip(";")
+        for f in sorted((resources.files("warehouse") / "views").iterdir(), key=lambda f: f.name)
+        if f.name.endswith(".sql")
+    }
+
+
+def view_description(sql: str) -> str:
+    """The view's header comment (the `--` lines before the SQL), as one paragraph."""
+    header = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        header.append(line.removeprefix("--").strip())
+    return " ".join(header)
+
+
+def undeclared_columns(con) -> list[str]:
+    """Every difference between the columns the views return and their declarations here (empty: all declared)."""
+    problems = []
+    for view, model in VIEWS.items():
+        returned = dict(con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [view]).fetchall())
+        declared = {name: sql_type(col.dtype.type, col.metadata) for name, col in model.to_schema().columns.items()}
+        for name in sorted(returned.keys() | declared.keys()):
+            if name not in declared:
+                problems.append(f"{view}.{name}: returned, not declared")
+            elif name not in returned:
+                problems.append(f"{view}.{name}: declared, not returned")
+            elif returned[name] != declared[name]:
+                problems.append(f"{view}.{name}: {declared[name]} declared, {returned[name]} returned")
+    return problems
