@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import TaskRunner
 from prefect.states import Completed, Failed
 
 from extract.git_errors import GitFailure, with_retries
@@ -98,11 +100,17 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     )
     # Prefect keeps every task's return value until the flow ends: hand back compact frames, not the parsed rows.
     tables, rejects = build_tables([parsed])
+    # Validated here, in parallel: every unique key of these tables holds the submitter, so a part's rows are
+    # valid together exactly when they are valid with all the others.
+    for name, frame in tables.items():
+        tables[name], failed = validate(name, frame)
+        rejects.extend(failed)
     return PartTables(checkout.repo, parsed.files, tables, rejects)
 
 
 @task(cache_policy=NO_CACHE)
 def validate_tables(tables: dict[str, pl.DataFrame], rejects: list[dict]) -> dict[str, pl.DataFrame]:
+    """The tables of the whole run, and every reject of the run as the `rejects` table."""
     valid = {}
     for name, frame in tables.items():
         valid[name], failed = validate(name, frame)
@@ -118,6 +126,38 @@ def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced
     return publish(settings.db_path, tables, replaced, get_run_logger())
 
 
+def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previous: dict, settings: Settings,
+                    runner: TaskRunner, summary: Summary) -> tuple[list[Checkout], list[tuple[Checkout, str | None]], list[PartTables]]:
+    """Sync every repository (threads) and parse each changed one on `runner` as soon as it is synced.
+
+    Returns the checkouts (in the order of `repos`), the changed ones with their previous commit, and their parts."""
+    logger = get_run_logger()
+    # After a probe that could not reach the host through all its retries, each repository gets one try.
+    syncing = settings.model_copy(update={"sync_retries": 0}) if failures else settings
+    futures = {sync_repo.submit(repo, syncing): repo for repo in repos}
+    synced, changed, parts = {}, {}, []
+    for future in as_completed(list(futures)):
+        repo, outcome = futures[future], future.result(raise_on_failure=False)
+        if not isinstance(outcome, Checkout):  # one unreachable repo must not fail the others
+            failures[repo.url] = outcome
+            continue
+        synced[repo] = outcome
+        prior_commit, prior_parser = previous.get((repo.suite, repo.round), (None, None))
+        if (prior_commit, prior_parser) == (outcome.commit, code_fingerprint()):
+            logger.info("%s @ %s: unchanged since the last ingest", repo.name, outcome.commit[:10])
+            continue
+        changed[repo] = prior_commit
+        # in parts of whole submitters, as many as there are workers
+        groups = partition(outcome, settings.workers)
+        parts += [((repos.index(repo), n), runner.submit(parse_part, {
+            "checkout": outcome, "submitters": submitters, "part": f"{n}/{len(groups)}", "settings": settings,
+            "previous_commit": prior_commit})) for n, submitters in enumerate(groups, 1)]
+    summary.unchanged = [r.name for r in repos if r in synced and r not in changed]
+    # in the order of `repos`, whichever finished first: the same run builds the same tables
+    return ([synced[r] for r in repos if r in synced], [(synced[r], changed[r]) for r in repos if r in changed],
+            [future.result() for _, future in sorted(parts, key=lambda part: part[0])])
+
+
 @flow(name="mlperf-warehouse-ingest")
 def ingest(settings: Settings) -> Summary:
     logger = get_run_logger()
@@ -126,48 +166,21 @@ def ingest(settings: Settings) -> Summary:
     with exclusive(settings.db_path):
         previous = ingested(settings.db_path)
         repos, failures = list_repos(settings)
-        # After a probe that could not reach the host through all its retries, each repository gets one try.
-        syncing = settings.model_copy(update={"sync_retries": 0}) if failures else settings
-        futures = [sync_repo.submit(r, syncing) for r in repos]
-        checkouts = []
-        for repo, future in zip(repos, futures):
-            outcome = future.result(raise_on_failure=False)
-            if isinstance(outcome, Checkout):
-                checkouts.append(outcome)
-            else:  # one unreachable repo must not fail the others
-                failures[repo.url] = outcome
+        with parse_runner(settings) as runner:
+            checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary)
         if not checkouts:  # a failed run leaves the warehouse as it was
             nothing = NothingSynced(failures)
             return Failed(message=str(nothing), data=nothing)
         summary.failed = {url: str(failure) for url, failure in failures.items()}
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 
-        changed = []
-        for checkout in checkouts:
-            prior_commit, prior_parser = previous.get((checkout.repo.suite, checkout.repo.round), (None, None))
-            if (prior_commit, prior_parser) == (checkout.commit, code_fingerprint()):
-                summary.unchanged.append(checkout.repo.name)
-                logger.info("%s @ %s: unchanged since the last ingest", checkout.repo.name, checkout.commit[:10])
-            else:
-                changed.append((checkout, prior_commit))
-        # Every repository in parts of whole submitters, as many as there are workers, parsed in parallel.
-        with parse_runner(settings) as runner:
-            futures = [
-                runner.submit(parse_part, {"checkout": checkout, "submitters": submitters, "part": f"{n}/{len(parts)}",
-                                           "settings": settings, "previous_commit": prior_commit})
-                for checkout, prior_commit in changed
-                for parts in [partition(checkout, settings.workers)]
-                for n, submitters in enumerate(parts, 1)
-            ]
-            built = [future.result() for future in futures]
-
         files = {checkout.repo: 0 for checkout, _ in changed}
         for part in built:
             files[part.repo] += part.files_parsed
-        tables, rejects = concat_tables([(b.tables, b.rejects) for b in built])
-        tables = {"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at), **tables}
-        tables["accelerator_models"] = accelerator_models(settings.accelerator_map)
-        valid = validate_tables(tables, rejects)
+        parts, rejects = concat_tables([(b.tables, b.rejects) for b in built])
+        valid = validate_tables({"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at),
+                                 "accelerator_models": accelerator_models(settings.accelerator_map)}, rejects)
+        valid = {"sources": valid.pop("sources"), **parts, **valid}
         summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
         valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
