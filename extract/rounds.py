@@ -11,13 +11,13 @@ from git.exc import GitCommandError
 from extract.git_errors import git_failure
 
 # Fail at once instead of asking for credentials (GitHub answers so for a repository that does not exist).
-_QUIET = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+_QUIET = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
 
 
 def exists(url: str) -> bool:
     """True when `url` is a repository, false when there is none; a network error raises GitFailure."""
     try:
-        Git().execute(["git", "-c", "credential.helper=", "ls-remote", "--heads", "--", url], env=_QUIET)
+        Git().execute(["git", "ls-remote", "--heads", "--", url], env={**os.environ, **_QUIET})
         return True
     except GitCommandError as exc:
         failure = git_failure(exc)

@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(_flags(args), config=args.config)
+        if args.command in ("ingest", "serve"):
+            settings = _credentials_to_git(settings)
         if args.command == "ingest":
             return _ingest(settings, args.json)
         if args.command == "serve":
@@ -112,24 +114,22 @@ def _flags(args: argparse.Namespace) -> dict[str, object]:
     return flags
 
 
-def _check_warehouse(db: Path) -> None:
-    """The read commands need a warehouse: a missing, foreign or damaged file is said in one line."""
-    import duckdb
+def _credentials_to_git(settings: Settings) -> Settings:
+    """Settings whose URLs hold no credentials: git gets them, logs, the warehouse and Prefect never see them."""
+    from extract.credentials import hand_to_git
 
-    if not db.exists():
-        raise Refused(f"no warehouse at {db}; run `mlperf-warehouse ingest` first", NOT_A_WAREHOUSE)
+    organization_url, *repos = hand_to_git([settings.organization_url, *settings.repos])
+    return settings.model_copy(update={"organization_url": organization_url, "repos": tuple(repos)})
+
+
+def _check_warehouse(db: Path, must_exist: bool = True) -> None:
+    """A missing (when it may be), foreign or damaged warehouse file is said in one line."""
+    from warehouse.verify import NotAWarehouse, verify
+
     try:
-        # DuckDB's own header first: DuckDB would try to fetch an extension to read a foreign file (SQLite)
-        with open(db, "rb") as f:
-            if f.read(12)[8:] != b"DUCK":
-                raise Refused(f"{db} is not a DuckDB file, so not a warehouse", NOT_A_WAREHOUSE)
-        with duckdb.connect(str(db), read_only=True) as con:
-            tables = {t for (t,) in con.sql("select table_name from information_schema.tables").fetchall()}
-    except (OSError, duckdb.Error) as exc:
-        raise Refused(f"{db} is not a readable DuckDB warehouse ({str(exc).splitlines()[0]})", NOT_A_WAREHOUSE) from None
-    if not {"sources", "ingest_runs"} <= tables:
-        raise Refused(f"{db} is a DuckDB file but not a warehouse of this tool (no sources or ingest_runs table)",
-                      NOT_A_WAREHOUSE)
+        verify(db, must_exist)
+    except NotAWarehouse as exc:
+        raise Refused(str(exc), NOT_A_WAREHOUSE) from None
 
 
 def _writing(action, target: Path):
@@ -193,7 +193,7 @@ _READERS = {"status": _status, "estimate": _estimate, "export": _export, "report
 
 
 def _serve(settings: Settings) -> int:
-    _quiet_prefect()
+    _quiet_children()
     if not os.environ.get("PREFECT_API_URL"):
         raise Refused("serve needs a Prefect server: run `prefect server start` and set PREFECT_API_URL "
                       "(e.g. http://127.0.0.1:4200/api)", USAGE)
@@ -206,9 +206,17 @@ def _serve(settings: Settings) -> int:
 def _ingest(settings: Settings, as_json: bool) -> int:
     import duckdb
 
+    from extract.repo_id import repo_ids
     from flows.unchanged import record_if_unchanged
     from warehouse.lock import WarehouseBusy, exclusive
 
+    _quiet_children()
+    _check_warehouse(settings.db_path, must_exist=False)
+    repos, refused = repo_ids(settings.repos)
+    if refused and not repos:
+        raise Refused("; ".join(refused.values()), USAGE)
+    for reason in refused.values():  # said up front; the run records them and syncs the others
+        print(f"mlperf-warehouse: not ingested: {reason}", file=sys.stderr)
     try:
         with exclusive(settings.db_path):
             # Without a Prefect server, find out first whether there is anything to do: a temporary one takes seconds.
@@ -225,11 +233,13 @@ def _ingest(settings: Settings, as_json: bool) -> int:
 
 
 def _run_flow(settings: Settings):
-    _quiet_prefect()
     from flows.ingest import NothingSynced, ingest
+    from warehouse.verify import NotAWarehouse
 
     try:
         return ingest(settings)
+    except NotAWarehouse as exc:  # replaced by something else since the command checked it
+        raise Refused(str(exc), NOT_A_WAREHOUSE) from None
     except NothingSynced as nothing:
         if nothing.network:
             raise Refused(f"{nothing}. Check the network (and GitHub's status), or ingest local copies with "
@@ -237,7 +247,9 @@ def _run_flow(settings: Settings):
         raise Refused(f"{nothing}; the warehouse is as it was", FAILED) from None
 
 
-def _quiet_prefect() -> None:
+def _quiet_children() -> None:
+    # git must fail, not wait for a password nobody will type (GitHub asks so for a repository that does not exist)
+    os.environ["GIT_TERMINAL_PROMPT"] = "0"
     # Prefect reads its settings from the environment only; these keep the temporary server local and patient.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -16,7 +16,7 @@ from prefect.states import Completed, Failed
 
 from extract.git_errors import GitFailure, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
-from extract.repo_id import RepoId, repo_id
+from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.runners import parse_runner
 from flows.settings import KNOWN_ROUNDS, Settings
@@ -30,6 +30,7 @@ from warehouse.run_record import run_record
 from warehouse.lock import exclusive
 from warehouse.publish import publish
 from warehouse.state import ingested
+from warehouse.verify import NotAWarehouse, verify
 
 
 class NothingSynced(RuntimeError):
@@ -50,7 +51,8 @@ def retry_delays(settings: Settings) -> list[float]:
 def list_repos(settings: Settings) -> tuple[list[RepoId], dict[str, GitFailure]]:
     """The repositories to ingest, and a failed probe for new rounds (url → failure)."""
     if settings.repos:
-        return [repo_id(url) for url in settings.repos], {}
+        repos, refused = repo_ids(settings.repos)
+        return repos, {url: GitFailure(reason, network=False) for url, reason in refused.items()}
     logger = get_run_logger()
     urls, failures = known_urls(settings.organization_url, KNOWN_ROUNDS), {}
     try:
@@ -164,6 +166,10 @@ def ingest(settings: Settings) -> Summary:
     started_at, started = datetime.now(UTC), time.perf_counter()
     summary = Summary()
     with exclusive(settings.db_path):
+        try:
+            verify(settings.db_path)
+        except NotAWarehouse as refused:
+            return Failed(message=str(refused), data=refused)
         previous = ingested(settings.db_path)
         repos, failures = list_repos(settings)
         with parse_runner(settings) as runner:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from extract.repo_id import repo_id
+from extract.repo_id import repo_ids
 
 from transform.accelerators import DEFAULT_MAP
 
@@ -54,10 +54,15 @@ class Settings(BaseModel):
 
     @field_validator("repos")
     @classmethod
-    def _name_a_round(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
-        for url in urls:
-            repo_id(url)  # the last path component must name suite and round
-        return urls
+    def _one_url_per_round(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        # Refused URLs are reported by the run, which still syncs the others; two URLs for one round are ambiguous.
+        repos, _ = repo_ids(urls)
+        seen: dict[tuple[str, str], str] = {}
+        for repo in repos:
+            first = seen.setdefault((repo.suite, repo.round), repo.url)
+            if first != repo.url:
+                raise ValueError(f"two repositories for {repo.name}: {first} and {repo.url}; give one")
+        return tuple(dict.fromkeys(urls))
 
 
 class SettingsError(ValueError):
@@ -82,8 +87,10 @@ def load_settings(flags: Mapping[str, object] | None = None, environ: Mapping[st
         where, message = ".".join(str(p) for p in first["loc"]), first["msg"].removeprefix("Value error, ")
         got = "" if first["type"] == "value_error" else f" (got {first.get('input')!r})"
         raise SettingsError(f"setting {where!r}: {message}{got}") from None
-    # Absolute paths: a served deployment runs its flows from another working directory.
-    return settings.model_copy(update={name: getattr(settings, name).absolute() for name in _PATHS})
+    # Absolute paths: a served deployment runs its flows from another working directory. The warehouse's
+    # symlinks are resolved: the lock and the replacing rename must act on the file itself, not on a link to it.
+    paths = {name: getattr(settings, name).absolute() for name in _PATHS}
+    return settings.model_copy(update={**paths, "db_path": settings.db_path.resolve()})
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, object]:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from extract.git_sync import upstream_head
-from extract.repo_id import repo_id
+from extract.repo_id import repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
@@ -29,9 +29,12 @@ def record_if_unchanged(settings: Settings) -> Summary | None:
         return None
     previous = ingested(settings.db_path)
     try:
-        urls = list(settings.repos) or (known_urls(settings.organization_url, KNOWN_ROUNDS)
-                                        + new_round_urls(settings.organization_url, KNOWN_ROUNDS))
-        repos = [repo_id(url) for url in urls]
+        repos, refused = repo_ids(settings.repos)
+        if refused:  # the flow records them as failures
+            return None
+        if not repos:
+            repos = [repo_id(url) for url in known_urls(settings.organization_url, KNOWN_ROUNDS)
+                     + new_round_urls(settings.organization_url, KNOWN_ROUNDS)]
         with ThreadPoolExecutor(max_workers=8) as pool:
             heads = list(pool.map(upstream_head, repos))
     except Exception:  # whatever it is, the flow will meet it again, retry it and report it

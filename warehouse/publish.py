@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from warehouse.ddl import columns, create_table
 from warehouse.view_models import view_sql
 
 log = logging.getLogger(__name__)
+
+_WRITE_FAILED = re.compile(r"could not (write|create|open|truncate)|no space left|file too large|read-only file system"
+                           r"|permission denied|disk quota", re.IGNORECASE)
 
 # The oldest storage format DuckDB 2.x can write; DuckDB reports it as tags['storage_version'] = 'v1.0.0+'.
 STORAGE_VERSION = "v1.0.0"
@@ -56,8 +60,13 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         os.replace(building, db_path)
         _fsync(db_path.parent)
         return loaded
+    except duckdb.Error as exc:
+        if _WRITE_FAILED.search(str(exc)):  # DuckDB's word for a full disk or a read-only place
+            raise OSError(f"the warehouse could not be written: {str(exc).splitlines()[0]}") from None
+        raise
     finally:
         building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)
 
 
 def storage_version(path: Path) -> str:

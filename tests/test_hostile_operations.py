@@ -1,0 +1,164 @@
+"""Hostile or unlucky operations through the real command: what sits at --db, what is given as --repo, credentials
+in URLs, a disk that fills up at any point. Nothing crashes, nothing foreign is dropped, nothing secret is kept."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import FAILED, NOT_A_WAREHOUSE, UNREACHABLE, USAGE, main
+from tests.conftest import make_repo, url
+from tests.test_faults import snapshot
+
+SEED = 16
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, prefect_harness):
+    """An upstream repository and a warehouse built from it by the command."""
+    root = tmp_path_factory.mktemp("operations")
+    upstream = url(make_repo(root / "upstream" / "training_results_v3.0", "training_results_v3.0"))
+    db = root / "w.duckdb"
+    assert main(["ingest", "--db", str(db), "--cache-dir", str(root / "cache"), "--repo", upstream]) == 0
+    return upstream, db, root / "cache"
+
+
+def ingest(db: Path, cache: Path, *repos: str) -> int:
+    return main(["ingest", "--db", str(db), "--cache-dir", str(cache), *(a for r in repos for a in ("--repo", r))])
+
+
+def test_what_sits_at_db_is_verified_and_never_replaced_when_foreign(built, tmp_path, capsys):
+    upstream, good, cache = built
+    truncated = tmp_path / "truncated.duckdb"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    (tmp_path / "tail_cut.duckdb").write_bytes(good.read_bytes()[:-4096])  # opens, and its counts still answer
+    (tmp_path / "random.duckdb").write_bytes(random.Random(SEED).randbytes(1 << 16))
+    (tmp_path / "empty.duckdb").write_bytes(b"")
+    (tmp_path / "folder.duckdb").mkdir()
+    with duckdb.connect(str(tmp_path / "mine.duckdb")) as con:
+        con.execute("create table my_notes (note varchar)")
+        con.execute("insert into my_notes values ('keep me')")
+    shutil.copy(good, tmp_path / "ours_and_mine.duckdb")
+    with duckdb.connect(str(tmp_path / "ours_and_mine.duckdb")) as con:
+        con.execute("create table my_notes (note varchar)")
+    with sqlite3.connect(tmp_path / "lite.duckdb") as lite:
+        lite.execute("create table t (x int)")
+    cases = {"truncated": "ingest again to rebuild it", "tail_cut": "damaged (shorter than", "random": "not a DuckDB file", "empty": "not a DuckDB file",
+             "folder": "is not a file", "mine": "did not create (my_notes)", "ours_and_mine": "did not create (my_notes)",
+             "lite": "not a DuckDB file"}
+    for name, says in cases.items():
+        db = tmp_path / f"{name}.duckdb"
+        before = db.read_bytes() if db.is_file() else None
+        for argv in (["ingest", "--db", str(db), "--cache-dir", str(cache), "--repo", upstream], ["status", "--db", str(db)]):
+            assert main(argv) == NOT_A_WAREHOUSE, (name, argv[0])
+            err = capsys.readouterr().err.splitlines()
+            assert len(err) == 1 and says in err[0], (name, err)
+        assert (db.read_bytes() if db.is_file() else None) == before, name  # never "repaired", never replaced
+    assert not (Path.home() / ".duckdb" / "extensions").exists() or not list(
+        (Path.home() / ".duckdb" / "extensions").rglob("sqlite*"))  # DuckDB was never asked to read the SQLite file
+
+
+def test_a_symlinked_db_updates_its_target(built, tmp_path):
+    upstream, good, cache = built
+    target = tmp_path / "real" / "w.duckdb"
+    target.parent.mkdir()
+    shutil.copy(good, target)
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(target)
+    before = snapshot(target)
+    assert ingest(link, cache, upstream) == 0
+    assert link.is_symlink() and link.resolve() == target  # the link is kept, the file behind it refreshed
+    assert snapshot(target) == before
+    assert (target.parent / "w.duckdb.lock").exists() and not (tmp_path / "link.duckdb.lock").exists()
+
+
+def test_repositories_refused_up_front_and_the_others_still_run(built, tmp_path, capsys):
+    upstream, good, cache = built
+    marker = tmp_path / "ran"
+    db = tmp_path / "w.duckdb"
+    hostile = [f"ext::sh -c touch% {marker}", "fd::3", f"--upload-pack=touch {marker}", "/srv/mirror/training_results_v4.0",
+               "https://github.com/mlcommons/inference"]
+    assert ingest(db, cache, upstream, *hostile) == FAILED
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("mlperf-warehouse: not ingested")]
+    assert len(err) == len(hostile)
+    assert not marker.exists()  # nothing ran
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("select count(*) from training_runs").fetchall() == [(300,)]
+        failed = con.sql("select failed_repos from ingest_runs").fetchall()[0][0]
+    assert all(h in failed for h in hostile[1:])
+
+    twice = upstream.replace("file://", "file://localhost")  # another URL of the same round
+    assert main(["ingest", "--db", str(db), "--repo", upstream, "--repo", twice]) == USAGE
+    assert "two repositories for training_results_v3.0" in capsys.readouterr().err
+    assert ingest(db, cache, upstream, upstream) == 0  # the same URL twice is one repository
+    assert "training_results_v3.0" in capsys.readouterr().out
+
+
+def test_credentials_are_given_to_git_and_kept_nowhere(tmp_path, prefect_harness, capsys, caplog):
+    secret = "s3cret-token-16"
+    closed = f"http://user:{secret}@127.0.0.1:9/mlcommons/training_results_v4.0"
+    env_before = dict(os.environ)
+    try:
+        code = main(["ingest", "--db", str(tmp_path / "w.duckdb"), "--cache-dir", str(tmp_path / "cache"), "--repo", closed,
+                     "--sync-retries", "0"])
+        store = next(v.removeprefix("store --file=") for k, v in os.environ.items()
+                     if k.startswith("GIT_CONFIG_VALUE_") and v.startswith("store --file="))
+        filled = subprocess.run(["git", "credential", "fill"], input="protocol=http\nhost=127.0.0.1:9\n\n",
+                                capture_output=True, text=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}).stdout
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    assert code == UNREACHABLE
+    assert f"password={secret}" in filled and oct(Path(store).stat().st_mode)[-3:] == "600"  # git gets it
+    out = capsys.readouterr()
+    assert secret not in out.out + out.err and all(secret not in r.getMessage() for r in caplog.records)
+    assert "http://127.0.0.1:9/mlcommons/training_results_v4.0" in out.err
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        parameters = [str(run.parameters) for run in client.read_flow_runs()]
+    assert parameters and all(secret not in p for p in parameters)  # nor in what Prefect records
+
+
+DISK_FULL = """
+import resource, signal, sys
+from pathlib import Path
+import duckdb
+from transform.schemas import TABLES
+from warehouse.publish import publish
+db = Path(sys.argv[1])
+with duckdb.connect(str(db), read_only=True) as con:
+    tables = {t: con.sql(f'select * from "{t}"').pl() for t in TABLES if t != "ingest_runs"}
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead of killing
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))
+try:
+    publish(db, tables, [("training", "v3.0")])
+    print("published")
+except OSError as exc:
+    print("OSError", exc)
+"""
+
+
+def test_a_disk_that_fills_up_at_any_point_keeps_the_warehouse_and_no_stray_file(built, tmp_path):
+    _, good, _ = built
+    rng = random.Random(SEED)
+    size = good.stat().st_size
+    outcomes = []
+    for limit in sorted(int(size * rng.uniform(0.2, 2.5)) for _ in range(6)):
+        db = Path(shutil.copy(good, tmp_path / "w.duckdb"))
+        before = snapshot(db)
+        result = subprocess.run([sys.executable, "-c", DISK_FULL, str(db), str(limit)], capture_output=True, text=True,
+                                timeout=120)
+        assert result.stdout.startswith(("OSError", "published")), result.stderr[-2000:]  # never another error
+        outcomes.append(result.stdout.split(" ", 1)[0])
+        assert snapshot(db) == before  # the same rows either way
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]  # no build file, no WAL left behind
+    assert "OSError" in outcomes

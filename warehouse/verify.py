@@ -1,0 +1,52 @@
+"""Is the file at --db a warehouse of this tool, whole? Checked before any run reads or replaces it.
+
+A damaged file must never pass for an unchanged warehouse, and a file holding someone else's tables must never
+have them dropped by a rebuild: both are refused, with what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from transform.schemas import TABLES
+
+_HEADER = 4096 * 3  # DuckDB's file header and its two database headers, before the first block
+
+
+class NotAWarehouse(ValueError):
+    """The file at --db cannot be read or replaced as a warehouse; the message says why and what to do."""
+
+
+def verify(db_path: Path, must_exist: bool = False) -> None:
+    """Raise NotAWarehouse unless `db_path` is missing (and allowed to be) or a whole warehouse of this tool."""
+    if not db_path.exists():
+        if must_exist:
+            raise NotAWarehouse(f"no warehouse at {db_path}; run `mlperf-warehouse ingest` first")
+        return
+    if not db_path.is_file():
+        raise NotAWarehouse(f"{db_path} is not a file; choose another --db")
+    try:
+        # DuckDB's own header first: for a foreign file (SQLite, say) DuckDB would try to fetch an extension
+        with open(db_path, "rb") as f:
+            magic = f.read(12)[8:]
+        if magic != b"DUCK":
+            raise NotAWarehouse(f"{db_path} is not a DuckDB file, so not a warehouse; move it away or choose another --db")
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            _, _, block_size, total_blocks, *_ = con.sql("pragma database_size").fetchall()[0]
+            tables = {name for (name,) in con.sql("select table_name from duckdb_tables()").fetchall()}
+    except (OSError, duckdb.Error) as exc:
+        raise NotAWarehouse(f"{db_path} is not a readable DuckDB warehouse ({str(exc).splitlines()[0]}); "
+                            "move it away and ingest again to rebuild it") from None
+    if db_path.stat().st_size < _HEADER + block_size * total_blocks:
+        raise NotAWarehouse(f"{db_path} is damaged (shorter than the {total_blocks} blocks it declares: truncated); "
+                            "move it away and ingest again to rebuild it")
+    # Views are derived and rebuilt; tables hold data, and only this tool's may be replaced.
+    foreign = sorted(tables - set(TABLES))
+    if foreign:
+        raise NotAWarehouse(f"{db_path} holds tables this tool did not create ({', '.join(foreign[:5])}): "
+                            "refusing to replace it; choose another --db")
+    if must_exist and not {"sources", "ingest_runs"} <= tables:
+        raise NotAWarehouse(f"{db_path} is a DuckDB file but not a warehouse of this tool (no sources or ingest_runs "
+                            "table); run `mlperf-warehouse ingest --db` on a new path")
