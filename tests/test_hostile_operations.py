@@ -51,7 +51,7 @@ def test_what_sits_at_db_is_verified_and_never_replaced_when_foreign(built, tmp_
         con.execute("create table my_notes (note varchar)")
     with sqlite3.connect(tmp_path / "lite.duckdb") as lite:
         lite.execute("create table t (x int)")
-    cases = {"truncated": "ingest again to rebuild it", "tail_cut": "damaged (shorter than", "random": "not a DuckDB file", "empty": "not a DuckDB file",
+    cases = {"truncated": "ingest again to rebuild it", "tail_cut": "ingest again to rebuild it", "random": "not a DuckDB file", "empty": "not a DuckDB file",
              "folder": "is not a file", "mine": "did not create (my_notes)", "ours_and_mine": "did not create (my_notes)",
              "lite": "not a DuckDB file"}
     for name, says in cases.items():
