@@ -162,3 +162,19 @@ def test_a_disk_that_fills_up_at_any_point_keeps_the_warehouse_and_no_stray_file
         assert snapshot(db) == before  # the same rows either way
         assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]  # no build file, no WAL left behind
     assert "OSError" in outcomes
+
+
+def test_a_parse_cache_that_would_run_code_is_ignored(tmp_path):
+    import pickle
+
+    from transform import parse_cache
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    planted = parse_cache.submitter_file(tmp_path, "Dell")
+    planted.write_bytes(pickle.dumps((parse_cache.code_fingerprint(), Payload())))
+    assert parse_cache.load(planted) == {} and not (tmp_path / "ran").exists()
+    parse_cache.save(planted, {})  # what this program writes reads back
+    assert parse_cache.load(planted) == {}

@@ -3,7 +3,7 @@
 Parsing is a pure function of a file's bytes and path, so a cached output is valid for as long as the parser
 code is the same: the cache is discarded whenever the transform code changes (its fingerprint).
 One file per submitter, in a folder per repository next to the clone: the submitters of a round can be
-parsed by different processes at once. The files are written by this program only.
+parsed by different processes at once. The files are written by this program only, and read back as data only.
 """
 
 from __future__ import annotations
@@ -33,11 +33,26 @@ def submitter_file(folder: Path, submitter: str) -> Path:
     return folder / f"{hashlib.sha256(submitter.encode()).hexdigest()[:32]}.pickle"
 
 
+# What a cache file may contain: unpickling anything else could run code, so it is refused (the file is then
+# treated as no cache at all, and everything is parsed anew).
+_ALLOWED = {
+    ("transform.parse_files", "ParsedFiles"), ("collections", "Counter"), ("polars.dataframe.frame", "DataFrame"),
+    ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone"),
+}
+
+
+class _DataOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a parse cache")
+        return super().find_class(module, name)
+
+
 def load(path: Path) -> dict[Key, ParsedFiles]:
     try:
         with open(path, "rb") as f:
-            fingerprint, fragments = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            fingerprint, fragments = _DataOnly(f).load()
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
         return {}
     return fragments if fingerprint == code_fingerprint() else {}
 
