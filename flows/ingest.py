@@ -82,8 +82,7 @@ def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
 class PartTables:
     repo: RepoId
     files_parsed: int
-    tables: dict[str, pl.DataFrame]
-    rejects: list[dict]
+    tables: dict[str, pl.DataFrame]  # validated, with the part's rejects as the `rejects` frame
 
 
 @task(cache_policy=NO_CACHE, task_run_name="parse {checkout.repo.name} {part}")
@@ -107,17 +106,19 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     for name, frame in tables.items():
         tables[name], failed = validate(name, frame)
         rejects.extend(failed)
-    return PartTables(checkout.repo, parsed.files, tables, rejects)
+    # rejects travel as a frame: a task's inputs and results are walked by Prefect, a frame is one object
+    tables["rejects"] = to_frame("rejects", rejects)
+    return PartTables(checkout.repo, parsed.files, tables)
 
 
 @task(cache_policy=NO_CACHE)
-def validate_tables(tables: dict[str, pl.DataFrame], rejects: list[dict]) -> dict[str, pl.DataFrame]:
+def validate_tables(tables: dict[str, pl.DataFrame], rejects: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The tables of the whole run, and every reject of the run as the `rejects` table."""
-    valid = {}
+    valid, failures = {}, []
     for name, frame in tables.items():
         valid[name], failed = validate(name, frame)
-        rejects.extend(failed)
-    valid["rejects"], unloadable = validate("rejects", to_frame("rejects", rejects))
+        failures.extend(failed)
+    valid["rejects"], unloadable = validate("rejects", pl.concat([rejects, to_frame("rejects", failures)]))
     if unloadable:
         raise RuntimeError(f"rejects that cannot be recorded: {unloadable[:3]}")
     return valid
@@ -183,9 +184,9 @@ def ingest(settings: Settings) -> Summary:
         files = {checkout.repo: 0 for checkout, _ in changed}
         for part in built:
             files[part.repo] += part.files_parsed
-        parts, rejects = concat_tables([(b.tables, b.rejects) for b in built])
+        parts = concat_tables([b.tables for b in built])
         valid = validate_tables({"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at),
-                                 "accelerator_models": accelerator_models(settings.accelerator_map)}, rejects)
+                                 "accelerator_models": accelerator_models(settings.accelerator_map)}, parts.pop("rejects"))
         valid = {"sources": valid.pop("sources"), **parts, **valid}
         summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())

@@ -46,11 +46,11 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     }, rejects + inference_rejects
 
 
-def concat_tables(parts: list[tuple[dict[str, pl.DataFrame], list[dict]]]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
-    """The tables of several parts, each built by `build_tables`, as one frame per table."""
+def concat_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """The tables of several parts, each built by `build_tables` (and `rejects` as a frame), as one frame per table."""
     empty, _ = build_tables([])
-    tables = {name: pl.concat([frame, *(part[name] for part, _ in parts)]) for name, frame in empty.items()}
-    return tables, [row for _, rejects in parts for row in rejects]
+    empty["rejects"] = to_frame("rejects", [])
+    return {name: pl.concat([frame, *(part[name] for part in parts)]) for name, frame in empty.items()}
 
 
 def _with_division(runs: pl.DataFrame, systems: pl.DataFrame) -> pl.DataFrame:
