@@ -82,6 +82,9 @@ _FLAGS = {
 }
 
 
+_READ = {*_NUMBERS.values(), *_INTEGERS.values(), *_SEEDS.values(), *_TEXTS.values(), *_FLAGS.values(), "test_datetime"}
+
+
 @dataclass
 class ParsedDetail:
     row: dict | None = None
@@ -93,9 +96,11 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
     division, submitter, _results, system, benchmark, scenario_dir, *_ = source.path.split("/")
     bad = BadLines()
     first: dict[str, object] = {}
-    errors = warnings = 0
+    events = errors = warnings = 0
     for _line, event in iter_mllog(data, bad):
-        first.setdefault(event["key"], event.get("value"))
+        events += 1
+        if event["key"] in _READ:  # only what a column reads: a log may hold any number of other keys
+            first.setdefault(event["key"], event.get("value"))
         meta = event.get("metadata")
         if isinstance(meta, dict):
             errors += meta.get("is_error") is True
@@ -104,7 +109,7 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
     if bad.gave_up:
         out.rejects.append(source.reject("parse", "too many MLLOG lines could not be used: not a usable detail log"))
         return out
-    if not first:
+    if not events:
         out.rejects.append(source.reject("parse", "no MLLOG events: not a loadgen detail log (or an empty file)"))
         return out
     out.row = {

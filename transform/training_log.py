@@ -17,6 +17,8 @@ _RUN_INDEX = re.compile(r"result_(\d+)\.txt")
 _MAX_TIME_MS = 253_402_300_800_000
 # A run evaluates once per epoch or so (hundreds at most); beyond this the log is not a real run's.
 MAX_EVALS = 10_000
+# A log configures a few hundred keys; the hyperparameters JSON keeps at most this many.
+MAX_CONFIG_KEYS = 10_000
 
 # Events that repeat per step, layer or rank and say nothing about the configuration.
 _NOT_HYPERPARAMETERS = {
@@ -40,7 +42,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     status = None
     config: dict[str, object] = {}
     evals: list[tuple[int, dict]] = []
-    events = 0
+    events = ignored_keys = 0
     for line_no, event in iter_mllog(data, bad):
         events += 1
         key = event["key"]
@@ -53,8 +55,14 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         elif key == "eval_accuracy":
             evals.append((line_no, event))
         elif run_start is None and key not in _NOT_HYPERPARAMETERS and key not in config:
-            config[key] = event.get("value")
+            if len(config) < MAX_CONFIG_KEYS:
+                config[key] = event.get("value")
+            else:
+                ignored_keys += 1
     out.rejects.extend(bad_line_rejects(bad, source))
+    if ignored_keys:
+        out.rejects.append(source.reject("parse", f"more than {MAX_CONFIG_KEYS} configuration keys: {ignored_keys} events of "
+                                                  "further keys are not in hyperparameters"))
 
     problem = _missing_boundary(events, bad, run_start, run_stop)
     if problem:
