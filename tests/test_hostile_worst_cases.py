@@ -7,6 +7,7 @@ time); the files themselves go through the real flow beside the real fixture fil
 from __future__ import annotations
 
 import random
+import re
 import time
 import tracemalloc
 
@@ -145,15 +146,14 @@ def inference_hostile() -> dict[str, bytes]:
     def folder(system: str, scenario: str = "Offline") -> str:
         return f"closed/Hostile/results/{system}/resnet50/{scenario}"
 
-    detail = f"performance/run_1/mlperf_log_detail.txt"
-    zero_watts = b"\n".join(line.replace(b"Watts," + line.split(b",")[3], b"Watts,0.000000", 1)
-                            for line in SPL.split(b"\n"))
+    detail = "performance/run_1/mlperf_log_detail.txt"
+    zero_watts = re.sub(rb"^(Time,[^,]*,Watts,)[^,]*", rb"\g<1>0.000000", SPL, flags=re.MULTILINE)
     return {
         f"{folder('year1')}/{detail}": _events(DETAIL, _with("test_datetime", "0001-01-01T00:00:00+05:00")),
         f"{folder('year9999')}/{detail}": _events(DETAIL, _with("test_datetime", "9999-12-31T23:59:59-05:00")),
         f"{folder('year1')}/accuracy/accuracy.txt": ACCURACY,
         "closed/Hostile/compliance/year1/resnet50/Offline/TEST01/verify_accuracy.txt":
-            VERIFY.replace(b"num_acc_log_entries = ", b"num_acc_log_entries = " + str(2**70).encode() + b"0", 1),
+            re.sub(rb"num_acc_log_entries = \d+", b"num_acc_log_entries = %d" % 2**70, VERIFY),
         f"{folder('zero')}/{detail}": DETAIL,
         f"{folder('zero')}/performance/run_1/spl.txt": zero_watts,
         f"{folder('twice')}/{detail}": DETAIL,
@@ -225,13 +225,14 @@ def test_hostile_files_through_the_real_flow(tmp_path, prefect_harness):
 
         # the cases, one by one
         assert con.execute("select run_label, run_index from training_runs where submitter = 'Hostile' order by 1").fetchall() == [
-            ("99999999999999999999", None), ("9223372036854775808", None)]
+            ("9223372036854775808", None), ("99999999999999999999", None)]
         assert "MLLOG lines could not be used" in rejected["Hostile/results/bare/ssd/result_0.txt"]
         assert con.execute("select system, test_datetime from inference_results where system like 'year%' order by 1").fetchall() == [
             ("year1", None), ("year9999", None)]
         details = con.execute("select details->>'num_acc_log_entries' from inference_compliance where system = 'year1'").fetchone()
-        assert details == (str(2**70) + "0",)
-        assert con.execute("select samples, average_watts, performance_per_watt from inference_power where system = 'zero'").fetchall() == [(0, None, None)]
+        assert details == (str(2**70),)
+        # v3.0 counts samples of 0 W: an average of 0 W, and no efficiency rather than a division by zero
+        assert con.execute("select samples, average_watts, performance_per_watt from inference_power where system = 'zero'").fetchall() == [(653, 0.0, None)]
         assert con.execute("select scenario_dir from inference_results where system = 'twice'").fetchall() == [("Offline",)]
         assert "same scenario as 'Offline'" in rejected[f"closed/Hostile/results/twice/resnet50/offline/{'performance/run_1/mlperf_log_detail.txt'}"]
         assert "not loaded with its result" in rejected["closed/Hostile/results/twice/resnet50/offline/accuracy/accuracy.txt"]
