@@ -35,7 +35,7 @@ def _source_path(example: str) -> pa.Field:
 
 
 def _source_commit() -> pa.Field:
-    return _key("Commit of the repository the file was read at.", SHA, str_matches=r"^[0-9a-f]{40}$")
+    return _key("Commit of the repository ingested: the file as it is at that commit (also when its parse output was re-used from an earlier one).", SHA, str_matches=r"^[0-9a-f]{40}$")
 
 
 class Sources(pa.DataFrameModel):
