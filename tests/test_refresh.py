@@ -62,10 +62,9 @@ def test_unchanged_repo_costs_one_fetch_and_changes_nothing(tmp_path, upstream, 
 def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path, upstream, prefect_harness):
     settings = settings_for(tmp_path, url(upstream))
     ingest(settings)
-    old_commit = upstream.head.commit.hexsha
-    runs_query = "select source_path, source_commit, time_to_train_minutes, status from training_runs"
+    runs_query = "select source_path, time_to_train_minutes, status from training_runs"
     before_runs = rows(settings.db_path, runs_query)
-    before_systems = rows(settings.db_path, "select system, source_path, source_commit from systems")
+    before_systems = rows(settings.db_path, "select system, source_path from systems")
 
     root = Path(upstream.working_tree_dir)
     changed = root / f"{RESNET}/result_1.txt"  # the aborted run: make it a success
@@ -80,14 +79,13 @@ def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path,
     after_runs = rows(settings.db_path, runs_query)
     gone, came = before_runs - after_runs, after_runs - before_runs
     assert {r[0] for r in gone} == {f"{RESNET}/result_1.txt", f"{RESNET}/result_4.txt"}
-    assert {(r[0], r[1], r[3]) for r in came} == {
-        (f"{RESNET}/result_1.txt", new_commit, "success"),
-        (f"{RESNET}/result_5.txt", new_commit, "success"),
-    }
-    assert all(r[1] == old_commit for r in after_runs - came)  # untouched rows keep the commit they were read at
-    after_systems = rows(settings.db_path, "select system, source_path, source_commit from systems")
-    assert before_systems - after_systems == {("ND_H100_v5_mxnet", "Azure/systems/ND_H100_v5_mxnet.json", old_commit)}
-    assert after_systems - before_systems == {("ND_H100_v5_mxnet_renamed", "Azure/systems/ND_H100_v5_mxnet_renamed.json", new_commit)}
+    assert {(r[0], r[2]) for r in came} == {(f"{RESNET}/result_1.txt", "success"), (f"{RESNET}/result_5.txt", "success")}
+    after_systems = rows(settings.db_path, "select system, source_path from systems")
+    assert before_systems - after_systems == {("ND_H100_v5_mxnet", "Azure/systems/ND_H100_v5_mxnet.json")}
+    assert after_systems - before_systems == {("ND_H100_v5_mxnet_renamed", "Azure/systems/ND_H100_v5_mxnet_renamed.json")}
+    # every row carries the commit ingested, also the rows re-used from the parse cache of the old commit
+    for table in ("training_runs", "training_evals", "training_scores", "systems", "rejects"):
+        assert rows(settings.db_path, f"select distinct source_commit from {table}") <= {(new_commit,)}, table
     # The derived score follows: result_4 replaced by a copy of result_0. result_1 still counts as failed: its
     # status now says success but it never reached the quality target, which is what the rules look at.
     score_query = """

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from transform.mllog import read_mllog
+from transform.mllog import BadLines, bad_line_rejects, iter_mllog
 from transform.source import Source
 from transform.values import flag, integer, number, seed, text
 
@@ -82,6 +82,9 @@ _FLAGS = {
 }
 
 
+_READ = {*_NUMBERS.values(), *_INTEGERS.values(), *_SEEDS.values(), *_TEXTS.values(), *_FLAGS.values(), "test_datetime"}
+
+
 @dataclass
 class ParsedDetail:
     row: dict | None = None
@@ -91,19 +94,24 @@ class ParsedDetail:
 def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
     out = ParsedDetail()
     division, submitter, _results, system, benchmark, scenario_dir, *_ = source.path.split("/")
-    log = read_mllog(data)
-    out.rejects.extend(source.reject("parse", f"line {n}: {why}") for n, why in log.bad_lines)
-    if not log.events:
-        out.rejects.append(source.reject("parse", "no MLLOG events: not a loadgen detail log (or an empty file)"))
-        return out
+    bad = BadLines()
     first: dict[str, object] = {}
-    errors = warnings = 0
-    for _line, event in log.events:
-        first.setdefault(event["key"], event.get("value"))
+    events = errors = warnings = 0
+    for _line, event in iter_mllog(data, bad):
+        events += 1
+        if event["key"] in _READ:  # only what a column reads: a log may hold any number of other keys
+            first.setdefault(event["key"], event.get("value"))
         meta = event.get("metadata")
         if isinstance(meta, dict):
             errors += meta.get("is_error") is True
             warnings += meta.get("is_warning") is True
+    out.rejects.extend(bad_line_rejects(bad, source))
+    if bad.gave_up:
+        out.rejects.append(source.reject("parse", "too many MLLOG lines could not be used: not a usable detail log"))
+        return out
+    if not events:
+        out.rejects.append(source.reject("parse", "no MLLOG events: not a loadgen detail log (or an empty file)"))
+        return out
     out.row = {
         "suite": source.suite,
         "round": source.round,
@@ -127,10 +135,11 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
 
 
 def _timestamp(value) -> datetime | None:
+    """An ISO time in UTC; null when it is not one, or when its offset moves it out of years 1–9999."""
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

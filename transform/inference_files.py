@@ -9,6 +9,7 @@ import orjson
 import polars as pl
 
 from transform.source import Source
+from transform.values import number
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 _VALUE = r"([\d.]+)"
@@ -83,6 +84,7 @@ def parse_spl(data: bytes) -> pl.DataFrame:
             watts=fields.list.get(3, null_on_oob=True).cast(pl.Float64, strict=False),
         )
         .drop_nulls()
+        .filter(pl.col("watts").is_finite())
         .collect()
     )
 
@@ -98,7 +100,7 @@ def parse_compliance(data: bytes, source: Source) -> dict:
     parts = source.path.split("/")
     division, submitter, _compliance, system, benchmark = parts[:5]
     test, kind = parts[-2], parts[-1].removeprefix("verify_").removesuffix(".txt")
-    scores = {name: float(value) for name, value in _SCORE.findall(text)}
+    scores = {name: number(float(value)) for name, value in _SCORE.findall(text)}
     checks = dict(_CHECK.findall(text))
     if "TEST PASS" in text:
         passed = True
@@ -121,10 +123,16 @@ def parse_compliance(data: bytes, source: Source) -> dict:
         "passed": passed,
         "reference_score": scores.get("reference score", scores.get("TEST04-A score")),
         "test_score": scores.get("test score", scores.get("TEST04-B score")),
-        "details": orjson.dumps({**checks, **{k: int(v) for k, v in _COUNT.findall(text)}}).decode(),
+        "details": orjson.dumps({**checks, **{k: _count(v) for k, v in _COUNT.findall(text)}}).decode(),
         "source_path": source.path,
         "source_commit": source.commit,
     }
+
+
+def _count(digits: str) -> int | str:
+    """A printed count as a JSON number when it fits a signed 64-bit integer (what JSON readers and DuckDB take),
+    otherwise as its exact text."""
+    return int(digits) if len(digits) <= 18 or (len(digits) == 19 and int(digits) < 2**63) else digits
 
 
 def parse_model_mapping(data: bytes) -> dict[str, str] | None:

@@ -18,52 +18,127 @@ from transform.inference_rules import (
     validity_problems,
 )
 from transform.parse_files import ParsedFiles
-from transform.validate import polars_schema, to_frame
+from transform.validate import polars_schema, to_frame, validate
 
 _RESULT_COLUMNS = list(polars_schema("inference_results"))
+_RESULT_KEY = ["round", "division", "submitter", "system", "benchmark", "scenario"]
 
 
 def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
+    """The inference tables; a child row (power, accuracy, compliance) is loaded only with its loaded result."""
     results, power, accuracy, compliance, rejects = [], [], [], [], []
     for files in parsed:
         compliance_found = _compliance_tests(files, compliance)
+        duplicates = _duplicate_folders(files.inference_details)
         for detail in files.inference_details:
-            key = (detail["division"], detail["submitter"], detail["system"], detail["benchmark"], detail["scenario_dir"])
-            scenario = canonical_scenario(detail["scenario_dir"])
-            if scenario is None:
-                rejects.append(_reject(detail, f"scenario folder {detail['scenario_dir']!r} is not a known scenario"))
+            if id(detail) in duplicates:
+                rejects.extend(_result_rejects(files, detail, duplicates[id(detail)]))
                 continue
-            mapping = files.model_mappings.get((detail["division"], detail["submitter"]))
-            model = model_key(detail["benchmark"], mapping)
-            row = {**detail, "scenario": scenario, "model": model}
-
-            row["result"], row["result_metric"], row["inferred"] = published_result(detail, model, scenario)
-            # As the checker, units follow the benchmark folder's name, not the mapped model.
-            units = headline(detail["round"], model_key(detail["benchmark"], None), scenario)
-            row["units"] = units.units if units and row["result"] is not None else None
-
-            metrics = files.inference_accuracy.get(key)
-            if metrics is not None:
-                acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, *metrics)
-                accuracy.extend(acc_rows)
-
-            samples = files.inference_power.get(key)
-            row["has_power"] = samples is not None
-            if samples is not None:
-                power.append(_power(row, *samples, positive_only=positive_watts_only(row["round"])))
-
-            row["compliance_passed"] = _compliance_passed(row, compliance_found.get(key[:4] + (scenario,), {}))
-            problems = validity_problems(row)
-            row["valid"] = not problems
-            row["invalid_reason"] = "; ".join(problems) or None
-            results.append({c: row.get(c) for c in _RESULT_COLUMNS})
+            try:
+                built = _result(files, detail, compliance_found)
+            except Exception as exc:  # an input no rule foresaw: this result is lost, not the run
+                built = f"the result could not be computed ({type(exc).__name__}: {str(exc)[:200]})"
+            if isinstance(built, str):
+                rejects.extend(_result_rejects(files, detail, built))
+                continue
+            row, acc_rows, power_row = built
+            results.append(row)
+            accuracy.extend(acc_rows)
+            if power_row is not None:
+                power.append(power_row)
         rejects.extend(_orphans(files))
-    return {
-        "inference_results": to_frame("inference_results", results, rejects),
-        "inference_power": to_frame("inference_power", power, rejects),
-        "inference_accuracy": to_frame("inference_accuracy", accuracy, rejects),
-        "inference_compliance": to_frame("inference_compliance", compliance, rejects),
-    }, rejects
+    loaded, failed = validate("inference_results", to_frame("inference_results", results, rejects))
+    rejects.extend(failed)
+    tables = {"inference_results": loaded}
+    present = _results_present(parsed, rejects)
+    for table, rows in (("inference_power", power), ("inference_accuracy", accuracy), ("inference_compliance", compliance)):
+        tables[table], orphans = _with_result(table, to_frame(table, rows, rejects), loaded, present)
+        rejects.extend(orphans)
+    return tables, rejects
+
+
+def _results_present(parsed: list[ParsedFiles], rejects: list[dict]) -> pl.DataFrame:
+    """The result keys of every detail log in the repository, loaded or rejected."""
+    keys = [(d["round"], d["division"], d["submitter"], d["system"], d["benchmark"], canonical_scenario(d["scenario_dir"]))
+            for files in parsed for d in files.inference_details]
+    for reject in rejects:
+        parts = reject["source_path"].split("/")
+        if len(parts) == 9 and parts[2] == "results" and parts[6:] == ["performance", "run_1", "mlperf_log_detail.txt"]:
+            keys.append((reject["round"], parts[0], parts[1], parts[3], parts[4], canonical_scenario(parts[5])))
+    return pl.DataFrame(keys, schema={c: pl.String for c in _RESULT_KEY}, orient="row")
+
+
+def _result(files: ParsedFiles, detail: dict, compliance_found: dict) -> tuple[dict, list[dict], dict | None] | str:
+    """The result row of a detail log with its accuracy rows and power row; or why there is none."""
+    key = (detail["division"], detail["submitter"], detail["system"], detail["benchmark"], detail["scenario_dir"])
+    scenario = canonical_scenario(detail["scenario_dir"])
+    if scenario is None:
+        return f"scenario folder {detail['scenario_dir']!r} is not a known scenario"
+    mapping = files.model_mappings.get((detail["division"], detail["submitter"]))
+    model = model_key(detail["benchmark"], mapping)
+    row = {**detail, "scenario": scenario, "model": model}
+
+    row["result"], row["result_metric"], row["inferred"] = published_result(detail, model, scenario)
+    # As the checker, units follow the benchmark folder's name, not the mapped model.
+    units = headline(detail["round"], model_key(detail["benchmark"], None), scenario)
+    row["units"] = units.units if units and row["result"] is not None else None
+
+    acc_rows = []
+    metrics = files.inference_accuracy.get(key)
+    if metrics is not None:
+        acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, *metrics)
+
+    samples = files.inference_power.get(key)
+    row["has_power"] = samples is not None
+    power_row = _power(row, *samples, positive_only=positive_watts_only(row["round"])) if samples is not None else None
+
+    row["compliance_passed"] = _compliance_passed(row, compliance_found.get(key[:4] + (scenario,), {}))
+    problems = validity_problems(row)
+    row["valid"] = not problems
+    row["invalid_reason"] = "; ".join(problems) or None
+    return {c: row.get(c) for c in _RESULT_COLUMNS}, acc_rows, power_row
+
+
+def _duplicate_folders(details: list[dict]) -> dict[int, str]:
+    """Scenario folders spelled two ways (`Offline` and `offline`) are one result: the folder spelled as the
+    scenario is kept (else the first in path order); id of each other detail → why it is not loaded."""
+    by_result: dict[tuple, list[dict]] = defaultdict(list)
+    for d in details:
+        scenario = canonical_scenario(d["scenario_dir"])
+        if scenario is not None:
+            by_result[(d["division"], d["submitter"], d["system"], d["benchmark"], scenario)].append(d)
+    dropped = {}
+    for key, same in by_result.items():
+        kept = min(same, key=lambda d: (d["scenario_dir"] != key[4], d["source_path"]))
+        for d in same:
+            if d is not kept:
+                dropped[id(d)] = (f"scenario folder {d['scenario_dir']!r} is the same scenario as {kept['scenario_dir']!r} "
+                                  f"beside it: {kept['scenario_dir']!r} is loaded")
+    return dropped
+
+
+def _result_rejects(files: ParsedFiles, detail: dict, reason: str) -> list[dict]:
+    """The detail log's reject, and one for each accuracy or power file of its folder, which go with it."""
+    key = (detail["division"], detail["submitter"], detail["system"], detail["benchmark"], detail["scenario_dir"])
+    paths = [detail["source_path"]] + [found[key][-1] for found in (files.inference_accuracy, files.inference_power) if key in found]
+    return [_reject(detail, reason if n == 0 else f"not loaded with its result: {reason}", path) for n, path in enumerate(paths)]
+
+
+def _with_result(table: str, rows: pl.DataFrame, results: pl.DataFrame, present: pl.DataFrame
+                 ) -> tuple[pl.DataFrame, list[dict]]:
+    """Rows of a child table without their result: a reject per file when the result was in the repository but
+    not loaded. A compliance verdict for a result the repository does not hold at all is kept (it says what was
+    verified)."""
+    keys = results.select(_RESULT_KEY).unique()
+    orphans = (rows.join(keys, on=_RESULT_KEY, how="anti").join(present, on=_RESULT_KEY, how="semi")
+               .unique("source_path", keep="first", maintain_order=True))
+    rejects = [{
+        "suite": r["suite"], "round": r["round"], "source_path": r["source_path"], "source_commit": r["source_commit"],
+        "stage": "validate",
+        "reason": f"{table}: no loaded result for {r['division']}/{r['submitter']}/{r['system']}/{r['benchmark']}/"
+                  f"{r['scenario']} (the result was rejected)",
+    } for r in orphans.iter_rows(named=True)]
+    return rows.join(orphans.select("source_path"), on="source_path", how="anti", maintain_order="left"), rejects
 
 
 def _accuracy(row: dict, metrics: dict[str, str], digest: str | None, path: str) -> tuple[list[dict], str | None, bool]:
@@ -119,10 +194,11 @@ def _power(row: dict, samples: pl.DataFrame, path: str, positive_only: bool) -> 
                 energy = average * out["window_s"] * 1000 / row["query_count"]
             out["energy_per_query_mj"] = energy
             out["power_result"], out["power_units"] = round(energy, 10), "millijoules"
-            out["performance_per_watt"] = samples_per_query * 1000 / energy
+            # no energy measured (samples of 0 W): no efficiency, rather than an infinite one
+            out["performance_per_watt"] = samples_per_query * 1000 / energy if energy else None
     else:
         out["power_result"], out["power_units"] = round(average, 10), "Watts"
-        if row.get("result") is not None:
+        if row.get("result") is not None and average:
             out["performance_per_watt"] = row["result"] / average
     return out
 
@@ -164,8 +240,8 @@ def _orphans(files: ParsedFiles) -> list[dict]:
     return out
 
 
-def _reject(row: dict, reason: str) -> dict:
+def _reject(row: dict, reason: str, path: str) -> dict:
     return {
-        "suite": row["suite"], "round": row["round"], "source_path": row["source_path"],
+        "suite": row["suite"], "round": row["round"], "source_path": path,
         "source_commit": row["source_commit"], "stage": "parse", "reason": reason,
     }

@@ -58,11 +58,31 @@ def parse_files(suite: str, round_: str, commit: str, blobs: Iterable[tuple[File
     return out
 
 
+# Rejects kept per file, the last one summing up the rest: a hostile file must not flood the rejects table.
+MAX_REJECTS_PER_FILE = 25
+
+
 def parse_file(suite: str, round_: str, commit: str, ref: FileRef, size: int | None, data: bytes | None,
                max_bytes: int) -> ParsedFiles:
-    """Everything one file contributes; a pure function of its bytes and its place in the repository."""
-    out = ParsedFiles(round=round_, commit=commit)
+    """Everything one file contributes; a pure function of its bytes and its place in the repository. Whatever
+    the bytes, the outcome is rows or rejects of this file only, never an exception."""
     source = Source(suite=suite, round=round_, path=ref.path, commit=commit)
+    try:
+        out = _parse_file(source, ref, size, data, max_bytes)
+    except Exception as exc:  # an input no parser rule foresaw: this file is lost, not the run
+        out = ParsedFiles(round=round_, commit=commit, files=1 if data is not None else 0, bytes=len(data or b""))
+        out.rejects.append(source.reject("parse", f"the file could not be parsed ({type(exc).__name__}: {str(exc)[:200]})"))
+        if ref.kind is Kind.TRAINING_LOG:
+            _unusable_log(out, ref.path)
+    if len(out.rejects) > MAX_REJECTS_PER_FILE:
+        more = len(out.rejects) - MAX_REJECTS_PER_FILE + 1
+        out.rejects[MAX_REJECTS_PER_FILE - 1:] = [source.reject("parse", f"{more} more rejects of this file are not listed")]
+    return out
+
+
+def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | None, max_bytes: int) -> ParsedFiles:
+    round_, commit = source.round, source.commit
+    out = ParsedFiles(round=round_, commit=commit)
     if size is None:
         out.rejects.append(source.reject("read", f"blob {ref.blob} could not be downloaded from upstream: not read"))
         return out
@@ -83,8 +103,7 @@ def parse_file(suite: str, round_: str, commit: str, ref: FileRef, size: int | N
             out.training_runs.append(log.run)
             out.training_evals.extend(log.evals)
         else:
-            submitter, _results, system, benchmark, _name = ref.path.split("/")
-            out.unusable_logs[(round_, submitter, system, benchmark)] += 1
+            _unusable_log(out, ref.path)
     elif ref.kind is Kind.INFERENCE_DETAIL:
         detail = parse_inference_detail(data, source)
         out.rejects.extend(detail.rejects)
@@ -112,6 +131,11 @@ def parse_file(suite: str, round_: str, commit: str, ref: FileRef, size: int | N
             submitter, _results, system, benchmark, _name = ref.path.split("/")
             out.scaling[(round_, submitter, system, benchmark)] = factor
     return out
+
+
+def _unusable_log(out: ParsedFiles, path: str) -> None:
+    submitter, _results, system, benchmark, _name = path.split("/")
+    out.unusable_logs[(out.round, submitter, system, benchmark)] += 1
 
 
 def _scenario_key(path: str) -> tuple[str, str, str, str, str]:

@@ -35,7 +35,7 @@ def _source_path(example: str) -> pa.Field:
 
 
 def _source_commit() -> pa.Field:
-    return _key("Commit of the repository the file was read at.", SHA, str_matches=r"^[0-9a-f]{40}$")
+    return _key("Commit of the repository ingested: the file as it is at that commit (also when its parse output was re-used from an earlier one).", SHA, str_matches=r"^[0-9a-f]{40}$")
 
 
 class Sources(pa.DataFrameModel):
@@ -103,7 +103,7 @@ class TrainingRuns(pa.DataFrameModel):
     submitter: str = _key("Submitter folder name.", example="Dell")
     system: str = _key("Results folder name = systems JSON stem.", example="XE9680x8H100-SXM-80GB")
     benchmark: str = _key("Benchmark folder name (resnet, bert, llama2_70b_lora…).", "ssd")
-    run_index: int = _opt("N of result_N.txt; null when the file is named otherwise.", ge=0, example="0")
+    run_index: int = _opt("N of result_N.txt; null when the file is named otherwise or N does not fit 64 bits.", ge=0, example="0")
     run_label: str = _key("File name between 'result_' and '.txt'; unique per system and benchmark.", example="0")
     status: str = _opt("run_stop status: success or aborted.", example="success")
     run_start_ms: float = _key("run_start time_ms (Unix epoch).", ge=0, unit="ms since Unix epoch", example="1695099787815")
@@ -256,7 +256,7 @@ class InferenceResults(pa.DataFrameModel):
     sample_index_rng_seed: str = _opt("effective_sample_index_rng_seed: an unsigned 64-bit integer as exact decimal text (BI drivers fail on integers from 2^63).", example="10688027786191513374")
     schedule_rng_seed: str = _opt("effective_schedule_rng_seed: an unsigned 64-bit integer as exact decimal text (BI drivers fail on integers from 2^63).", example="14962580496156340209")
     loadgen_version: str = _opt("loadgen_version, e.g. '4.1 @ a248595cf5'.", example="4.1 @ a248595cf5")
-    test_datetime: pl.Datetime("us", "UTC") = _opt("test_datetime of the run (UTC).", unit="UTC", example="2024-07-26 14:55:17+00")
+    test_datetime: pl.Datetime("us", "UTC") = _opt("test_datetime of the run (UTC); null when it is not an ISO time or its offset moves it out of years 1–9999.", unit="UTC", example="2024-07-26 14:55:17+00")
     sut_name: str = _opt("sut_name.", example="PySUT")
     error_count: int = _key("MLLOG events flagged is_error.", ge=0, unit="events", example="0")
     warning_count: int = _key("MLLOG events flagged is_warning.", ge=0, unit="events", example="0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 
 import polars as pl
@@ -12,7 +13,7 @@ from transform.inference_tables import build_inference
 from transform.parse_cache import code_fingerprint
 from transform.parse_files import ParsedFiles
 from transform.training_scores import training_scores
-from transform.validate import polars_schema, to_frame
+from transform.validate import to_frame, validate
 
 
 def sources_table(synced: list[tuple[Checkout, int]], ingested_at: datetime) -> pl.DataFrame:
@@ -25,17 +26,24 @@ def sources_table(synced: list[tuple[Checkout, int]], ingested_at: datetime) -> 
 
 
 def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
-    """The tables of parse outputs that hold whole submitters (every derived row is computed within one)."""
+    """The tables of parse outputs that hold whole submitters (every derived row is computed within one).
+
+    Derived rows follow validation: a score is computed from the runs that passed it (a rejected run counts as a
+    failed one, as the official summarizer counts a log it cannot use), evals load only with their run, and
+    inference child rows only with their result. Every row carries the commit being ingested, also the rows of
+    files whose parse output was cached at an earlier commit."""
+    parsed = [_at_commit(p) for p in parsed]
     rejects = [r for p in parsed for r in p.rejects]
-    systems = to_frame("systems", [row for p in parsed for row in p.systems], rejects)
-    runs = _with_division(
-        pl.DataFrame([row for p in parsed for row in p.training_runs],
-                     schema={**polars_schema("training_runs"), "log_division": pl.String}, orient="row"),
-        systems,
-    )
+    systems, failed = validate("systems", to_frame("systems", [row for p in parsed for row in p.systems], rejects))
+    rejects.extend(failed)
+    run_rows = [row for p in parsed for row in p.training_runs]
+    runs = _with_division(to_frame("training_runs", run_rows, rejects, extra={"log_division": pl.String}), systems)
+    runs, failed = validate("training_runs", runs)
+    rejects.extend(failed)
+    unusable = sum((p.unusable_logs for p in parsed), Counter()) + _rejected_runs(run_rows, runs)
     evals = to_frame("training_evals", [row for p in parsed for row in p.training_evals], rejects)
+    evals = evals.join(runs.select("source_path"), on="source_path", how="semi", maintain_order="left")
     scaling = {key: factor for p in parsed for key, factor in p.scaling.items()}
-    unusable = sum((p.unusable_logs for p in parsed), Counter())
     inference, inference_rejects = build_inference(parsed)
     return {
         "systems": systems,
@@ -44,6 +52,22 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
         "training_scores": training_scores(runs, scaling, unusable),
         **inference,
     }, rejects + inference_rejects
+
+
+def _at_commit(parsed: ParsedFiles) -> ParsedFiles:
+    """The parse output with every row and reject stamped with the commit being ingested."""
+    def stamp(rows: list[dict]) -> list[dict]:
+        return [{**row, "source_commit": parsed.commit} for row in rows]
+
+    return replace(parsed, **{name: stamp(getattr(parsed, name)) for name in (
+        "systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects")})
+
+
+def _rejected_runs(rows: list[dict], valid: pl.DataFrame) -> Counter:
+    """(round, submitter, system, benchmark) → runs parsed but not valid: failed runs of that benchmark."""
+    loaded = set(valid["source_path"].to_list())
+    return Counter((row["round"], row["submitter"], row["system"], row["benchmark"])
+                   for row in {row["source_path"]: row for row in rows if row["source_path"] not in loaded}.values())
 
 
 def concat_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:

@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from transform.mllog import read_mllog
+from transform.mllog import BadLines, bad_line_rejects, iter_mllog
 from transform.quality_targets import quality_target
 from transform.source import Source
 from transform.values import integer, is_number, number, text
 
 _RUN_INDEX = re.compile(r"result_(\d+)\.txt")
+# time_ms is milliseconds since the Unix epoch: anything outside [1970, 10000) is not a time a run was logged at.
+_MAX_TIME_MS = 253_402_300_800_000
+# A run evaluates once per epoch or so (hundreds at most); beyond this the log is not a real run's.
+MAX_EVALS = 10_000
+# A log configures a few hundred keys; the hyperparameters JSON keeps at most this many.
+MAX_CONFIG_KEYS = 10_000
 
 # Events that repeat per step, layer or rank and say nothing about the configuration.
 _NOT_HYPERPARAMETERS = {
@@ -31,14 +37,14 @@ class ParsedLog:
 def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     out = ParsedLog()
     submitter, _results, system, benchmark, name = source.path.split("/")
-    log = read_mllog(data)
-    out.rejects.extend(source.reject("parse", f"line {n}: {why}") for n, why in log.bad_lines)
-
+    bad = BadLines()
     run_start = run_stop = None
     status = None
     config: dict[str, object] = {}
     evals: list[tuple[int, dict]] = []
-    for line_no, event in log.events:
+    events = ignored_keys = 0
+    for line_no, event in iter_mllog(data, bad):
+        events += 1
         key = event["key"]
         bounded = run_start is not None and run_stop is not None
         # As the official summarizer: the latest run_start and run_stop until both have been seen.
@@ -49,21 +55,34 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         elif key == "eval_accuracy":
             evals.append((line_no, event))
         elif run_start is None and key not in _NOT_HYPERPARAMETERS and key not in config:
-            config[key] = event.get("value")
+            if len(config) < MAX_CONFIG_KEYS:
+                config[key] = event.get("value")
+            else:
+                ignored_keys += 1
+    out.rejects.extend(bad_line_rejects(bad, source))
+    if ignored_keys:
+        out.rejects.append(source.reject("parse", f"more than {MAX_CONFIG_KEYS} configuration keys: {ignored_keys} events of "
+                                                  "further keys are not in hyperparameters"))
 
-    problem = _missing_boundary(log.events, run_start, run_stop)
+    problem = _missing_boundary(events, bad, run_start, run_stop)
     if problem:
         out.rejects.append(source.reject("parse", problem))
         return out
     start_ms, stop_ms = run_start["time_ms"], run_stop["time_ms"]
     status = _metadata(run_stop).get("status")
 
-    for line_no, event in evals:
+    unusable_evals = []
+    for line_no, event in evals[:MAX_EVALS]:
         row = _eval_row(event, start_ms, source)
         if row is None:
-            out.rejects.append(source.reject("parse", f"line {line_no}: eval_accuracy without a usable time_ms"))
+            unusable_evals.append(line_no)
         else:
             out.evals.append(row)
+    out.rejects.extend(source.reject("parse", f"line {n}: eval_accuracy without a usable time_ms") for n in unusable_evals[:20])
+    if len(unusable_evals) > 20:
+        out.rejects.append(source.reject("parse", f"{len(unusable_evals) - 20} more eval_accuracy events without a usable time_ms"))
+    if len(evals) > MAX_EVALS:
+        out.rejects.append(source.reject("parse", f"{len(evals)} eval_accuracy events: only the first {MAX_EVALS} are loaded"))
     values = _eval_values([event for _, event in evals])
     final = values[-1] if values else None
     target = quality_target(source.round, benchmark)
@@ -75,7 +94,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "submitter": submitter,
         "system": system,
         "benchmark": benchmark,
-        "run_index": int(index[1]) if index else None,
+        "run_index": integer(int(index[1])) if index else None,
         "run_label": name.removeprefix("result_").removesuffix(".txt"),
         "status": status if isinstance(status, str) else None,
         "run_start_ms": start_ms,
@@ -98,8 +117,8 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "train_samples": integer(config.get("train_samples")),
         "eval_samples": integer(config.get("eval_samples")),
         "hyperparameters": orjson.dumps(config).decode(),
-        "mllog_events": len(log.events),
-        "mllog_bad_lines": len(log.bad_lines),
+        "mllog_events": events,
+        "mllog_bad_lines": bad.count,
         "source_path": source.path,
         "source_commit": source.commit,
     }
@@ -123,7 +142,9 @@ def _eval_values(events: list[dict]) -> list:
     return values
 
 
-def _missing_boundary(events, run_start, run_stop) -> str | None:
+def _missing_boundary(events: int, bad: BadLines, run_start, run_stop) -> str | None:
+    if bad.gave_up:
+        return "too many MLLOG lines could not be used: not a usable result log"
     if not events:
         return "no MLLOG events: not an MLLOG result log (or an empty file)"
     for name, event in (("run_start", run_start), ("run_stop", run_stop)):
@@ -131,6 +152,8 @@ def _missing_boundary(events, run_start, run_stop) -> str | None:
             return f"no {name} event: the run never {'started' if name == 'run_start' else 'finished'} or the log is truncated"
         if not is_number(event.get("time_ms")):
             return f"{name} event has no numeric time_ms"
+        if not 0 <= event["time_ms"] < _MAX_TIME_MS:
+            return f"{name} time_ms {event['time_ms']!r} is not a time since 1970 (before year 10000)"
     if run_stop["time_ms"] < run_start["time_ms"]:
         return "run_stop is earlier than run_start"
     return None

@@ -13,10 +13,11 @@ def polars_schema(table: str) -> dict[str, pl.DataType]:
     return {name: col.dtype.type for name, col in TABLES[table].to_schema().columns.items()}
 
 
-def to_frame(table: str, rows: list[dict], rejects: list[dict] | None = None) -> pl.DataFrame:
-    """Rows (dicts) to a frame with exactly the table's columns and types. A row whose value does not fit its
-    column's type (say an integer beyond 64 bits) goes to `rejects` instead of failing the whole table."""
-    schema = polars_schema(table)
+def to_frame(table: str, rows: list[dict], rejects: list[dict] | None = None,
+             extra: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+    """Rows (dicts) to a frame with exactly the table's columns (and `extra` ones) and types. A row whose value does
+    not fit its column's type (say an integer beyond 64 bits) goes to `rejects` instead of failing the whole table."""
+    schema = polars_schema(table) | (extra or {})
     try:
         return pl.DataFrame(rows, schema=schema, orient="row")
     except (pl.exceptions.PolarsError, OverflowError, TypeError, ValueError):
