@@ -62,13 +62,19 @@ def _parser() -> argparse.ArgumentParser:
 
     estimate = command("estimate", "how many accelerators for a target, from measured results")
     estimate.add_argument("--suite", choices=["training", "inference"], required=True)
-    estimate.add_argument("--benchmark", help="training benchmark (e.g. retinanet, bert)")
+    estimate.add_argument("--benchmark", help="training benchmark (e.g. retinanet, bert; resnet50 = resnet)")
     estimate.add_argument("--target-minutes", type=float, help="training: time to train to reach")
     estimate.add_argument("--model", help="inference model (e.g. resnet, llama2-70b-99)")
     estimate.add_argument("--scenario", choices=["Offline", "Server", "Interactive"], help="inference scenario")
     estimate.add_argument("--target", type=float, help="inference: throughput to serve, in the result's units")
     estimate.add_argument("--accelerator", help="accelerator to plan with (e.g. H100; substring of the canonical name)")
     estimate.add_argument("--round", help="use this round's results only (default: the latest that answers)")
+    estimate.add_argument("--division", choices=["closed", "open", "network"], default="closed",
+                          help="results of this division only (default: closed)")
+    estimate.add_argument("--units", help="inference: the target's units (e.g. Queries/s, Tokens/s); default: the "
+                                          "units of the result used, which the answer states")
+    estimate.add_argument("--extrapolate", action="store_true",
+                          help="training: beyond the largest measured size, fit a scaling law (labelled, with a band)")
 
     export = command("export", "write every table and view to files for BI tools")
     export.add_argument("directory", type=Path)
@@ -147,16 +153,22 @@ def _status(args, db: Path) -> int:
 
 
 def _estimate(args, db: Path) -> int:
-    from warehouse.estimate import estimate_inference, estimate_training
+    from warehouse.estimate import BadTarget, estimate_inference, estimate_training
+    from warehouse.names import UnknownName
 
-    if args.suite == "training":
-        if not (args.benchmark and args.accelerator and args.target_minutes):
-            raise Refused("training estimates need --benchmark, --accelerator and --target-minutes", USAGE)
-        result = estimate_training(db, args.benchmark, args.accelerator, args.target_minutes, args.round)
-    else:
-        if not (args.model and args.scenario and args.target):
-            raise Refused("inference estimates need --model, --scenario and --target", USAGE)
-        result = estimate_inference(db, args.model, args.scenario, args.target, args.accelerator, args.round)
+    try:
+        if args.suite == "training":
+            if None in (args.benchmark, args.accelerator, args.target_minutes):
+                raise Refused("training estimates need --benchmark, --accelerator and --target-minutes", USAGE)
+            result = estimate_training(db, args.benchmark, args.accelerator, args.target_minutes, args.round,
+                                       args.division, args.extrapolate)
+        else:
+            if None in (args.model, args.scenario, args.target):
+                raise Refused("inference estimates need --model, --scenario and --target", USAGE)
+            result = estimate_inference(db, args.model, args.scenario, args.target, args.accelerator, args.round,
+                                        args.division, args.units)
+    except (BadTarget, UnknownName) as mistake:
+        raise Refused(str(mistake), USAGE) from None
     print(result.text())
     return OK if result.accelerators is not None else FAILED
 
