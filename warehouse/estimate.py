@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import scaling
-from warehouse.names import resolve_accelerator, resolve_model, resolve_training, round_key, training_benchmark
+from warehouse.names import NotMeasured, resolve_accelerator, resolve_model, resolve_training, round_key, training_benchmark
 
 
 class BadTarget(ValueError):
@@ -62,9 +62,23 @@ def link(repo_url: str | None, commit: str | None, path: str) -> str:
     return f"{repo_url or ''} {path} @ {commit[:10] if commit else '?'}".strip()
 
 
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.6g}"
+
+
 def _check_target(value: float, name: str) -> None:
     if not (math.isfinite(value) and value > 0):
         raise BadTarget(f"{name} must be a positive number, not {value:g}")
+
+
+def _other_divisions(con, division: str, model: str, accelerator: str) -> str:
+    """Where the other divisions could answer, said so that nobody mixes them silently."""
+    counts = con.execute("""
+        select division, count(*) from inference_per_accelerator
+        where division <> ? and model = ? and accelerator_model_name ilike '%' || ? || '%'
+        group by division order by division""", [division, model, accelerator]).fetchall()
+    return "".join(f"; the {d} division has {n} such results (--division {d}; not comparable with {division})"
+                   for d, n in counts)
 
 
 def _accelerator_patterns(con) -> list[tuple[str, str]]:
@@ -122,7 +136,10 @@ def estimate_training(db: Path, benchmark: str, accelerator: str, target_minutes
                       division: str = "closed", extrapolate: bool = False) -> Estimate:
     _check_target(target_minutes, "the target time")
     with duckdb.connect(str(db), read_only=True) as con:
-        name, chip, curves = training_curves(con, benchmark, accelerator, division)
+        try:
+            name, chip, curves = training_curves(con, benchmark, accelerator, division)
+        except NotMeasured as missing:
+            return Estimate(f"{missing}: the data cannot answer this.")
     if round_:
         curves = {r: c for r, c in curves.items() if r == round_}
     where = f"{name} on {chip} ({division} division{', ' + round_ if round_ else ''})"
@@ -179,7 +196,7 @@ def other_curves(con, benchmark: str, chip: str, division: str) -> list[list[sca
     curves: dict[tuple, list] = {}
     for rnd, folder, accelerator, n, minutes in rows:
         curves.setdefault((training_benchmark(rnd, folder), accelerator, rnd), []).append((n, minutes))
-    others = {k: c for k, c in curves.items() if k[1] != chip}
+    others = {k: scaling.falling(c) for k, c in curves.items() if k[1] != chip}
     same = [c for k, c in others.items() if k[0] == benchmark]
     return same if len(scaling.error_rates(same)) >= 5 else list(others.values())
 
@@ -232,7 +249,11 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
         measured = [a for (a,) in con.execute(
             "select distinct accelerator from inference_per_accelerator where division = ? and model = ? "
             "and accelerator is not null", [division, model]).fetchall()]
-        chip = resolve_accelerator(accelerator, _accelerator_patterns(con), measured) if accelerator else None
+        try:
+            chip = resolve_accelerator(accelerator, _accelerator_patterns(con), measured) if accelerator else None
+        except NotMeasured as missing:
+            return Estimate(f"{missing} for {model} {scenario} ({division} division): the data cannot answer this"
+                            f"{_other_divisions(con, division, model, accelerator)}.")
         rows = con.execute("""
             select p.round, p.accelerator, p.accelerators_total, p.result, p.units, p.submitter, p.system,
                    p.result_per_accelerator, src.repo_url, src.commit_sha, p.source_path
@@ -252,8 +273,8 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
     other_units = sorted({r[4] for r in rows} - {unit})
     systems = math.ceil(target / result)
     return Estimate(
-        f"{model} {scenario} at {target:g} {unit} ({division} division): {systems} replicas of {submitter}/{system} "
-        f"({per_system} × {chip_}, {result:g} {unit} each, {per_accelerator:g} {unit} per accelerator, {rnd}, the "
+        f"{model} {scenario} at {_number(target)} {unit} ({division} division): {systems} replicas of {submitter}/{system} "
+        f"({per_system} × {chip_}, {_number(result)} {unit} each, {_number(per_accelerator)} {unit} per accelerator, {rnd}, the "
         f"latest round) = {systems * per_system} accelerators. Replicas serve independently, so no cross-system "
         f"scaling loss is assumed (efficiency 100%)."
         + (f" Results in {', '.join(other_units)} were not compared." if other_units else ""),

@@ -14,6 +14,10 @@ class UnknownName(ValueError):
     """A name the warehouse does not hold; the message lists the valid ones."""
 
 
+class NotMeasured(LookupError):
+    """A name the accelerator map knows, with no measured result for the question."""
+
+
 def round_key(round_: str) -> tuple[int, ...]:
     """v0.7 < v1.0 < v4.1 < v10.0 (text order breaks at v10)."""
     return tuple(int(part) for part in round_.lstrip("v").split("."))
@@ -69,7 +73,7 @@ def resolve_accelerator(name: str, patterns: list[tuple[str, str]], measured: li
     if canonical in measured:
         return canonical
     if canonical is not None:
-        raise UnknownName(f"{name!r} is the {canonical}, which has no measured result here; valid names: {valid}")
+        raise NotMeasured(f"{name!r} is the {canonical}, which has no measured result here (measured: {valid})")
     containing = sorted({m for m in measured if lowered in m.lower()})
     if len(containing) == 1:
         return containing[0]

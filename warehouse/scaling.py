@@ -5,7 +5,8 @@ at 5 minutes count the same):
   power law  T(n) = a · n^-b   (a straight line in log-log; b = 1 is linear scaling)
   Amdahl     T(n) = s + p / n  (a serial part s no accelerator count removes: the curve flattens)
 With three or more points the form with the smaller residual is used; two points fit both forms exactly, and then
-the power law is used, the form with the smaller error in the backtest (docs/estimate.md).
+Amdahl is used when its serial part is not negative, the form with the smaller error on two-point fits in the
+backtest (docs/estimate.md).
 
 The band comes from how the curves of other accelerators bend: for each of them, its largest size is held out, the
 same form is fitted on the rest and the log error of the prediction is divided by the log distance extrapolated;
@@ -20,6 +21,15 @@ from dataclasses import dataclass
 from statistics import quantiles
 
 Point = tuple[float, float]  # (accelerators, minutes)
+
+
+def falling(points: list[Point]) -> list[Point]:
+    """The points faster than every smaller count: a larger system measured slower is not a step of the curve."""
+    kept: list[Point] = []
+    for point in sorted(points):
+        if not kept or point[1] < kept[-1][1]:
+            kept.append(point)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -85,10 +95,11 @@ def choose(points: list[Point]) -> tuple[Law, str] | None:
     if not fitted:
         return None
     if len(points) == 2 or len(fitted) == 1:
-        law = fitted.get("power law") or fitted["Amdahl"]
-        why = ("two points fit both forms exactly: the power law, which has the smaller backtest error"
-               if len(points) == 2 and len(fitted) == 2 else f"the only form that fits these points ({law.form})")
-        return law, why
+        law = fitted.get("Amdahl") or fitted["power law"]
+        if len(fitted) == 1:
+            return law, f"the only form with meaningful parameters on these points ({law.form})"
+        return law, ("two points fit both forms exactly: Amdahl, whose backtest error is the smaller on two-point fits "
+                     "(docs/estimate.md)")
     law = min(fitted.values(), key=lambda law: law.rms_log_error)
     other = next(o for o in fitted.values() if o is not law)
     return law, (f"{law.form} fits the {len(points)} points better: rms error {law.rms_log_error:.1%} against "
