@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     estimate.add_argument("--extrapolate", action="store_true",
                           help="training: beyond the largest measured size, fit a scaling law (labelled, with a band)")
 
+    brief = command("brief", "the capacity planner's brief of one system (Markdown, or HTML with charts)")
+    brief.add_argument("system", help="system folder or name, e.g. XE9680x8H100-SXM-80GB")
+    brief.add_argument("--round", help="this round only (default: each benchmark's latest round on this system)")
+    brief.add_argument("--out", type=Path, help="write to this file; a name ending in .html gets HTML with charts")
+
     export = command("export", "write every table and view to files for BI tools")
     export.add_argument("directory", type=Path)
     export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
@@ -173,6 +178,24 @@ def _estimate(args, db: Path) -> int:
     return OK if result.accelerators is not None else FAILED
 
 
+def _brief(args, db: Path) -> int:
+    from warehouse.brief import brief, markdown, write_html
+
+    sections = brief(db, args.system, args.round)
+    if sections is None:
+        raise Refused(f"no system {args.system!r}" + (f" in {args.round}" if args.round else "")
+                      + " in the warehouse (see the system_catalogue view)", FAILED)
+    if args.out is None:
+        print(markdown(args.system, sections), end="")
+    elif args.out.suffix == ".html":
+        _writing(lambda: write_html(args.system, sections, args.out), args.out)
+        print(f"wrote {args.out}")
+    else:
+        _writing(lambda: args.out.write_text(markdown(args.system, sections)), args.out)
+        print(f"wrote {args.out}")
+    return OK
+
+
 def _export(args, db: Path) -> int:
     from warehouse.export import export
 
@@ -201,7 +224,7 @@ def _sql(args, db: Path) -> int:
     return OK
 
 
-_READERS = {"status": _status, "estimate": _estimate, "export": _export, "report": _report, "sql": _sql}
+_READERS = {"status": _status, "estimate": _estimate, "brief": _brief, "export": _export, "report": _report, "sql": _sql}
 
 
 def _serve(settings: Settings) -> int:
