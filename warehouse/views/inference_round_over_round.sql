@@ -14,9 +14,10 @@ best as (
         accelerator,
         round,
         max(result_per_accelerator) as best_result_per_accelerator,
-        any_value(units) as units,
-        arg_max(system, result_per_accelerator) as system,
-        arg_max(submitter, result_per_accelerator) as submitter
+        arg_min(units, (-result_per_accelerator, submitter, system)) as units,
+        -- ties on the best: the first submitter and system by name, the same on every query
+        arg_min(system, (-result_per_accelerator, submitter, system)) as system,
+        arg_min(submitter, (-result_per_accelerator, submitter, system)) as submitter
     from per_accelerator
     group by all
 ),
@@ -30,4 +31,4 @@ final as (
 )
 
 select * from final
-order by model, scenario, accelerator, round
+order by model, scenario, accelerator, round, accelerator_vendor, units

@@ -13,8 +13,9 @@ best as (
         accelerator,
         round,
         min(accelerator_minutes) as best_accelerator_minutes,
-        arg_min(system, accelerator_minutes) as system,
-        arg_min(submitter, accelerator_minutes) as submitter
+        -- ties on the best: the first submitter and system by name, the same on every query
+        arg_min(system, (accelerator_minutes, submitter, system)) as system,
+        arg_min(submitter, (accelerator_minutes, submitter, system)) as submitter
     from minutes
     group by all
 ),
@@ -28,4 +29,4 @@ final as (
 )
 
 select * from final
-order by benchmark, accelerator, round
+order by benchmark, accelerator, round, accelerator_vendor
