@@ -151,7 +151,7 @@ def estimate_training(db: Path, benchmark: str, accelerator: str, target_minutes
                 return _interpolated(name, chip, low, high, target_minutes, latest=next(iter(curves)))
     fast_enough = [c[0] for c in curves.values() if c[0].minutes <= target_minutes]
     if fast_enough:
-        smallest = min(fast_enough, key=lambda p: (p.accelerators, -round_key(p.round)))
+        smallest = min(fast_enough, key=lambda p: p.accelerators)  # the latest round of those: first
         return Estimate(
             f"{name} within {target_minutes:g} min on {chip}: at most {smallest.accelerators} accelerators — the "
             f"smallest measured system ({smallest.round}) already trains in {smallest.minutes:.2f} min; no round "
