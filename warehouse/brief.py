@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from warehouse import scaling
-from warehouse.estimate import link
+from warehouse.estimate import link, other_curves
 from warehouse.names import round_key, training_benchmark
 
 # What reaching each training benchmark's quality target means (MLPerf Training rules, closed division).
@@ -263,11 +263,12 @@ def _training_peers(con, score: dict, system: dict, name: str) -> list:
         largest = points[-1][0]
         n = 2 * largest
         predicted = law.minutes(n)
-        others = _other_rates(con, score, system, name)
+        curves, which = other_curves(con, name, system["accelerator"], score["division"])
+        others = scaling.error_rates(curves)
         band = scaling.band(others)
         spread = (f"; band {_num(predicted * math.exp(band[0] * math.log(2) - law.rms_log_error), 3)}–"
                   f"{_num(predicted * math.exp(band[1] * math.log(2) + law.rms_log_error), 3)} min from how "
-                  f"{len(others)} other accelerators' curves bent" if band else "; no band (too few other curves)")
+                  f"{len(others)} {which} bent beyond their fits, plus this fit's residual" if band else "; no band (too few other curves)")
         blocks.append(
             f"EXTRAPOLATION (not measured): with {n} × {system['accelerator']} (2× the largest measured) the fitted "
             f"{law.form} {law.text()} ({why}) predicts {_num(predicted, 3)} min{spread}. Points used: "
@@ -276,12 +277,6 @@ def _training_peers(con, score: dict, system: dict, name: str) -> list:
         blocks.append(f"Scaling: only {len(points)} measured size of {system['accelerator']} in this round: nothing "
                       "to fit, no extrapolation.")
     return blocks
-
-
-def _other_rates(con, score: dict, system: dict, name: str) -> list[float]:
-    from warehouse.estimate import other_curves
-
-    return scaling.error_rates(other_curves(con, name, system["accelerator"], score["division"]))
 
 
 def _inference(con, systems: list[dict], round_: str | None) -> tuple[list[Section], list[dict]]:

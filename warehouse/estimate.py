@@ -186,9 +186,9 @@ def _interpolated(name: str, chip: str, low: _Point, high: _Point, target: float
         assumed_efficiency=efficiency, cited=[low.cite(chip), high.cite(chip)])
 
 
-def other_curves(con, benchmark: str, chip: str, division: str) -> list[list[scaling.Point]]:
+def other_curves(con, benchmark: str, chip: str, division: str) -> tuple[list[list[scaling.Point]], str]:
     """The measured curves (three counts or more) of the other accelerators, every round, for the band: this
-    benchmark's when there are enough of them, else every benchmark's."""
+    benchmark's when there are enough of them, else every benchmark's (and which, said in words)."""
     rows = con.execute("""
         select round, benchmark, accelerator, accelerators_total, score_minutes from training_scaling
         where division = ? and curve_points >= 3 order by round, benchmark, accelerator, accelerators_total""",
@@ -198,11 +198,13 @@ def other_curves(con, benchmark: str, chip: str, division: str) -> list[list[sca
         curves.setdefault((training_benchmark(rnd, folder), accelerator, rnd), []).append((n, minutes))
     others = {k: scaling.falling(c) for k, c in curves.items() if k[1] != chip}
     same = [c for k, c in others.items() if k[0] == benchmark]
-    return same if len(scaling.error_rates(same)) >= 5 else list(others.values())
+    if len(scaling.error_rates(same)) >= 5:
+        return same, f"other accelerators' {benchmark} curves"
+    return list(others.values()), "other accelerators' curves of every benchmark"
 
 
 def _extrapolated(name: str, chip: str, curves: dict[str, list[_Point]], target: float,
-                  others: list[list[scaling.Point]]) -> Estimate:
+                  others: tuple[list[list[scaling.Point]], str]) -> Estimate:
     rnd, curve = next(((r, c) for r, c in curves.items() if len(c) >= 2), (None, None))
     if curve is None:
         only = next(iter(curves.values()))
@@ -222,14 +224,15 @@ def _extrapolated(name: str, chip: str, curves: dict[str, list[_Point]], target:
     if needed is None:
         return Estimate(f"{label}: by this law no number of accelerators reaches {target:g} min.", cited=cited)
     accelerators = math.ceil(needed / per_node) * per_node
-    rates = scaling.band(scaling.error_rates(others))
+    errors = scaling.error_rates(others[0])
+    rates = scaling.band(errors)
     band, band_text = None, "no band: fewer than 5 other curves of 3 sizes or more to measure how curves bend"
     if rates:
         low = scaling.accelerators_within(law, target, largest, rates[0], -law.rms_log_error)
         high = scaling.accelerators_within(law, target, largest, rates[1], law.rms_log_error)
         band = (math.ceil(low / per_node) * per_node, math.ceil(high / per_node) * per_node if high else None)
         band_text = (f"band {band[0]}–{band[1] or 'unbounded'} accelerators: the 10th–90th percentile of how "
-                     f"{len(scaling.error_rates(others))} other accelerators' curves bent beyond their fits "
+                     f"{len(errors)} {others[1]} bent beyond their fits "
                      f"({rates[0]:+.2f} to {rates[1]:+.2f} log error per log size), plus this fit's "
                      f"{law.rms_log_error:.1%} residual")
     return Estimate(
