@@ -106,8 +106,8 @@ at each accelerator count of a round and division, closed by default).
   to the latest round's curve of two counts or more, by least squares on log time: a power law `T(n) = a·n^-b` or
   Amdahl's `T(n) = s + p/n` (a serial part that no count removes). With three points or more the form with the
   smaller residual is used; two points fit both exactly, and then Amdahl when its serial part is not negative
-  (on two-point fits it has the smaller error below: {two}). The answer is labelled EXTRAPOLATION, names the law and why, cites every measured point it used, and gives a
-  band: the 10th to 90th percentile of how other accelerators' curves bent beyond their own fits (log error per
+  (on two-point fits it has the smaller error below: {two}). The answer is labelled EXTRAPOLATION, names the
+  law and why, cites every measured point it used, and gives a band: the 10th to 90th percentile of how other accelerators' curves bent beyond their own fits (log error per
   log of the distance extrapolated, the backtest below, computed on the warehouse at hand), times this
   extrapolation's distance, widened by the fit's own residual.
 

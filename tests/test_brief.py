@@ -88,7 +88,8 @@ def test_the_seed_brief_reproduces_every_training_run_and_the_score(seed, capsys
         label = log.stem.removeprefix("result_")
         minutes[label] = (events["run_stop"]["time_ms"] - events["run_start"]["time_ms"]) / 60000
         assert float(runs[label][1]) == pytest.approx(minutes[label], abs=1e-4), log.name
-        assert f"{log.relative_to(FIXTURES / f'training_results_{round_}')} @ {commits[f'training_results_{round_}'][:10]}" in runs[label][-1]
+        repo = f"training_results_{round_}"
+        assert f"{log.relative_to(FIXTURES / repo)} @ {commits[repo][:10]}" in runs[label][-1]
     verdicts = {label: cells[6] for label, cells in runs.items()}
     assert verdicts[min(minutes, key=minutes.get)] == "dropped: fastest"
     assert verdicts[max(minutes, key=minutes.get)] == "dropped: slowest"

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import altair as alt
 import duckdb
-import polars as pl
 
 from warehouse import scaling
 from warehouse.estimate import link, other_curves
@@ -44,7 +43,12 @@ MEANING = {
 LATENCIES = [("min", "latency_min_ns"), ("mean", "latency_mean_ns"), ("p50", "latency_p50_ns"),
              ("p90", "latency_p90_ns"), ("p95", "latency_p95_ns"), ("p97", "latency_p97_ns"),
              ("p99", "latency_p99_ns"), ("p99.9", "latency_p999_ns"), ("max", "latency_max_ns"),
-             ("TTFT p99", "ttft_p99_ns"), ("TPOT p99", "tpot_p99_ns")]
+             ("query p99 (MultiStream)", "query_latency_p99_ns"),
+             ("early-stopping p90 estimate", "early_stopping_latency_ss_ns"),
+             ("early-stopping p99 estimate", "early_stopping_latency_ms_ns"),
+             ("TTFT mean", "ttft_mean_ns"), ("TTFT p50", "ttft_p50_ns"), ("TTFT p90", "ttft_p90_ns"),
+             ("TTFT p99", "ttft_p99_ns"), ("TPOT mean", "tpot_mean_ns"), ("TPOT p50", "tpot_p50_ns"),
+             ("TPOT p90", "tpot_p90_ns"), ("TPOT p99", "tpot_p99_ns")]
 
 
 @dataclass
@@ -268,7 +272,8 @@ def _training_peers(con, score: dict, system: dict, name: str) -> list:
         band = scaling.band(others)
         spread = (f"; band {_num(predicted * math.exp(band[0] * math.log(2) - law.rms_log_error), 3)}–"
                   f"{_num(predicted * math.exp(band[1] * math.log(2) + law.rms_log_error), 3)} min from how "
-                  f"{len(others)} {which} bent beyond their fits, plus this fit's residual" if band else "; no band (too few other curves)")
+                  f"{len(others)} {which} bent beyond their fits, plus this fit's residual"
+                  if band else "; no band (too few other curves)")
         blocks.append(
             f"EXTRAPOLATION (not measured): with {n} × {system['accelerator']} (2× the largest measured) the fitted "
             f"{law.form} {law.text()} ({why}) predicts {_num(predicted, 3)} min{spread}. Points used: "
@@ -280,7 +285,8 @@ def _training_peers(con, score: dict, system: dict, name: str) -> list:
 
 
 def _inference(con, systems: list[dict], round_: str | None) -> tuple[list[Section], list[dict]]:
-    names = [f"{s['round']}/{s['division']}/{s['submitter']}/{s['system']}" for s in systems if s["suite"] == "inference"]
+    names = [f"{s['round']}/{s['division']}/{s['submitter']}/{s['system']}"
+             for s in systems if s["suite"] == "inference"]
     if not names:
         return [], []
     results = _latest(_rows(con, """

@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse import scaling
-from warehouse.names import NotMeasured, resolve_accelerator, resolve_model, resolve_training, round_key, training_benchmark
+from warehouse.names import (NotMeasured, resolve_accelerator, resolve_model, resolve_training, round_key,
+                             training_benchmark)
 
 
 class BadTarget(ValueError):
@@ -276,9 +277,9 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
     other_units = sorted({r[4] for r in rows} - {unit})
     systems = math.ceil(target / result)
     return Estimate(
-        f"{model} {scenario} at {_number(target)} {unit} ({division} division): {systems} replicas of {submitter}/{system} "
-        f"({per_system} × {chip_}, {_number(result)} {unit} each, {_number(per_accelerator)} {unit} per accelerator, {rnd}, the "
-        f"latest round) = {systems * per_system} accelerators. Replicas serve independently, so no cross-system "
+        f"{model} {scenario} at {_number(target)} {unit} ({division} division): {systems} replicas of "
+        f"{submitter}/{system} ({per_system} × {chip_}, {_number(result)} {unit} each, {_number(per_accelerator)} "
+        f"{unit} per accelerator, {rnd}, the latest round) = {systems * per_system} accelerators. Replicas serve independently, so no cross-system "
         f"scaling loss is assumed (efficiency 100%)."
         + (f" Results in {', '.join(other_units)} were not compared." if other_units else ""),
         accelerators=systems * per_system, systems=systems, units=unit, round=rnd, assumed_efficiency=1.0,
