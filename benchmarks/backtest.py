@@ -112,7 +112,9 @@ at each accelerator count of a round and division, closed by default).
   extrapolation's distance, widened by the fit's own residual.
 
 Inference estimates count replicas of the system with the best throughput per accelerator in the latest round
-(closed division by default): one unit only, stated in the answer (`--units` to insist on one).
+(closed division by default), in one unit, stated in the answer: the closed division's unit for that model and
+scenario. An open result of a mapped model in another metric (a Llama-2-7B run reporting Queries/s as llama2-70b)
+is never compared with it: the answer is refused unless `--units` names that metric.
 
 ## Backtest
 
@@ -124,6 +126,10 @@ slower). The held-out count is a median {median(r['distance'] for r in rows):.1f
 
 {header}
 {chr(10).join(table)}
+
+Read: the power law alone is optimistic (the real largest system was slower than predicted: it would under-provision),
+Amdahl alone pessimistic (its serial floor over-predicts the time); choosing by residual, as the estimator does,
+centres the error, and the band carries the spread.
 
 With the chosen form, the accelerators the law asks for to reach the held-out time, against those measured
 (positive: the law over-provisions): {len(accelerators)} curves, median {median(accelerators):+.1%}, median

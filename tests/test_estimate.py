@@ -117,3 +117,15 @@ def test_inference_cli_mistakes(inference_warehouse, capsys):
     assert "valid names:" in capsys.readouterr().err
     assert main(base + ["--target", "100", "--accelerator", "B200"]) == FAILED  # mapped, but not measured here
     assert "cannot answer" in capsys.readouterr().out
+
+
+def test_an_open_result_in_another_unit_is_never_compared_silently(inference_warehouse):
+    con, _ = inference_warehouse
+    db = _db(con)
+    # an open submission maps its model to llama2-70b-99.9 but reports Server in Queries/s, not the official Tokens/s
+    refused = estimate_inference(db, "llama2-70b-99.9", "Server", 1000, division="open")
+    assert refused.accelerators is None and "in Tokens/s" in refused.answer and "--units Queries/s" in refused.answer
+    asked = estimate_inference(db, "llama2-70b-99.9", "Server", 1000, division="open", units="Queries/s")
+    assert asked.units == "Queries/s" and "(open division)" in asked.answer and " open/" in asked.cited[0]
+    closed = estimate_inference(db, "llama2-70b-99.9", "Server", 1000)
+    assert closed.units == "Tokens/s" and " closed/" in closed.cited[0]

@@ -243,6 +243,20 @@ def _extrapolated(name: str, chip: str, curves: dict[str, list[_Point]], target:
         band=band, cited=cited)
 
 
+def _official_unit(db: Path, model: str, scenario: str, rows: list) -> str:
+    """The unit to compare in: the closed division's latest for this model and scenario (open results of a mapped
+    model may come in another, which is then not compared), else the most frequent among the rows."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        closed = con.execute("""
+            select units from inference_results where division = 'closed' and model = ? and scenario = ?
+              and units is not null
+            order by round desc limit 1""", [model, scenario]).fetchall()
+    if closed:
+        return closed[0][0]
+    found = [r[4] for r in rows]
+    return max(sorted(set(found)), key=found.count)
+
+
 def estimate_inference(db: Path, model: str, scenario: str, target: float, accelerator: str | None = None,
                        round_: str | None = None, division: str = "closed", units: str | None = None) -> Estimate:
     _check_target(target, "the target throughput")
@@ -271,10 +285,16 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
              + (f", {round_}" if round_ else "") + (f", in {units}" if units else "") + ")")
     if not rows:
         return Estimate(f"No valid {where} result: the data cannot answer this.")
+    unit = units or _official_unit(db, model, scenario, rows)
+    other_units = sorted({r[4] for r in rows} - {unit})
+    if not any(r[4] == unit for r in rows):
+        return Estimate(f"No valid {where} result in {unit}, the unit of {model} {scenario} in the closed division: "
+                        f"the data cannot answer this in that unit. Results in {', '.join(other_units)} exist (another "
+                        f"metric, not convertible): --units {other_units[0]} to plan in it.")
+    rows = [r for r in rows if r[4] == unit]
     latest = max((r[0] for r in rows), key=round_key)
     best = next(r for r in rows if r[0] == latest)  # the latest round's software, its best system
     rnd, chip_, per_system, result, unit, submitter, system, per_accelerator, repo_url, commit, path = best
-    other_units = sorted({r[4] for r in rows} - {unit})
     systems = math.ceil(target / result)
     return Estimate(
         f"{model} {scenario} at {_number(target)} {unit} ({division} division): {systems} replicas of "
