@@ -247,10 +247,10 @@ def _training_peers(con, score: dict, system: dict, name: str) -> list:
         order by score_minutes, submitter, system""", [score["round"], score["division"], score["benchmark"]])
     same = [p for p in peers if p["accelerator"] == system["accelerator"]]
     rank = next((i for i, p in enumerate(same, 1) if p["system"] == score["system"]
-                 and p["submitter"] == score["submitter"]), None)
+                 and p["submitter"] == score["submitter"]), "—")
     per = sorted(peers, key=lambda p: (p["accelerator_minutes"], p["submitter"], p["system"]))
     rank_per = next((i for i, p in enumerate(per, 1) if p["system"] == score["system"]
-                     and p["submitter"] == score["submitter"]), None)
+                     and p["submitter"] == score["submitter"]), "—")
     blocks = [f"Rank in {score['round']} {score['division']}: **{rank} of {len(same)}** systems with the "
               f"{system['accelerator']} by time to train; **{rank_per} of {len(per)}** systems of every accelerator "
               f"by accelerator-minutes (time × accelerators, the cost per accelerator)."]
@@ -346,9 +346,10 @@ def _inference_blocks(con, r: dict, system: dict) -> list:
         same = sorted((p for p in peers if p["accelerator"] == system["accelerator"]),
                       key=lambda p: (-p["result"], p["submitter"], p["system"]))
         per = sorted(peers, key=lambda p: (-p["result_per_accelerator"], p["submitter"], p["system"]))
-        blocks.append(f"Rank in {r['round']} {r['division']}: **{next(i for i, p in enumerate(same, 1) if me(p))} of "
-                      f"{len(same)}** systems with the {system['accelerator']} by {r['units']}; "
-                      f"**{next(i for i, p in enumerate(per, 1) if me(p))} of {len(per)}** systems of every "
+        rank = next((i for i, p in enumerate(same, 1) if me(p)), "—")
+        rank_per = next((i for i, p in enumerate(per, 1) if me(p)), "—")
+        blocks.append(f"Rank in {r['round']} {r['division']}: **{rank} of {len(same)}** systems with the "
+                      f"{system['accelerator']} by {r['units']}; **{rank_per} of {len(per)}** systems of every "
                       f"accelerator by {r['units']} per accelerator.")
     return blocks
 
