@@ -6,20 +6,15 @@ per_accelerator as (
     select * from inference_per_accelerator where accelerator is not null and result_per_accelerator is not null
 ),
 
+-- ties on the best: the first submitter and system by name, the same on every query
 best as (
-    select
-        model,
-        scenario,
-        accelerator_vendor,
-        accelerator,
-        round,
-        max(result_per_accelerator) as best_result_per_accelerator,
-        arg_min(units, (-result_per_accelerator, submitter, system)) as units,
-        -- ties on the best: the first submitter and system by name, the same on every query
-        arg_min(system, (-result_per_accelerator, submitter, system)) as system,
-        arg_min(submitter, (-result_per_accelerator, submitter, system)) as submitter
+    select model, scenario, accelerator_vendor, accelerator, round,
+           result_per_accelerator as best_result_per_accelerator, units, system, submitter
     from per_accelerator
-    group by all
+    qualify row_number() over (
+        partition by model, scenario, accelerator_vendor, accelerator, round
+        order by result_per_accelerator desc, submitter, system
+    ) = 1
 ),
 
 final as (

@@ -9,20 +9,14 @@ minutes as (
     select * from training_accelerator_minutes where accelerator is not null and accelerators_total > 0
 ),
 
+-- ties on the score: the first submitter and system by name, the same on every query
 best_per_count as (
-    select
-        round,
-        division,
-        benchmark,
-        accelerator_vendor,
-        accelerator,
-        accelerators_total,
-        min(score_minutes) as score_minutes,
-        -- ties on the score: the first submitter and system by name, the same on every query
-        arg_min(system, (score_minutes, submitter, system)) as system,
-        arg_min(submitter, (score_minutes, submitter, system)) as submitter
+    select round, division, benchmark, accelerator_vendor, accelerator, accelerators_total, score_minutes, system, submitter
     from minutes
-    group by all
+    qualify row_number() over (
+        partition by round, division, benchmark, accelerator_vendor, accelerator, accelerators_total
+        order by score_minutes, submitter, system
+    ) = 1
 ),
 
 with_baseline as (
