@@ -62,13 +62,24 @@ def _parser() -> argparse.ArgumentParser:
 
     estimate = command("estimate", "how many accelerators for a target, from measured results")
     estimate.add_argument("--suite", choices=["training", "inference"], required=True)
-    estimate.add_argument("--benchmark", help="training benchmark (e.g. retinanet, bert)")
+    estimate.add_argument("--benchmark", help="training benchmark (e.g. retinanet, bert; resnet50 = resnet)")
     estimate.add_argument("--target-minutes", type=float, help="training: time to train to reach")
     estimate.add_argument("--model", help="inference model (e.g. resnet, llama2-70b-99)")
     estimate.add_argument("--scenario", choices=["Offline", "Server", "Interactive"], help="inference scenario")
     estimate.add_argument("--target", type=float, help="inference: throughput to serve, in the result's units")
     estimate.add_argument("--accelerator", help="accelerator to plan with (e.g. H100; substring of the canonical name)")
     estimate.add_argument("--round", help="use this round's results only (default: the latest that answers)")
+    estimate.add_argument("--division", choices=["closed", "open", "network"], default="closed",
+                          help="results of this division only (default: closed)")
+    estimate.add_argument("--units", help="inference: the target's units (e.g. Queries/s, Tokens/s); default: the "
+                                          "units of the result used, which the answer states")
+    estimate.add_argument("--extrapolate", action="store_true",
+                          help="training: beyond the largest measured size, fit a scaling law (labelled, with a band)")
+
+    brief = command("brief", "the capacity planner's brief of one system (Markdown, or HTML with charts)")
+    brief.add_argument("system", help="system folder or name, e.g. XE9680x8H100-SXM-80GB")
+    brief.add_argument("--round", help="this round only (default: each benchmark's latest round on this system)")
+    brief.add_argument("--out", type=Path, help="write to this file; a name ending in .html gets HTML with charts")
 
     export = command("export", "write every table and view to files for BI tools")
     export.add_argument("directory", type=Path)
@@ -147,18 +158,42 @@ def _status(args, db: Path) -> int:
 
 
 def _estimate(args, db: Path) -> int:
-    from warehouse.estimate import estimate_inference, estimate_training
+    from warehouse.estimate import BadTarget, estimate_inference, estimate_training
+    from warehouse.names import UnknownName
 
-    if args.suite == "training":
-        if not (args.benchmark and args.accelerator and args.target_minutes):
-            raise Refused("training estimates need --benchmark, --accelerator and --target-minutes", USAGE)
-        result = estimate_training(db, args.benchmark, args.accelerator, args.target_minutes, args.round)
-    else:
-        if not (args.model and args.scenario and args.target):
-            raise Refused("inference estimates need --model, --scenario and --target", USAGE)
-        result = estimate_inference(db, args.model, args.scenario, args.target, args.accelerator, args.round)
+    try:
+        if args.suite == "training":
+            if None in (args.benchmark, args.accelerator, args.target_minutes):
+                raise Refused("training estimates need --benchmark, --accelerator and --target-minutes", USAGE)
+            result = estimate_training(db, args.benchmark, args.accelerator, args.target_minutes, args.round,
+                                       args.division, args.extrapolate)
+        else:
+            if None in (args.model, args.scenario, args.target):
+                raise Refused("inference estimates need --model, --scenario and --target", USAGE)
+            result = estimate_inference(db, args.model, args.scenario, args.target, args.accelerator, args.round,
+                                        args.division, args.units)
+    except (BadTarget, UnknownName) as mistake:
+        raise Refused(str(mistake), USAGE) from None
     print(result.text())
     return OK if result.accelerators is not None else FAILED
+
+
+def _brief(args, db: Path) -> int:
+    from warehouse.brief import brief, markdown, write_html
+
+    sections = brief(db, args.system, args.round)
+    if sections is None:
+        raise Refused(f"no system {args.system!r}" + (f" in {args.round}" if args.round else "")
+                      + " in the warehouse (see the system_catalogue view)", FAILED)
+    if args.out is None:
+        print(markdown(args.system, sections), end="")
+    elif args.out.suffix == ".html":
+        _writing(lambda: write_html(args.system, sections, args.out), args.out)
+        print(f"wrote {args.out}")
+    else:
+        _writing(lambda: args.out.write_text(markdown(args.system, sections)), args.out)
+        print(f"wrote {args.out}")
+    return OK
 
 
 def _export(args, db: Path) -> int:
@@ -189,7 +224,7 @@ def _sql(args, db: Path) -> int:
     return OK
 
 
-_READERS = {"status": _status, "estimate": _estimate, "export": _export, "report": _report, "sql": _sql}
+_READERS = {"status": _status, "estimate": _estimate, "brief": _brief, "export": _export, "report": _report, "sql": _sql}
 
 
 def _serve(settings: Settings) -> int:

@@ -65,7 +65,7 @@ def test_training_estimate_interpolates_the_observed_curve(warehouse):
     unknown = estimate_training(settings.db_path, "resnet", "B200", 5)
     assert unknown.accelerators is None and "cannot answer" in unknown.answer
     too_fast = estimate_training(settings.db_path, "resnet", "H100", 0.01)
-    assert too_fast.accelerators is None and "extrapolating beyond measured sizes is not supported" in too_fast.answer
+    assert too_fast.accelerators is None and "would extrapolate beyond the measured sizes" in too_fast.answer
 
 
 def test_inference_estimate_counts_replicas(inference_warehouse, tmp_path):

@@ -139,19 +139,24 @@ class TrainingBestByAccelerator(pa.DataFrameModel):
 
 class TrainingScaling(pa.DataFrameModel):
     round: str = same(_Scores, "round")
+    division: str = same(_Scores, "division")
     benchmark: str = same(_Scores, "benchmark")
     accelerator_vendor: str = _vendor()
     accelerator: str = _accelerator()
     accelerators_total: int = same(_Systems, "accelerators_total")
     score_minutes: float = new("Best valid score at this accelerator count.", "minutes")
     submitter: str = new("Submitter of that score.")
-    system: str = new("System of that score.")
+    system: str = new("System of that score (ties: the first submitter and system by name).")
+    curve_points: int = new("Accelerator counts measured on this curve (round, division, benchmark, accelerator).",
+                            "counts", "3")
     baseline_accelerators: int = new("Smallest accelerator count measured for this round, benchmark and accelerator.",
                                      "accelerators", "8")
     baseline_score_minutes: float = new("Best score at the baseline count.", "minutes")
-    speedup: float = new("baseline_score_minutes / score_minutes.", "ratio", "1.9")
-    ideal_speedup: float = new("accelerators_total / baseline_accelerators (perfectly linear scaling).", "ratio", "2.0")
-    scaling_efficiency: float = new("speedup / ideal_speedup: 1.0 is perfectly linear.", "ratio", "0.95")
+    speedup: float = new("baseline_score_minutes / score_minutes; null on a curve of one point.", "ratio", "1.9")
+    ideal_speedup: float = new("accelerators_total / baseline_accelerators (perfectly linear scaling); null on a curve "
+                               "of one point.", "ratio", "2.0")
+    scaling_efficiency: float = new("speedup / ideal_speedup: 1.0 is perfectly linear; null on a curve of one point.",
+                                    "ratio", "0.95")
 
 
 class TrainingRoundOverRound(pa.DataFrameModel):

@@ -61,4 +61,4 @@ ranked as (
 )
 
 select * from ranked
-order by round, division, model, scenario, rank
+order by round, division, model, scenario, rank, submitter, system, benchmark

@@ -47,4 +47,4 @@ final as (
 )
 
 select * from final
-order by round, model, scenario, result_per_accelerator desc nulls last
+order by round, model, scenario, result_per_accelerator desc nulls last, division, submitter, system, source_path

@@ -46,4 +46,4 @@ joined as (
 )
 
 select * from joined
-order by round, model, scenario, performance_per_watt desc
+order by round, model, scenario, performance_per_watt desc, division, submitter, system, result desc

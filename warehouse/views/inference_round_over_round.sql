@@ -6,19 +6,15 @@ per_accelerator as (
     select * from inference_per_accelerator where accelerator is not null and result_per_accelerator is not null
 ),
 
+-- ties on the best: the first submitter and system by name, the same on every query
 best as (
-    select
-        model,
-        scenario,
-        accelerator_vendor,
-        accelerator,
-        round,
-        max(result_per_accelerator) as best_result_per_accelerator,
-        any_value(units) as units,
-        arg_max(system, result_per_accelerator) as system,
-        arg_max(submitter, result_per_accelerator) as submitter
+    select model, scenario, accelerator_vendor, accelerator, round,
+           result_per_accelerator as best_result_per_accelerator, units, system, submitter
     from per_accelerator
-    group by all
+    qualify row_number() over (
+        partition by model, scenario, accelerator_vendor, accelerator, round
+        order by result_per_accelerator desc, submitter, system
+    ) = 1
 ),
 
 final as (
@@ -30,4 +26,4 @@ final as (
 )
 
 select * from final
-order by model, scenario, accelerator, round
+order by model, scenario, accelerator, round, accelerator_vendor, units

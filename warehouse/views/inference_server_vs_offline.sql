@@ -37,4 +37,4 @@ paired as (
 )
 
 select * from paired
-order by round, model, server_to_offline desc
+order by round, model, server_to_offline desc, division, submitter, system, server_result desc

@@ -45,4 +45,4 @@ final as (
 )
 
 select * from final
-order by suite, round, submitter, system
+order by suite, round, division, submitter, system

@@ -73,3 +73,4 @@ final as (
 )
 
 select * from final
+order by suite, round, division, submitter, system

@@ -42,4 +42,4 @@ final as (
 )
 
 select * from final
-order by round, benchmark, accelerator_minutes
+order by round, benchmark, accelerator_minutes nulls last, division, submitter, system

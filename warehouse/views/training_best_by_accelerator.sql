@@ -10,7 +10,7 @@ minutes as (
 best as (
     select * from minutes
     qualify row_number() over (
-        partition by benchmark, accelerator_vendor, accelerator, accelerators_total order by score_minutes
+        partition by benchmark, accelerator_vendor, accelerator, accelerators_total order by score_minutes, round, division, submitter, system
     ) = 1
 )
 
@@ -26,4 +26,4 @@ select
     submitter,
     system
 from best
-order by benchmark, accelerator, accelerators_total
+order by benchmark, accelerator, accelerators_total, accelerator_vendor

@@ -35,4 +35,4 @@ ranked as (
 )
 
 select * from ranked
-order by round, division, benchmark, rank
+order by round, division, benchmark, rank, submitter, system

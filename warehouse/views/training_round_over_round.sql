@@ -6,17 +6,14 @@ minutes as (
     select * from training_accelerator_minutes where accelerator is not null and accelerator_minutes is not null
 ),
 
+-- ties on the best: the first submitter and system by name, the same on every query
 best as (
-    select
-        benchmark,
-        accelerator_vendor,
-        accelerator,
-        round,
-        min(accelerator_minutes) as best_accelerator_minutes,
-        arg_min(system, accelerator_minutes) as system,
-        arg_min(submitter, accelerator_minutes) as submitter
+    select benchmark, accelerator_vendor, accelerator, round, accelerator_minutes as best_accelerator_minutes, system,
+           submitter
     from minutes
-    group by all
+    qualify row_number() over (
+        partition by benchmark, accelerator_vendor, accelerator, round order by accelerator_minutes, submitter, system
+    ) = 1
 ),
 
 final as (
@@ -28,4 +25,4 @@ final as (
 )
 
 select * from final
-order by benchmark, accelerator, round
+order by benchmark, accelerator, round, accelerator_vendor

@@ -1,0 +1,183 @@
+"""The planner's brief of the seed system (Dell PowerEdge XE9680, 8×H100): its figures against the raw fixture files,
+its HTML in headless Chromium, and the report's page."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import FAILED, OK, main
+from flows.ingest import ingest
+from flows.settings import Settings
+from tests.conftest import FIXTURES, make_repo, url
+from tests.test_analytics import official
+
+SEED = "XE9680x8H100-SXM-80GB"
+INFERENCE = FIXTURES / "inference_results_v3.0/closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/retinanet"
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory, prefect_harness):
+    """Both suites in one warehouse, as a planner has it: (its path, {repository: commit})."""
+    root = tmp_path_factory.mktemp("seed")
+    repos = [make_repo(root / "upstream" / name, name) for name in (
+        "training_results_v3.0", "training_results_v4.0", "inference_results_v4.1", "inference_results_v3.0")]
+    settings = Settings(db_path=root / "mlperf.duckdb", cache_dir=root / "cache", repos=tuple(map(url, repos)),
+                        sync_retries=0)
+    ingest(settings)
+    return settings.db_path, {Path(r.working_tree_dir).name: r.head.commit.hexsha for r in repos}
+
+
+def _brief(db, capsys, *flags: str) -> str:
+    assert main(["brief", SEED, "--db", str(db), *flags]) == OK
+    return capsys.readouterr().out
+
+
+def _section(markdown: str, title: str) -> str:
+    start = markdown.index(f"\n## {title}\n")
+    end = markdown.find("\n## ", start + 1)
+    return markdown[start: end if end > 0 else None]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "").split()[0])
+
+
+def _mllog(path) -> dict[str, dict]:
+    events = {}
+    for line in path.read_text().splitlines():
+        if line.startswith(":::MLLOG "):
+            event = json.loads(line.removeprefix(":::MLLOG "))
+            events.setdefault(event["key"], event)
+    return events
+
+
+def _table_rows(section: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("| ") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            rows.setdefault(cells[0], cells[1:])
+    return rows
+
+
+@pytest.mark.parametrize("round_, folder, title, target", [
+    ("v4.0", "ssd", "Training: retinanet (v4.0, closed)", "eval_accuracy >= 0.34"),
+    ("v3.0", "maskrcnn", "Training: maskrcnn (v3.0, closed)", "BBOX >= 0.377 and BBOX < 1 and SEGM >= 0.339"),
+])
+def test_the_seed_brief_reproduces_every_training_run_and_the_score(seed, capsys, round_, folder, title, target):
+    db, commits = seed
+    section = _section(_brief(db, capsys), title)
+    assert f"Quality target: {target}" in section
+    score = float(re.search(r"Official score: \*\*([\d.]+) minutes\*\*", section).group(1))
+    assert score == pytest.approx(official(round_, SEED, folder), abs=1e-4)
+    runs = {cells[0]: cells for line in section.splitlines()
+            if re.match(r"\| \d+ \| [\d.]+ \| (success|aborted)", line)
+            for cells in [[c.strip() for c in line.strip("|").split(" | ")]]}
+    logs = sorted((FIXTURES / f"training_results_{round_}/Dell/results/{SEED}/{folder}").glob("result_*.txt"))
+    assert len(runs) == len(logs) == 5
+    minutes = {}
+    for log in logs:
+        events = _mllog(log)
+        label = log.stem.removeprefix("result_")
+        minutes[label] = (events["run_stop"]["time_ms"] - events["run_start"]["time_ms"]) / 60000
+        assert float(runs[label][1]) == pytest.approx(minutes[label], abs=1e-4), log.name
+        repo = f"training_results_{round_}"
+        assert f"{log.relative_to(FIXTURES / repo)} @ {commits[repo][:10]}" in runs[label][-1]
+    verdicts = {label: cells[6] for label, cells in runs.items()}
+    assert verdicts[min(minutes, key=minutes.get)] == "dropped: fastest"
+    assert verdicts[max(minutes, key=minutes.get)] == "dropped: slowest"
+    assert list(verdicts.values()).count("counted") == 3
+    assert "Rank in " in section and "systems with the H100 SXM 80GB" in section
+
+
+def test_the_seed_brief_reproduces_retinanet_inference(seed, capsys):
+    db, commits = seed
+    markdown = _brief(db, capsys)
+    section = _section(markdown, "Inference: retinanet (v3.0, closed)")
+    for scenario, headline in (("Server", "result_scheduled_samples_per_sec"), ("Offline", "result_samples_per_second")):
+        block = section[section.index(f"**{scenario}** on XE9680_H100_SXM_80GBx8_TRT"):]
+        block = block[: block.find("**", block.index("Rank in "))]
+        rows = _table_rows(block)
+        detail = _mllog(INFERENCE / scenario / "performance/run_1/mlperf_log_detail.txt")
+        assert _number(rows["result"][0]) == pytest.approx(detail[headline]["value"], rel=1e-6)
+        for label, key in (("p50", "50.00"), ("p90", "90.00"), ("p95", "95.00"), ("p97", "97.00"), ("p99", "99.00"),
+                           ("p99.9", "99.90")):
+            raw = detail[f"result_{key}_percentile_latency_ns"]["value"] / 1e6
+            assert _number(rows[f"latency {label} (ms)"][0]) == pytest.approx(raw, abs=5e-4), (scenario, label)
+        for label, key in (("min", "result_min_latency_ns"), ("mean", "result_mean_latency_ns"),
+                           ("max", "result_max_latency_ns")):
+            assert _number(rows[f"latency {label} (ms)"][0]) == pytest.approx(detail[key]["value"] / 1e6, abs=5e-4)
+        accuracy = (INFERENCE / scenario / "accuracy/accuracy.txt").read_text()
+        assert _number(rows["mAP"][0]) == pytest.approx(float(re.search(r"mAP=([\d.]+)%", accuracy).group(1)))
+        assert rows["mAP"][3] == "yes" and "valid (loadgen: VALID" in block
+    assert f"@ {commits['inference_results_v3.0'][:10]}" in section
+    server = _mllog(INFERENCE / "Server/performance/run_1/mlperf_log_detail.txt")
+    assert f"target latency {server['effective_target_latency_ns']['value'] / 1e6:g} ms" in section
+    assert f"target QPS {server['effective_target_qps']['value']:,}" in section
+    # the same server under its inference folder name, found from the training one and said so
+    assert "inference v3.0 closed Dell/XE9680_H100_SXM_80GBx8_TRT" in markdown.split("## System")[0]
+    system = json.loads((FIXTURES / "inference_results_v3.0/closed/Dell/systems/XE9680_H100_SXM_80GBx8_TRT.json").read_text())
+    assert system["host_memory_capacity"] in _table_rows(_section(markdown, "System"))["host_memory_capacity"]
+
+
+def test_brief_of_one_round_and_of_an_unknown_system(seed, capsys, tmp_path):
+    db, _ = seed
+    only = _brief(db, capsys, "--round", "v3.0")
+    assert "## Training: retinanet (v3.0, closed)" in only and "(v4.0" not in only
+    assert main(["brief", "no-such-system", "--db", str(db)]) == FAILED
+    assert "no system 'no-such-system'" in capsys.readouterr().err
+    assert main(["brief", SEED, "--db", str(db), "--out", str(tmp_path / "b.md")]) == OK
+    assert (tmp_path / "b.md").read_text().startswith(f"# Brief: {SEED}")
+
+
+def _chromium(page, tmp_path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", *flags, page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is installed by .ci/run")
+def test_the_brief_in_html_draws_its_charts_in_headless_chromium(seed, tmp_path):
+    page = tmp_path / "brief.html"
+    assert main(["brief", SEED, "--db", str(seed[0]), "--out", str(page)]) == OK
+    html = page.read_text()
+    assert "cdn.jsdelivr" not in html and "<h2>Training: maskrcnn (v3.0, closed)</h2>" in html
+    dom = _chromium(page, tmp_path, "--dump-dom").stdout
+    assert dom.count('class="marks"') == html.count('class="chart"') >= 2  # every convergence chart drawn
+    assert "Error" not in dom.split('class="marks"')[0][-2000:]
+    _chromium(page, tmp_path, "--window-size=1300,3000", f"--screenshot={tmp_path / 'brief.png'}")
+    assert (tmp_path / "brief.png").stat().st_size > 50_000  # a drawn page, not a blank one
+
+
+def test_report_titles_units_division_and_an_empty_warehouse(seed, tmp_path):
+    page = tmp_path / "report.html"
+    assert main(["report", str(page), "--db", str(seed[0])]) == OK
+    html = page.read_text()
+    for words in ("closed division", "time to train (minutes", "accelerators (count", "Read the slope",
+                  "per accelerator (unit in the panel title)", "round (line style)"):
+        assert words in html, words
+    empty = tmp_path / "empty.duckdb"
+    shutil.copy(seed[0], empty)
+    with duckdb.connect(str(empty)) as con:
+        for table in ("training_scores", "inference_results"):
+            con.execute(f"delete from {table}")
+    assert main(["report", str(tmp_path / "empty.html"), "--db", str(empty)]) == OK
+    assert "holds no closed-division training score or inference result yet" in (tmp_path / "empty.html").read_text()
+
+
+def test_tied_rows_come_in_the_same_order_on_every_query(warehouse):
+    con, *_ = warehouse
+    for view in ("training_fastest", "training_scaling", "system_hardware", "training_accelerator_minutes"):
+        runs = {tuple(con.execute(f"select * from {view}").fetchall()) for _ in range(5)}
+        assert len(runs) == 1, view
+    keys = con.execute("select round, division, benchmark, rank, submitter, system from training_fastest").fetchall()
+    assert keys == sorted(keys)
