@@ -48,6 +48,8 @@ def test_sql_formats(warehouse, capsys):
     assert capsys.readouterr().out.splitlines()[0] == "system,score_minutes"
     assert main(["sql", QUERY, "--db", str(settings.db_path)]) == 0
     assert "dgxh100_ngc23.04_pytorch" in capsys.readouterr().out
+    assert main(["sql", "select [1, 2] as runs, {'a': 1} as s", "--db", str(settings.db_path), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["runs,s", '"[1, 2]","{""a"": 1}"']  # nested values as JSON
 
 
 def test_sql_is_read_only_and_reports_errors(warehouse, capsys):
@@ -100,7 +102,7 @@ def _mistakes(tmp: Path, db: Path, upstream: str) -> list[tuple[str, list[str], 
         ("status of a folder", ["status", "--db", str(tmp / "folder.duckdb")], NOT_A_WAREHOUSE, "is not a file"),
         ("status of a SQLite file (no extension is fetched)", ["status", "--db", str(tmp / "sqlite.db")], NOT_A_WAREHOUSE,
          "not a DuckDB file"),
-        ("status of someone else's DuckDB file", ["status", "--db", str(tmp / "foreign.duckdb")], NOT_A_WAREHOUSE, "not a warehouse of this tool"),
+        ("status of someone else's DuckDB file", ["status", "--db", str(tmp / "foreign.duckdb")], NOT_A_WAREHOUSE, "holds tables this tool did not create (mine)"),
         ("estimate on random bytes", ["estimate", "--db", str(tmp / "random.duckdb"), "--suite", "training"], NOT_A_WAREHOUSE, "not a DuckDB file"),
         ("export on random bytes", ["export", str(tmp / "out"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a DuckDB file"),
         ("report on random bytes", ["report", str(tmp / "r.html"), "--db", str(tmp / "random.duckdb")], NOT_A_WAREHOUSE, "not a DuckDB file"),

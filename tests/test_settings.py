@@ -42,7 +42,7 @@ def test_config_file_from_the_environment_or_the_working_directory(tmp_path, mon
 @pytest.mark.parametrize("environ, says", [
     ({"MLPERF_WAREHOUSE_SYNC_RETRIES": "many"}, "setting 'sync_retries'"),
     ({"MLPERF_WAREHOUSE_MAX_FILE_BYTES": "0"}, "setting 'max_file_bytes'"),
-    ({"MLPERF_WAREHOUSE_REPOS": "https://github.com/mlcommons/inference"}, "training_results_vX.Y"),
+    ({"MLPERF_WAREHOUSE_REPOS": f"{REPO_A} file:///elsewhere/training_results_v4.0"}, "two repositories for training_results_v4.0"),
 ])
 def test_a_bad_value_is_one_line(environ, says):
     with pytest.raises(SettingsError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,11 @@ def run_query(db: Path, query: str, fmt: str = "table") -> str:
             return "OK"
         frame = relation.pl()
     if fmt == "csv":
-        return frame.write_csv().rstrip("\n")
+        # CSV has no nested types: a list or struct is written as its JSON text
+        nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+        return frame.with_columns(pl.col(nested).map_elements(
+            lambda value: json.dumps(value.to_list() if isinstance(value, pl.Series) else value, default=str),
+            return_dtype=pl.String)).write_csv().rstrip("\n")
     if fmt == "json":
         return frame.write_json()
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250):
