@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.publish import fsync
+
 # RFC 3339, e.g. 2024-07-26T14:55:17.000000Z (the connection's time zone is set to UTC).
 CSV_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 _PLAIN = "0-plain-folder"  # a folder exported in place by an earlier version; sorts before every dated one
@@ -28,7 +30,7 @@ def export(db: Path, directory: Path, fmt: str = "parquet") -> dict[str, int]:
     try:
         written = _write(db, folder, fmt)
         for path in [*folder.iterdir(), folder]:  # on disk before the link points at them
-            _fsync(path)
+            fsync(path)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -58,15 +60,7 @@ def _point(directory: Path, folder: Path) -> None:
     link.unlink(missing_ok=True)
     link.symlink_to(folder.name)  # relative: the parent folder can be moved or mounted elsewhere
     os.replace(link, directory)
-    _fsync(directory.parent)
+    fsync(directory.parent)
     exports = sorted(p for p in directory.parent.glob(f".{directory.name}.*") if p.is_dir() and not p.is_symlink())
     for old in exports[:-2]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -56,9 +56,9 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
                 con.execute(statement)
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
-        _fsync(building)
+        fsync(building)
         os.replace(building, db_path)
-        _fsync(db_path.parent)
+        fsync(db_path.parent)
         return loaded
     except duckdb.Error as exc:
         if _WRITE_FAILED.search(str(exc)):  # DuckDB's word for a full disk or a read-only place
@@ -152,7 +152,8 @@ def _create_views(con) -> None:
             del pending[name]
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Make a file's (or a folder's entries') last writes durable before the rename that publishes them."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
