@@ -30,10 +30,10 @@ from benchmarks.parse_round import raw_decode
 from extract.discover import Kind, discover
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
-from transform.accelerators import DEFAULT_MAP, accelerator_models
-from transform.parse_files import parse_files
-from transform.tables import build_tables
-from transform.validate import to_frame, validate
+from transform.common.accelerators import DEFAULT_MAP, accelerator_models
+from transform.common.parse_files import parse_files
+from transform.common.tables import build_tables
+from transform.common.validate import to_frame, validate
 from warehouse.publish import publish
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"

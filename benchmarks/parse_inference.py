@@ -17,7 +17,7 @@ from benchmarks.parse_round import raw_decode
 from extract.discover import Kind, discover
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
-from transform.parse_files import parse_files
+from transform.common.parse_files import parse_files
 
 
 def main(path: str) -> None:

@@ -19,9 +19,9 @@ from git import Repo
 from extract.discover import Kind, discover
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
-from transform.parse_files import parse_files
-from transform.tables import build_tables
-from transform.validate import validate
+from transform.common.parse_files import parse_files
+from transform.common.tables import build_tables
+from transform.common.validate import validate
 
 MARKER = b":::MLLOG"
 

@@ -21,11 +21,11 @@ from extract.rounds import known_urls, new_round_urls
 from flows.runners import parse_runner
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
-from transform.accelerators import accelerator_models
-from transform.parse_cache import code_fingerprint
-from transform.parse_repo import parse_checkout, partition
-from transform.tables import build_tables, concat_tables, sources_table
-from transform.validate import to_frame, validate
+from transform.common.accelerators import accelerator_models
+from transform.common.parse_cache import code_fingerprint
+from transform.common.parse_repo import parse_checkout, partition
+from transform.common.tables import build_tables, concat_tables, sources_table
+from transform.common.validate import to_frame, validate
 from warehouse.run_record import run_record
 from warehouse.lock import exclusive
 from warehouse.publish import publish

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from extract.repo_id import repo_ids
 
-from transform.accelerators import DEFAULT_MAP
+from transform.common.accelerators import DEFAULT_MAP
 
 # Rounds known to be published; later ones are found by probing the next version names upstream.
 KNOWN_ROUNDS = {

@@ -16,7 +16,7 @@ from extract.repo_id import repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
-from transform.parse_cache import code_fingerprint
+from transform.common.parse_cache import code_fingerprint
 from warehouse.publish import publish
 from warehouse.run_record import run_record
 from warehouse.state import build_fingerprint, ingested, last_build

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 
 from warehouse.ddl import sql_type
 from warehouse.export import export

@@ -12,8 +12,8 @@ from extract.git_sync import sync
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
-from transform import parse_cache
-from transform.parse_repo import NO_LAYOUT, parse_checkout
+from transform.common import parse_cache
+from transform.common.parse_repo import NO_LAYOUT, parse_checkout
 
 
 def test_discover_classifies_and_reads_are_bounded(tmp_path):

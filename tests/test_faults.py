@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import commit_files, make_repo, url
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 
 SEED = 7
 RESNET = "Dell/results/XE9680x8H100-SXM-80GB/resnet"

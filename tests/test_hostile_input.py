@@ -159,8 +159,8 @@ def test_symlinks_and_submodules_are_reported_not_followed(tmp_path, prefect_har
 
 @pytest.mark.parametrize("line", [b":::MLLOG " + b"[" * 100_000, b":::MLLOG " + b'{"key": "' + b"k" * 1_000_000 + b'"}'])
 def test_pathological_lines_do_not_hang_or_crash(line):
-    from transform.source import Source
-    from transform.training_log import parse_training_log
+    from transform.common.source import Source
+    from transform.training.run_log import parse_training_log
 
     parsed = parse_training_log(line + b"\n" + TRAINING_LOG, Source("training", "v4.0", "X/results/s/b/result_0.txt", "0" * 40))
     assert parsed.run is not None

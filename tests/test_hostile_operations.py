@@ -132,7 +132,7 @@ DISK_FULL = """
 import resource, signal, sys
 from pathlib import Path
 import duckdb
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 from warehouse.publish import publish
 db = Path(sys.argv[1])
 with duckdb.connect(str(db), read_only=True) as con:
@@ -167,7 +167,7 @@ def test_a_disk_that_fills_up_at_any_point_keeps_the_warehouse_and_no_stray_file
 def test_a_parse_cache_that_would_run_code_is_ignored(tmp_path):
     import pickle
 
-    from transform import parse_cache
+    from transform.common import parse_cache
 
     class Payload:
         def __reduce__(self):

@@ -19,7 +19,7 @@ from extract.discover import FileRef, Kind
 from flows.ingest import ingest
 from flows.settings import Settings
 from tests.conftest import commit_files, fixture_bytes, make_repo, url
-from transform.parse_files import MAX_REJECTS_PER_FILE, parse_file
+from transform.common.parse_files import MAX_REJECTS_PER_FILE, parse_file
 
 SEED = 16
 MIB = 1024 * 1024

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.conftest import fixture_bytes
-from transform.inference_detail import parse_inference_detail
-from transform.inference_rules import model_key, published_result
-from transform.source import Source
+from transform.inference.detail_log import parse_inference_detail
+from transform.inference.rules import model_key, published_result
+from transform.common.source import Source
 
 ATOM_SS = "closed/rebellions/results/ATOM/resnet50/SingleStream/performance/run_1/mlperf_log_detail.txt"
 

@@ -20,7 +20,7 @@ from flows.ingest import NothingSynced, ingest
 from flows.settings import Settings
 from tests.conftest import AUTHOR, commit_files, make_repo, url
 from tests.test_cli import holding_the_lock
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 
 RESNET = "Dell/results/XE9680x8H100-SXM-80GB/resnet"
 TABLES_BUT_RUNS = [t for t in TABLES if t != "ingest_runs"]

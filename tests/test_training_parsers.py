@@ -6,10 +6,10 @@ import orjson
 import pytest
 
 from tests.conftest import fixture_bytes
-from transform.mllog import read_mllog
-from transform.source import Source
-from transform.system_json import parse_system
-from transform.training_log import parse_training_log
+from transform.common.mllog import read_mllog
+from transform.common.source import Source
+from transform.common.system_json import parse_system
+from transform.training.run_log import parse_training_log
 
 SHA = "0" * 40
 SSD_V40 = "Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 from warehouse.ddl import allowed_values
 from warehouse.view_models import VIEWS, view_description, view_sql
 

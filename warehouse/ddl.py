@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 
 # No unsigned or 128-bit integers: BI drivers read integers as signed 64-bit (see docs/bi.md).
 _SQL_TYPES = {

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transform.schemas import TABLES, WHOLE_TABLES
+from transform.common.schemas import TABLES, WHOLE_TABLES
 from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
 from warehouse.view_models import view_sql

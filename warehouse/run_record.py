@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import polars as pl
 
-from transform.validate import to_frame, validate
+from transform.common.validate import to_frame, validate
 from warehouse.state import build_fingerprint
 
 

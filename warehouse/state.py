@@ -39,7 +39,7 @@ def _code_digest() -> str:
     digest = hashlib.sha256()
     for package in _PACKAGES:
         for source in sorted((_CODE / package).rglob("*")):
-            if source.suffix in (".py", ".sql", ".csv"):
+            if source.suffix in (".py", ".sql", ".csv", ".toml"):
                 digest.update(str(source.relative_to(_CODE)).encode())
                 digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 
 class NotAWarehouse(ValueError):
     """The file at --db cannot be read or replaced as a warehouse; the message says why and what to do."""

@@ -12,7 +12,7 @@ from importlib import resources
 
 import pandera.polars as pa
 
-from transform.schemas import (
+from transform.common.schemas import (
     AcceleratorModels as _Chips,
     InferencePower as _Power,
     InferenceResults as _Results,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
-from transform.validate import polars_schema
+from transform.common.validate import polars_schema
 
-DEFAULT_MAP = Path(__file__).resolve().parents[1] / "warehouse" / "seeds" / "accelerators.csv"
+DEFAULT_MAP = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "accelerators.csv"
 
 
 def accelerator_models(path: Path) -> pl.DataFrame:

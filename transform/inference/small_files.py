@@ -8,8 +8,8 @@ from datetime import datetime
 import orjson
 import polars as pl
 
-from transform.source import Source
-from transform.values import number
+from transform.common.source import Source
+from transform.common.values import number
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 _VALUE = r"([\d.]+)"

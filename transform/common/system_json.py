@@ -6,7 +6,7 @@ import re
 
 import orjson
 
-from transform.source import Source
+from transform.common.source import Source
 
 _INTEGER = re.compile(r"\s*(\d+)(?:\.0*)?\s*")
 _TEXT_FIELDS = (

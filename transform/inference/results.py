@@ -6,8 +6,8 @@ from collections import defaultdict
 
 import polars as pl
 
-from transform.inference_files import parse_power_time
-from transform.inference_rules import (
+from transform.inference.small_files import parse_power_time
+from transform.inference.rules import (
     accuracy_targets,
     canonical_scenario,
     headline,
@@ -17,8 +17,8 @@ from transform.inference_rules import (
     required_compliance_tests,
     validity_problems,
 )
-from transform.parse_files import ParsedFiles
-from transform.validate import polars_schema, to_frame, validate
+from transform.common.parse_files import ParsedFiles
+from transform.common.validate import polars_schema, to_frame, validate
 
 _RESULT_COLUMNS = list(polars_schema("inference_results"))
 _RESULT_KEY = ["round", "division", "submitter", "system", "benchmark", "scenario"]

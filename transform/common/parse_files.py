@@ -10,11 +10,11 @@ import orjson
 import polars as pl
 
 from extract.discover import FileRef, Kind
-from transform.inference_detail import parse_inference_detail
-from transform.inference_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
-from transform.source import Source
-from transform.system_json import parse_system
-from transform.training_log import parse_training_log
+from transform.inference.detail_log import parse_inference_detail
+from transform.inference.small_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
+from transform.common.source import Source
+from transform.common.system_json import parse_system
+from transform.training.run_log import parse_training_log
 
 
 @dataclass

@@ -9,11 +9,11 @@ from datetime import datetime
 import polars as pl
 
 from extract.git_sync import Checkout
-from transform.inference_tables import build_inference
-from transform.parse_cache import code_fingerprint
-from transform.parse_files import ParsedFiles
-from transform.training_scores import training_scores
-from transform.validate import to_frame, validate
+from transform.inference.results import build_inference
+from transform.common.parse_cache import code_fingerprint
+from transform.common.parse_files import ParsedFiles
+from transform.training.scores import training_scores
+from transform.common.validate import to_frame, validate
 
 
 def sources_table(synced: list[tuple[Checkout, int]], ingested_at: datetime) -> pl.DataFrame:

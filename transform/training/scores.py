@@ -4,7 +4,7 @@ Rules implemented (mlcommons/logging, mlperf_logging/result_summarizer/result_su
 v0.7 is the special case max_dropped = 1; docs/scoring.md says more):
 - a run's time is (run_stop − run_start) / 60000 minutes;
 - a run that did not converge is dropped and counts as a slowest run. Converged means: in the closed division,
-  an eval_accuracy reached the quality target (transform/quality_targets.py, the compliance checker's rule);
+  an eval_accuracy reached the quality target (transform/training/quality_targets.py, the compliance checker's rule);
   elsewhere, or where no target is known, run_stop status success. A log with an MLLOG line that does not
   decode, or without run_start/run_stop, never counts (the official parser rejects it);
 - at most `max_dropped` runs may be dropped (4 for unet3d, else 1), otherwise there is no score;
@@ -19,7 +19,7 @@ from collections import Counter
 
 import polars as pl
 
-from transform.validate import to_frame
+from transform.common.validate import to_frame
 
 # Runs the rules ask for per benchmark (mlcommons/training_policies, "Benchmark results").
 RUNS_REQUIRED = {

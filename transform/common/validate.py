@@ -6,7 +6,7 @@ import polars as pl
 import pandera.polars as pa
 from pandera.errors import SchemaErrors
 
-from transform.schemas import TABLES
+from transform.common.schemas import TABLES
 
 
 def polars_schema(table: str) -> dict[str, pl.DataType]:

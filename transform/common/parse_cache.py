@@ -14,7 +14,7 @@ import pickle
 from functools import cache
 from pathlib import Path
 
-from transform.parse_files import ParsedFiles
+from transform.common.parse_files import ParsedFiles
 
 Key = tuple[str, str]  # (path, blob sha)
 
@@ -22,8 +22,10 @@ Key = tuple[str, str]  # (path, blob sha)
 @cache
 def code_fingerprint() -> str:
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode())
+    root = Path(__file__).parents[1]
+    # the rules files are code too: a changed rule must re-parse
+    for source in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml")):
+        digest.update(str(source.relative_to(root)).encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
 
@@ -36,7 +38,7 @@ def submitter_file(folder: Path, submitter: str) -> Path:
 # What a cache file may contain: unpickling anything else could run code, so it is refused (the file is then
 # treated as no cache at all, and everything is parsed anew).
 _ALLOWED = {
-    ("transform.parse_files", "ParsedFiles"), ("collections", "Counter"), ("polars.dataframe.frame", "DataFrame"),
+    ("transform.common.parse_files", "ParsedFiles"), ("collections", "Counter"), ("polars.dataframe.frame", "DataFrame"),
     ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone"),
 }
 

@@ -1,7 +1,7 @@
 """One loadgen detail log (`.../<scenario>/performance/run_1/mlperf_log_detail.txt`) to the facts of a result.
 
 The official checker reads its numbers from this file (not the summary), taking the first occurrence of each key.
-Which of these facts is the headline for a round, model and scenario is decided later (transform/inference_rules.py).
+Which of these facts is the headline for a round, model and scenario is decided later (transform/inference/rules.py).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from transform.mllog import BadLines, bad_line_rejects, iter_mllog
-from transform.source import Source
-from transform.values import flag, integer, number, seed, text
+from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
+from transform.common.source import Source
+from transform.common.values import flag, integer, number, seed, text
 
 _PERCENTILES = {"50.00": "p50", "90.00": "p90", "95.00": "p95", "97.00": "p97", "99.00": "p99", "99.90": "p999"}
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from transform.mllog import BadLines, bad_line_rejects, iter_mllog
-from transform.quality_targets import quality_target
-from transform.source import Source
-from transform.values import integer, is_number, number, text
+from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
+from transform.training.quality_targets import quality_target
+from transform.common.source import Source
+from transform.common.values import integer, is_number, number, text
 
 _RUN_INDEX = re.compile(r"result_(\d+)\.txt")
 # time_ms is milliseconds since the Unix epoch: anything outside [1970, 10000) is not a time a run was logged at.

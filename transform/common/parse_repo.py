@@ -7,9 +7,9 @@ from pathlib import Path
 
 from extract.git_sync import Checkout
 from extract.read_blobs import read_blobs
-from transform import parse_cache
-from transform.parse_files import ParsedFiles, parse_file
-from transform.source import Source
+from transform.common import parse_cache
+from transform.common.parse_files import ParsedFiles, parse_file
+from transform.common.source import Source
 
 NO_LAYOUT = {
     "training": "no <submitter>/systems/*.json or <submitter>/results/<system>/<benchmark>/result_*.txt: "
