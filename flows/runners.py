@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.settings import Settings
 
 
-def parse_runner(settings: Settings) -> TaskRunner:
+@contextmanager
+def parse_runner(settings: Settings) -> Iterator[TaskRunner]:
+    runner = _runner(settings)
+    with runner:
+        if isinstance(runner, ProcessPoolTaskRunner):
+            # A worker takes seconds to start (spawn, imports, its API client): start them while the repositories
+            # sync rather than when the first part is ready.
+            for _ in range(settings.workers):
+                runner.submit(start_parse_worker, {})
+        yield runner
+
+
+def _runner(settings: Settings) -> TaskRunner:
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner  # the optional `dask` extra
 
@@ -20,8 +36,14 @@ def parse_runner(settings: Settings) -> TaskRunner:
     # Workers report to this flow's API: without it each would start a temporary Prefect server of its own.
     with get_client(sync_client=True) as client:
         api = str(client.api_url).rstrip("/")
-    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=_report_to, initargs=(api,))
+    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=_start_worker, initargs=(api,))
 
 
-def _report_to(api: str) -> None:
+def _start_worker(api: str) -> None:
     os.environ["PREFECT_API_URL"] = api
+    import flows.ingest  # noqa: F401  (what a parse task needs, imported once per worker)
+
+
+@task(name="start parse worker", cache_policy=NO_CACHE)
+def start_parse_worker() -> int:
+    return os.getpid()
