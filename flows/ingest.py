@@ -173,7 +173,9 @@ def ingest(settings: Settings) -> Summary:
             return Failed(message=str(refused), data=refused)
         previous = ingested(settings.db_path)
         repos, failures = list_repos(settings)
-        with parse_runner(settings) as runner:
+        # a repository never ingested, or ingested by other parsing code, is parsed whatever upstream says
+        must_parse = any(previous.get((r.suite, r.round), (None, None))[1] != code_fingerprint() for r in repos)
+        with parse_runner(settings, full_parse_ahead=must_parse) as runner:
             checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary)
         if not checkouts:  # a failed run leaves the warehouse as it was
             nothing = NothingSynced(failures)

@@ -15,12 +15,13 @@ from flows.settings import Settings
 
 
 @contextmanager
-def parse_runner(settings: Settings) -> Iterator[TaskRunner]:
+def parse_runner(settings: Settings, full_parse_ahead: bool) -> Iterator[TaskRunner]:
     runner = _runner(settings)
     with runner:
-        if isinstance(runner, ProcessPoolTaskRunner):
-            # A worker takes seconds to start (spawn, imports, its API client): start them while the repositories
-            # sync rather than when the first part is ready.
+        if full_parse_ahead and isinstance(runner, ProcessPoolTaskRunner):
+            # A worker takes seconds to start (spawn, imports, its API client): when a repository is certain to be
+            # parsed, start them while the repositories sync rather than when the first part is ready. A refresh
+            # may find nothing changed and need none.
             for _ in range(settings.workers):
                 runner.submit(start_parse_worker, {})
         yield runner

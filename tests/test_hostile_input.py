@@ -7,12 +7,12 @@ from __future__ import annotations
 import random
 
 import duckdb
-import orjson
 import pytest
 
 from flows.ingest import ingest
 from flows.settings import Settings
 from tests.conftest import AUTHOR, commit_files, fixture_bytes, make_repo, url
+from tests.hostile_suite import json_mutation, mllog_mutation, mutate
 
 SEED = 20261123
 TRAINING_LOG = fixture_bytes("training_results_v4.0/Intel-HabanaLabs/results/HLS-Gaudi2-PT/llama2_70b_lora/result_8.txt")
@@ -20,78 +20,15 @@ SYSTEM = fixture_bytes("training_results_v4.0/Dell/systems/XE9680x8H100-SXM-80GB
 DETAIL = fixture_bytes(
     "inference_results_v4.1/closed/Intel/results/1-node-2S-GNR-PyTorch/3d-unet-99/Offline/performance/run_1/mlperf_log_detail.txt")
 
-ODD_VALUES = [None, True, -1, 0, 1.5, 2**64 - 1, -(2**63), 1e308, "", "N/A", "8", [], [1, "a"], {}, {"a": {"b": [None]}}, "x" * 5000]
-
-
-def _lines_mutation(data: bytes, rng: random.Random) -> bytes:
-    lines = data.split(b"\n")
-    i = rng.randrange(len(lines))
-    kind = rng.randrange(6)
-    if kind == 0:  # garble a payload
-        line = bytearray(lines[i])
-        for _ in range(rng.randint(1, 8)):
-            if line:
-                line[rng.randrange(len(line))] = rng.randrange(256)
-        lines[i] = bytes(line)
-    elif kind == 1:  # drop the payload, keep the marker
-        lines[i] = b":::MLLOG"
-    elif kind == 2:  # a field of the event gets another JSON type
-        try:
-            event = orjson.loads(lines[i].split(b":::MLLOG", 1)[1])
-            field = rng.choice(["value", "time_ms", "key", "metadata"])
-            event[field] = rng.choice(ODD_VALUES)
-            lines[i] = b":::MLLOG " + orjson.dumps(event)
-        except (IndexError, orjson.JSONDecodeError, TypeError):
-            lines[i] = b":::MLLOG {"
-    elif kind == 3:  # duplicate, reorder or remove lines
-        j = rng.randrange(len(lines))
-        lines[i], lines[j] = lines[j], lines[i]
-        lines.insert(j, lines[i])
-        del lines[rng.randrange(len(lines))]
-    elif kind == 4:  # invalid UTF-8 inside a line
-        lines[i] = lines[i][: len(lines[i]) // 2] + b"\xff\xfe\xc3\x28" + lines[i][len(lines[i]) // 2:]
-    else:  # deeply nested value
-        lines[i] = b':::MLLOG {"key": "eval_accuracy", "value": ' + b"[" * 5000 + b"]" * 5000 + b"}"
-    return b"\n".join(lines)
-
-
-def _json_mutation(data: bytes, rng: random.Random) -> bytes:
-    kind = rng.randrange(4)
-    if kind == 0:
-        doc = orjson.loads(data)
-        for key in rng.sample(sorted(doc), k=rng.randint(1, 5)):
-            doc[key] = rng.choice(ODD_VALUES)
-        return orjson.dumps(doc)
-    if kind == 1:  # duplicate keys with other values
-        text = data.decode()
-        return text.replace("{", '{"number_of_nodes": "many", "accelerators_per_node": [8], ', 1).encode()
-    if kind == 2:  # a top level that is not an object
-        return orjson.dumps(rng.choice([[], [SYSTEM.decode()], 3, "system", None]))
-    return data.replace(b'"', b"'", rng.randint(1, 20))
-
-
-def mutate(data: bytes, rng: random.Random, structured) -> bytes:
-    kind = rng.randrange(7)
-    if kind == 0:
-        return data[: rng.randrange(len(data))]  # truncated
-    if kind == 1:
-        return b""  # empty
-    if kind == 2:
-        return rng.randbytes(rng.randint(1, 4096))  # binary
-    if kind == 3:
-        return data.replace(b"\n", b"\r\n")  # CRLF
-    return structured(data, rng)
-
-
 def _training_mutants(rng: random.Random) -> tuple[dict[str, bytes], list[str], list[str]]:
     files, logs, systems = {}, [], []
     for i in range(500):
         path = f"Mutant/results/m{i}/llama2_70b_lora/result_0.txt"
-        files[path] = mutate(TRAINING_LOG, rng, _lines_mutation)
+        files[path] = mutate(TRAINING_LOG, rng, mllog_mutation)
         logs.append(path)
     for i in range(300):
         path = f"Mutant/systems/m{i}.json"
-        files[path] = mutate(SYSTEM, rng, _json_mutation)
+        files[path] = mutate(SYSTEM, rng, json_mutation)
         systems.append(path)
     files["Mutant/results/huge/llama2_70b_lora/result_0.txt"] = b":::MLLOG " + b"x" * (100 * 1024 * 1024)  # one 100 MB line
     logs.append("Mutant/results/huge/llama2_70b_lora/result_0.txt")
@@ -111,7 +48,7 @@ def test_a_thousand_mutations_of_real_files(tmp_path, prefect_harness):
     commit_files(training, files, "mutants")
     inference = make_repo(tmp_path / "upstream" / "inference_results_v4.1", "inference_results_v4.1")
     details = {f"closed/Mutant/results/m{i}/resnet50/Offline/performance/run_1/mlperf_log_detail.txt":
-               mutate(DETAIL, rng, _lines_mutation) for i in range(300)}
+               mutate(DETAIL, rng, mllog_mutation) for i in range(300)}
     commit_files(inference, details, "mutants")
     assert len(logs) + len(systems) + len(details) > 1000
 

@@ -12,6 +12,7 @@ from extract.git_sync import Checkout
 from transform.inference.results import build_inference
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_files import ParsedFiles
+from transform.common.source import Source
 from transform.training.scores import training_scores
 from transform.common.validate import to_frame, validate
 
@@ -44,12 +45,14 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     evals = to_frame("training_evals", [row for p in parsed for row in p.training_evals], rejects)
     evals = evals.join(runs.select("source_path"), on="source_path", how="semi", maintain_order="left")
     scaling = {key: factor for p in parsed for key, factor in p.scaling.items()}
+    scores = training_scores(runs, scaling, unusable)
+    rejects.extend(_unused_scaling(parsed, scores))
     inference, inference_rejects = build_inference(parsed)
     return {
         "systems": systems,
         "training_runs": runs,
         "training_evals": evals,
-        "training_scores": training_scores(runs, scaling, unusable),
+        "training_scores": scores,
         **inference,
     }, rejects + inference_rejects
 
@@ -61,6 +64,14 @@ def _at_commit(parsed: ParsedFiles) -> ParsedFiles:
 
     return replace(parsed, **{name: stamp(getattr(parsed, name)) for name in (
         "systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects")})
+
+
+def _unused_scaling(parsed: list[ParsedFiles], scores: pl.DataFrame) -> list[dict]:
+    """A scaling.json in a folder that has no score has nothing to scale: a reject, not a silent skip."""
+    scored = set(scores.select("round", "submitter", "system", "benchmark").iter_rows())
+    return [Source("training", key[0], f"{key[1]}/results/{key[2]}/{key[3]}/scaling.json", p.commit)
+            .reject("validate", "scaling.json in a folder with no loaded result log: nothing to scale")
+            for p in parsed for key in p.scaling if key not in scored]
 
 
 def _rejected_runs(rows: list[dict], valid: pl.DataFrame) -> Counter:
