@@ -2,8 +2,8 @@
 
 Four groups, all generated from one seed:
 - files: real fixture files of every kind the warehouse reads (training logs, systems, scaling.json, detail logs,
-  accuracy.txt, spl.txt, verify_*.txt, model_mapping.json), each mutated and committed under a submitter of its own
-  beside the untouched fixture submitters; with them issue 16's worst cases;
+  accuracy.txt, spl.txt, verify_*.txt), each mutated and committed, with the real files it is read with, under a
+  submitter of its own beside the untouched fixture submitters; with them issue 16's worst cases;
 - names: real files under hostile folder and file names;
 - command: invalid `--repo` values beside a valid one, and one round given twice;
 - warehouse: what can sit at `--db`.
@@ -120,10 +120,10 @@ FILE_KINDS = {
     "training log": ("training", r"^[^/]+/results/[^/]+/[^/]+/result_\d+\.txt$", mllog_mutation),
     "training system": ("training", r"^[^/]+/systems/[^/]+\.json$", json_mutation),
     "scaling.json": ("training", r"/scaling\.json$", json_mutation),
-    "detail log": ("inference", r"/performance/run_1/mlperf_log_detail\.txt$", mllog_mutation),
+    "detail log": ("inference", r"^[^/]+/[^/]+/results/.*/performance/run_1/mlperf_log_detail\.txt$", mllog_mutation),
     "inference system": ("inference", r"^[^/]+/[^/]+/systems/[^/]+\.json$", json_mutation),
-    "accuracy.txt": ("inference", r"/accuracy/accuracy\.txt$", number_mutation),
-    "spl.txt": ("inference", r"/performance/run_1/spl\.txt$", number_mutation),
+    "accuracy.txt": ("inference", r"/results/.*/accuracy/accuracy\.txt$", number_mutation),
+    "spl.txt": ("inference", r"/results/.*/performance/run_1/spl\.txt$", number_mutation),
     "verify_*.txt": ("inference", r"/TEST0\d/verify_\w+\.txt$", number_mutation),
 }
 
@@ -158,6 +158,16 @@ def _rehome(path: str, suite: str, submitter: str) -> str:
     return "/".join(parts)
 
 
+def _context(path: str, files: list[str]) -> list[str]:
+    """The other files of the folder a file is read with: a result's scenario folder, a score's benchmark folder."""
+    if "/results/" not in path or "/systems/" in path:
+        return []
+    parts = path.split("/")
+    depth = 6 if parts[0] in ("closed", "open", "network") else 4  # .../<scenario>/ or .../<benchmark>/
+    folder = "/".join(parts[:depth]) + "/"
+    return [f for f in files if f.startswith(folder) and f != path]
+
+
 def generate(seed: int, per_kind: int = 12) -> Suite:
     rng = random.Random(seed)
     suite = Suite(seed)
@@ -169,6 +179,10 @@ def generate(seed: int, per_kind: int = 12) -> Suite:
             source = rng.choice(sources)
             data = (FIXTURES / fixture[suite_name] / source).read_bytes()
             submitter = f"Hostile{kind.split()[0].title().replace('.', '').replace('_*', '')}{n:02d}"
+            # the file among the real files it is read with (its scenario or benchmark folder), all moved together
+            for sibling in _context(source, available[suite_name]):
+                suite.files[suite_name][_rehome(sibling, suite_name, submitter)] = (
+                    FIXTURES / fixture[suite_name] / sibling).read_bytes()
             suite.add(suite_name, _rehome(source, suite_name, submitter), mutate(data, rng, structured), "files", kind)
     for path, data in training_hostile().items():
         suite.add("training", path, data, "files", "issue 16 worst case")
@@ -205,6 +219,10 @@ class Figures:
 def command(*argv: str, env: dict[str, str]) -> tuple[int, str]:
     done = subprocess.run([str(COMMAND), *argv], capture_output=True, text=True, env=env, timeout=900)
     return done.returncode, done.stdout + done.stderr
+
+
+def _said(output: str, workdir: Path) -> str:
+    return output.strip().replace(str(workdir), "<workdir>")
 
 
 def _rows(con, table: str, submitters: set[str]) -> set[tuple]:
@@ -274,7 +292,7 @@ def _command_cases(suite: Suite, figures: Figures, workdir: Path, repos: list[st
         if "s3cret" in str(con.execute("select * from ingest_runs").fetchall()) or "s3cret" in output:
             figures.crashes.append("a credential was kept or printed")
     twice = repos[1].replace("file://", "file://localhost")
-    figures.refused["one round, two URLs"] = expect("one round, two URLs", 2, ["ingest", "--db", str(db), *repos, "--repo", twice]).strip()
+    figures.refused["one round, two URLs"] = _said(expect("one round, two URLs", 2, ["ingest", "--db", str(db), *repos, "--repo", twice]), workdir)
     expect("one URL twice", 0, ["ingest", "--db", str(db), "--cache-dir", str(workdir / "cache"), *repos, "--repo", repos[1]])
 
 
@@ -302,7 +320,7 @@ def _warehouse_cases(suite: Suite, figures: Figures, workdir: Path, good: Path, 
             output = expect(f"{db.name} ({verb[0]})", 6, [verb[0], "--db", str(db), *verb[1:]])
             if len(output.strip().splitlines()) != 1:
                 figures.crashes.append(f"{db.name} ({verb[0]}): not one line: {output[-300:]}")
-            figures.refused[f"{db.name} ({verb[0]})"] = output.strip()
+            figures.refused[f"{db.name} ({verb[0]})"] = _said(output, workdir)
         if (db.read_bytes() if db.is_file() else None) != before:
             figures.crashes.append(f"{db.name}: changed by a refused run")
 
