@@ -1,0 +1,37 @@
+"""The rules a round's official training score depends on, per benchmark, read from its rules file
+(transform/training/rules/<round>.toml; see its [source] table for where each value was transcribed from)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transform.common.rules import round_rules
+
+
+@dataclass(frozen=True)
+class BenchmarkRules:
+    runs_required: int | None
+    # runs dropped at each end of the sorted times; non-converged runs count as dropped at the slow end
+    max_dropped: int
+    # non-converged runs a score may have (the summarizer's max_dropped; v0.5's rules allow none)
+    max_failed: int
+    # "run_stop_success" (v0.6's checker reads no accuracy) or "target" (closed division: the quality target)
+    converged: str
+    # init_stop − first init_start must be strictly below this, per division (None: the round has no limit)
+    init_limit_minutes: dict[str, float] | None
+
+
+def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
+    """None when the round has no rules file or the file has no entry for the benchmark."""
+    rules = round_rules("training", round_)
+    entry = (rules or {}).get("benchmarks", {}).get(benchmark)
+    if entry is None:
+        return None
+    score, init = rules.get("score", {}), rules.get("init")
+    return BenchmarkRules(
+        runs_required=entry.get("runs_required"),
+        max_dropped=entry["max_dropped"],
+        max_failed=score.get("max_failed", entry["max_dropped"]),
+        converged=score.get("converged", "target"),
+        init_limit_minutes={"closed": init["closed_minutes"], "open": init["open_minutes"]} if init else None,
+    )
