@@ -22,7 +22,7 @@ MAX_EVALS = 10_000
 MAX_CONFIG_KEYS = 10_000
 
 # Events that mark the run's progress or measure it (per step, eval, layer or rank): not its configuration.
-_NOT_HYPERPARAMETERS = {
+NOT_CONFIGURATION = {
     "weights_initialization", "tracked_stats", "block_start", "block_stop", "epoch_start", "epoch_stop",
     "eval_start", "eval_stop", "init_start", "init_stop", "run_start", "run_stop", "cache_clear", "status",
     "eval_accuracy", "eval_loss", "train_loss", "throughput", "current_lr", "tflops_per_sec_per_gpu",
@@ -64,7 +64,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         elif key == "init_stop" and init_stop_ms is None and is_number(event.get("time_ms")):
             init_stop_ms = event["time_ms"]
         # configuration is logged before run_start or after it: every key, first value wins
-        elif key.strip() not in _NOT_HYPERPARAMETERS and key not in config:
+        elif key.strip() not in NOT_CONFIGURATION and key not in config:
             if len(config) < MAX_CONFIG_KEYS:
                 config[key] = event.get("value")
             else:
