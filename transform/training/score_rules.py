@@ -19,6 +19,8 @@ class BenchmarkRules:
     converged: str
     # init_stop − first init_start must be strictly below this, per division (None: the round has no limit)
     init_limit_minutes: dict[str, float] | None
+    # v0.5 NCF, "Run 100, use first 50 that converge": only the first N converged runs (in run order) are scored
+    first_converged: int | None = None
 
 
 def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
@@ -34,4 +36,5 @@ def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
         max_failed=score.get("max_failed", entry["max_dropped"]),
         converged=score.get("converged", "target"),
         init_limit_minutes={"closed": init["closed_minutes"], "open": init["open_minutes"]} if init else None,
+        first_converged=entry.get("first_converged"),
     )

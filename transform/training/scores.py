@@ -11,7 +11,8 @@ benchmark are in transform/training/rules/<round>.toml, docs/scoring.md says mor
 - at most `max_failed` runs may fail (the summarizer's max_dropped: 4 for unet3d, else 1), otherwise there is no score;
 - the converged times are sorted; the `max_dropped` fastest are removed, and as many of the slowest as are needed to
   make `max_dropped` removed from the slow end together with the non-converged ones;
-- the score is the arithmetic mean of the rest, multiplied by the RCP `scaling_factor` of scaling.json (default 1).
+- the score is the arithmetic mean of the rest, multiplied by the RCP `scaling_factor` of scaling.json (default 1);
+- v0.5 NCF scores only the first 50 runs that converged (`first_converged`), in run order.
 A benchmark the round's rules file does not name has no score (the reason says so).
 """
 
@@ -61,7 +62,7 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
     by_status = [r for r in runs["round"].unique().to_list()
                  if ((round_rules("training", r) or {}).get("score") or {}).get("converged") == "run_stop_success"]
     groups = (
-        runs.sort("source_path")
+        runs.sort("run_index", "source_path", nulls_last=True)
         .group_by(keys, maintain_order=True)
         .agg(
             times=pl.col("time_to_train_minutes").filter(_converged(by_status)),
@@ -80,6 +81,13 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
         if rules is None:
             unscaled, counted, reason = None, 0, (f"no rules for {g['benchmark']} in {g['round']} "
                                                   f"(transform/training/rules/{g['round']}.toml): not scored")
+        elif rules.first_converged:
+            # the other runs are not part of the score, converged or not
+            first = g["times"][:rules.first_converged]
+            unscaled, counted, reason = olympic_score(first, 0, rules, g["benchmark"])
+            if len(first) < rules.first_converged:
+                unscaled, counted, reason = None, 0, (f"{len(first)} runs converged; the rules score the first "
+                                                      f"{rules.first_converged} that converge")
         else:
             unscaled, counted, reason = olympic_score(g["times"], failed, rules, g["benchmark"])
         required = rules.runs_required if rules else None
