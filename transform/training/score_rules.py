@@ -15,12 +15,10 @@ class BenchmarkRules:
     max_dropped: int
     # non-converged runs a score may have (the summarizer's max_dropped; v0.5's rules allow none)
     max_failed: int
-    # "run_stop_success" (v0.6's checker reads no accuracy) or "target" (closed division: the quality target)
-    converged: str
     # init_stop − first init_start must be strictly below this, per division (None: the round has no limit)
     init_limit_minutes: dict[str, float] | None
     # v0.5 NCF, "Run 100, use first 50 that converge": only the first N converged runs (in run order) are scored
-    first_converged: int | None = None
+    first_converged: int | None
 
 
 def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
@@ -34,7 +32,12 @@ def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
         runs_required=entry.get("runs_required"),
         max_dropped=entry["max_dropped"],
         max_failed=score.get("max_failed", entry["max_dropped"]),
-        converged=score.get("converged", "target"),
         init_limit_minutes={"closed": init["closed_minutes"], "open": init["open_minutes"]} if init else None,
         first_converged=entry.get("first_converged"),
     )
+
+
+def converged_by_run_stop(round_: str) -> bool:
+    """Whether the round's tools judge convergence by run_stop status alone (v0.6's checker reads no accuracy);
+    otherwise a closed run converges by its quality target."""
+    return ((round_rules("training", round_) or {}).get("score") or {}).get("converged") == "run_stop_success"

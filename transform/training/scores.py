@@ -22,9 +22,8 @@ from collections import Counter
 
 import polars as pl
 
-from transform.common.rules import round_rules
 from transform.common.validate import to_frame
-from transform.training.score_rules import BenchmarkRules, benchmark_rules
+from transform.training.score_rules import BenchmarkRules, benchmark_rules, converged_by_run_stop
 
 
 def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, benchmark: str) -> tuple[float | None, int, str | None]:
@@ -53,14 +52,13 @@ def _note() -> pl.Expr:
         pl.format("{} dropped: initialization took {} minutes, over the round's limit", name, pl.col("init_minutes").round(3)))
     duplicate = pl.when(pl.col("duplicate_of").is_not_null()).then(
         pl.format("{} is the same run as {} (same run_start and run_stop); the official summarizer counts both", name,
-                  pl.col("duplicate_of").str.split("/").list.last()))
+                  pl.col("duplicate_of")))
     return pl.concat_str([init, duplicate], separator="; ", ignore_nulls=True)
 
 
 def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter) -> pl.DataFrame:
     keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
-    by_status = [r for r in runs["round"].unique().to_list()
-                 if ((round_rules("training", r) or {}).get("score") or {}).get("converged") == "run_stop_success"]
+    by_status = [r for r in runs["round"].unique().to_list() if converged_by_run_stop(r)]
     groups = (
         runs.sort("run_index", "source_path", nulls_last=True)
         .group_by(keys, maintain_order=True)
