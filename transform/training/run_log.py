@@ -9,7 +9,7 @@ import orjson
 
 from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
 from transform.training.quality_targets import quality_target
-from transform.training.score_rules import benchmark_rules
+from transform.training.score_rules import init_within_limit
 from transform.common.source import Source
 from transform.common.values import integer, is_number, number, text
 
@@ -118,7 +118,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "quality_target": target.text() if target else None,
         "reached_target": any(target.reached(v) for v in values) if target else None,
         "init_minutes": init_ms / 60000 if init_ms is not None else None,
-        "init_within_limit": _init_within_limit(init_ms, source.round, benchmark, log_division),
+        "init_within_limit": init_within_limit(init_ms, source.round, benchmark, log_division),
         "global_batch_size": integer(config.get("global_batch_size")),
         "local_batch_size": integer(config.get("local_batch_size")),
         "optimizer": text(_first(config, ("opt_name",))),
@@ -137,16 +137,6 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "source_commit": source.commit,
     }
     return out
-
-
-def _init_within_limit(init_ms: float | None, round_: str, benchmark: str, log_division: str | None) -> bool | None:
-    """The compliance checker's init_stop check, `init_stop − first init_start < limit × 60 × 1e3` (time_ms), with
-    the limit of the division the log states; None when the round has no limit or the log lacks what it needs."""
-    rules = benchmark_rules(round_, benchmark)
-    limits = rules.init_limit_minutes if rules else None
-    if init_ms is None or not limits or log_division not in limits:
-        return None
-    return init_ms < limits[log_division] * 60 * 1e3
 
 
 def _eval_values(events: list[dict]) -> list:

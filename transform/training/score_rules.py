@@ -41,3 +41,13 @@ def converged_by_run_stop(round_: str) -> bool:
     """Whether the round's tools judge convergence by run_stop status alone (v0.6's checker reads no accuracy);
     otherwise a closed run converges by its quality target."""
     return ((round_rules("training", round_) or {}).get("score") or {}).get("converged") == "run_stop_success"
+
+
+def init_within_limit(init_ms: float | None, round_: str, benchmark: str, log_division: str | None) -> bool | None:
+    """The compliance checker's init_stop check, `init_stop − first init_start < limit × 60 × 1e3` (in ms), with the
+    limit of the division the log states; None when the round has no limit or the log lacks what it needs."""
+    rules = benchmark_rules(round_, benchmark)
+    limits = rules.init_limit_minutes if rules else None
+    if init_ms is None or not limits or log_division not in limits:
+        return None
+    return init_ms < limits[log_division] * 60 * 1e3
