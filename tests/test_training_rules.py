@@ -20,7 +20,7 @@ from transform.common.values import integer
 from transform.training.duplicates import mark_duplicates
 from transform.training.quality_targets import quality_target
 from transform.training.run_log import NOT_CONFIGURATION, parse_training_log
-from transform.training.score_rules import benchmark_rules, converged_by_run_stop
+from transform.training.score_rules import benchmark_rules, converged_by_run_stop, init_within_limit
 from transform.training.scores import training_scores
 
 SHA = "0" * 40
@@ -151,3 +151,13 @@ def test_v05_ncf_scores_the_first_50_converged_runs():
     score = training_scores(runs, {}, Counter()).row(0, named=True)
     assert (score["runs_total"], score["runs_required"], score["runs_counted"], score["valid"]) == (100, 100, 48, True)
     assert score["score_minutes"] == sum(first[1:-1]) / 48
+
+
+def test_init_limit_is_strict_and_by_the_logs_division():
+    # common.yaml: "ll.timestamp - s['first_init_start'] < (s['compile_time_mins']*60*1e3)"
+    assert init_within_limit(30 * 60 * 1000 - 1, "v5.0", "bert", "closed") is True
+    assert init_within_limit(30 * 60 * 1000, "v5.0", "bert", "closed") is False
+    assert init_within_limit(30 * 60 * 1000, "v5.0", "bert", "open") is True
+    assert init_within_limit(20 * 60 * 1000, "v0.7", "bert", "open") is False
+    assert init_within_limit(10**9, "v0.5", "resnet", "closed") is None
+    assert init_within_limit(10**9, "v5.0", "bert", None) is None and init_within_limit(None, "v5.0", "bert", "closed") is None
