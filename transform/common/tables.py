@@ -13,6 +13,7 @@ from transform.inference.results import build_inference
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_files import ParsedFiles
 from transform.common.source import Source
+from transform.training.duplicates import mark_duplicates
 from transform.training.scores import training_scores
 from transform.common.validate import to_frame, validate
 
@@ -39,6 +40,7 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     rejects.extend(failed)
     run_rows = [row for p in parsed for row in p.training_runs]
     runs = _with_division(to_frame("training_runs", run_rows, rejects, extra={"log_division": pl.String}), systems)
+    runs = mark_duplicates(runs)
     runs, failed = validate("training_runs", runs)
     rejects.extend(failed)
     unusable = sum((p.unusable_logs for p in parsed), Counter()) + _rejected_runs(run_rows, runs)

@@ -9,6 +9,7 @@ import orjson
 
 from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
 from transform.training.quality_targets import quality_target
+from transform.training.score_rules import init_within_limit
 from transform.common.source import Source
 from transform.common.values import integer, is_number, number, text
 
@@ -20,10 +21,12 @@ MAX_EVALS = 10_000
 # A log configures a few hundred keys; the hyperparameters JSON keeps at most this many.
 MAX_CONFIG_KEYS = 10_000
 
-# Events that repeat per step, layer or rank and say nothing about the configuration.
-_NOT_HYPERPARAMETERS = {
+# Events that mark the run's progress or measure it (per step, eval, layer or rank): not its configuration.
+NOT_CONFIGURATION = {
     "weights_initialization", "tracked_stats", "block_start", "block_stop", "epoch_start", "epoch_stop",
     "eval_start", "eval_stop", "init_start", "init_stop", "run_start", "run_stop", "cache_clear", "status",
+    "eval_accuracy", "eval_loss", "train_loss", "throughput", "current_lr", "tflops_per_sec_per_gpu",
+    "trained_samples", "checkpoint",
 }
 
 
@@ -40,6 +43,8 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     bad = BadLines()
     run_start = run_stop = None
     status = None
+    # as the compliance checker: the earliest init_start before the (first) init_stop
+    init_start_ms = init_stop_ms = None
     config: dict[str, object] = {}
     evals: list[tuple[int, dict]] = []
     events = ignored_keys = 0
@@ -54,7 +59,12 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
             run_stop = event
         elif key == "eval_accuracy":
             evals.append((line_no, event))
-        elif run_start is None and key not in _NOT_HYPERPARAMETERS and key not in config:
+        elif key == "init_start" and init_stop_ms is None and is_number(event.get("time_ms")):
+            init_start_ms = event["time_ms"] if init_start_ms is None else min(init_start_ms, event["time_ms"])
+        elif key == "init_stop" and init_stop_ms is None and is_number(event.get("time_ms")):
+            init_stop_ms = event["time_ms"]
+        # configuration is logged before run_start or after it: every key, first value wins
+        elif key.strip() not in NOT_CONFIGURATION and key not in config:
             if len(config) < MAX_CONFIG_KEYS:
                 config[key] = event.get("value")
             else:
@@ -86,11 +96,13 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     values = _eval_values([event for _, event in evals])
     final = values[-1] if values else None
     target = quality_target(source.round, benchmark)
+    log_division = text(config.get("submission_division"))
+    init_ms = init_stop_ms - init_start_ms if init_start_ms is not None and init_stop_ms is not None else None
     index = _RUN_INDEX.fullmatch(name)
     out.run = {
         "suite": source.suite,
         "round": source.round,
-        "log_division": text(config.get("submission_division")),
+        "log_division": log_division,
         "submitter": submitter,
         "system": system,
         "benchmark": benchmark,
@@ -105,6 +117,8 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "eval_count": len(evals),
         "quality_target": target.text() if target else None,
         "reached_target": any(target.reached(v) for v in values) if target else None,
+        "init_minutes": init_ms / 60000 if init_ms is not None else None,
+        "init_within_limit": init_within_limit(init_ms, source.round, benchmark, log_division),
         "global_batch_size": integer(config.get("global_batch_size")),
         "local_batch_size": integer(config.get("local_batch_size")),
         "optimizer": text(_first(config, ("opt_name",))),

@@ -1,16 +1,19 @@
 """The official MLPerf Training score per (round, division, submitter, system, benchmark).
 
-Rules implemented (mlcommons/logging, mlperf_logging/result_summarizer/result_summarizer.py, the same since v1.0;
-v0.7 is the special case max_dropped = 1; docs/scoring.md says more):
+Rules implemented (mlcommons/logging, mlperf_logging/result_summarizer/result_summarizer.py; the values per round and
+benchmark are in transform/training/rules/<round>.toml, docs/scoring.md says more):
 - a run's time is (run_stop − run_start) / 60000 minutes;
 - a run that did not converge is dropped and counts as a slowest run. Converged means: in the closed division,
   an eval_accuracy reached the quality target (transform/training/quality_targets.py, the compliance checker's rule);
-  elsewhere, or where no target is known, run_stop status success. A log with an MLLOG line that does not
-  decode, or without run_start/run_stop, never counts (the official parser rejects it);
-- at most `max_dropped` runs may be dropped (4 for unet3d, else 1), otherwise there is no score;
+  elsewhere, or where no target is known, run_stop status success (v0.6: always the latter). A log with an MLLOG
+  line that does not decode, or without run_start/run_stop, never counts (the official parser rejects it), nor does a
+  run whose initialization took longer than the round's limit (the compliance checker fails it);
+- at most `max_failed` runs may fail (the summarizer's max_dropped: 4 for unet3d, else 1), otherwise there is no score;
 - the converged times are sorted; the `max_dropped` fastest are removed, and as many of the slowest as are needed to
   make `max_dropped` removed from the slow end together with the non-converged ones;
-- the score is the arithmetic mean of the rest, multiplied by the RCP `scaling_factor` of scaling.json (default 1).
+- the score is the arithmetic mean of the rest, multiplied by the RCP `scaling_factor` of scaling.json (default 1);
+- v0.5 NCF scores only the first 50 runs that converged (`first_converged`), in run order.
+A benchmark the round's rules file does not name has no score (the reason says so).
 """
 
 from __future__ import annotations
@@ -20,24 +23,14 @@ from collections import Counter
 import polars as pl
 
 from transform.common.validate import to_frame
-
-# Runs the rules ask for per benchmark (mlcommons/training_policies, "Benchmark results").
-RUNS_REQUIRED = {
-    "resnet": 5, "ssd": 5, "maskrcnn": 5, "retinanet": 5,
-    "bert": 10, "dlrm": 5, "dlrm_dcnv2": 10, "rnnt": 10, "minigo": 10, "gnmt": 10, "transformer": 10,
-    "unet3d": 40, "gpt3": 3, "stable_diffusion": 10, "llama2_70b_lora": 10, "gnn": 10,
-}
+from transform.training.score_rules import BenchmarkRules, benchmark_rules, converged_by_run_stop
 
 
-def max_dropped(benchmark: str) -> int:
-    return 4 if benchmark == "unet3d" else 1
-
-
-def olympic_score(times_min: list[float], failed: int, benchmark: str) -> tuple[float | None, int, str | None]:
+def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, benchmark: str) -> tuple[float | None, int, str | None]:
     """(unscaled score, runs counted, reason when there is no score) for the converged run times."""
-    drop = max_dropped(benchmark)
-    if failed > drop:
-        return None, 0, f"{failed} runs did not converge; at most {drop} may be dropped for {benchmark}"
+    drop = rules.max_dropped
+    if failed > rules.max_failed:
+        return None, 0, f"{failed} runs did not converge; at most {rules.max_failed} may be dropped for {benchmark}"
     ordered = sorted(times_min)
     counted = ordered[drop:len(ordered) - (drop - failed)]
     if not counted:
@@ -45,19 +38,34 @@ def olympic_score(times_min: list[float], failed: int, benchmark: str) -> tuple[
     return sum(counted) / len(counted), len(counted), None
 
 
-def _converged() -> pl.Expr:
-    by_target = (pl.col("division") == "closed") & pl.col("reached_target").is_not_null()
+def _converged(by_status: list[str]) -> pl.Expr:
+    by_target = ((pl.col("division") == "closed") & pl.col("reached_target").is_not_null()
+                 & ~pl.col("round").is_in(by_status))
     converged = pl.when(by_target).then(pl.col("reached_target")).otherwise(pl.col("status") == "success")
-    return converged & (pl.col("mllog_bad_lines") == 0)
+    return converged & (pl.col("mllog_bad_lines") == 0) & pl.col("init_within_limit").fill_null(True)
+
+
+def _note() -> pl.Expr:
+    """What the score's reason says about a run: dropped for its initialization time, or a duplicate."""
+    name = pl.col("source_path").str.split("/").list.last()
+    init = pl.when(pl.col("init_within_limit") == False).then(  # noqa: E712 (a polars expression)
+        pl.format("{} dropped: initialization took {} minutes, over the round's limit", name, pl.col("init_minutes").round(3)))
+    duplicate = pl.when(pl.col("duplicate_of").is_not_null()).then(
+        pl.format("{} is the same run as {} (same run_start and run_stop); the official summarizer counts both", name,
+                  pl.col("duplicate_of")))
+    return pl.concat_str([init, duplicate], separator="; ", ignore_nulls=True)
 
 
 def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter) -> pl.DataFrame:
     keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
+    by_status = [r for r in runs["round"].unique().to_list() if converged_by_run_stop(r)]
     groups = (
-        runs.group_by(keys, maintain_order=True)
+        runs.sort("run_index", "source_path", nulls_last=True)
+        .group_by(keys, maintain_order=True)
         .agg(
-            times=pl.col("time_to_train_minutes").filter(_converged()),
+            times=pl.col("time_to_train_minutes").filter(_converged(by_status)),
             runs_total=pl.len(),
+            notes=_note().filter(_note() != ""),
             source_commit=pl.col("source_commit").first(),
         )
         .sort(keys, nulls_last=True)
@@ -67,8 +75,20 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
         unusable = unusable_logs.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 0)
         g["runs_total"] += unusable
         failed = g["runs_total"] - len(g["times"])
-        unscaled, counted, reason = olympic_score(g["times"], failed, g["benchmark"])
-        required = RUNS_REQUIRED.get(g["benchmark"])
+        rules = benchmark_rules(g["round"], g["benchmark"])
+        if rules is None:
+            unscaled, counted, reason = None, 0, (f"no rules for {g['benchmark']} in {g['round']} "
+                                                  f"(transform/training/rules/{g['round']}.toml): not scored")
+        elif rules.first_converged:
+            # the other runs are not part of the score, converged or not
+            first = g["times"][:rules.first_converged]
+            unscaled, counted, reason = olympic_score(first, 0, rules, g["benchmark"])
+            if len(first) < rules.first_converged:
+                unscaled, counted, reason = None, 0, (f"{len(first)} runs converged; the rules score the first "
+                                                      f"{rules.first_converged} that converge")
+        else:
+            unscaled, counted, reason = olympic_score(g["times"], failed, rules, g["benchmark"])
+        required = rules.runs_required if rules else None
         if reason is None and required is not None and g["runs_total"] < required:
             reason = f"only {g['runs_total']} of the {required} runs the rules require"
         factor = scaling.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 1.0)
@@ -83,7 +103,7 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             "scaling_factor": factor,
             "fastest_run_minutes": min(g["times"]) if g["times"] else None,
             "valid": reason is None,
-            "reason": reason,
+            "reason": "; ".join(([reason] if reason else []) + g["notes"]) or None,
             "source_path": f"{g['submitter']}/results/{g['system']}/{g['benchmark']}",
             "source_commit": g["source_commit"],
         })

@@ -1,0 +1,53 @@
+"""The rules a round's official training score depends on, per benchmark, read from its rules file
+(transform/training/rules/<round>.toml; see its [source] table for where each value was transcribed from)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transform.common.rules import round_rules
+
+
+@dataclass(frozen=True)
+class BenchmarkRules:
+    runs_required: int | None
+    # runs dropped at each end of the sorted times; non-converged runs count as dropped at the slow end
+    max_dropped: int
+    # non-converged runs a score may have (the summarizer's max_dropped; v0.5's rules allow none)
+    max_failed: int
+    # init_stop − first init_start must be strictly below this, per division (None: the round has no limit)
+    init_limit_minutes: dict[str, float] | None
+    # v0.5 NCF, "Run 100, use first 50 that converge": only the first N converged runs (in run order) are scored
+    first_converged: int | None
+
+
+def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
+    """None when the round has no rules file or the file has no entry for the benchmark."""
+    rules = round_rules("training", round_)
+    entry = (rules or {}).get("benchmarks", {}).get(benchmark)
+    if entry is None:
+        return None
+    score, init = rules.get("score", {}), rules.get("init")
+    return BenchmarkRules(
+        runs_required=entry.get("runs_required"),
+        max_dropped=entry["max_dropped"],
+        max_failed=score.get("max_failed", entry["max_dropped"]),
+        init_limit_minutes={"closed": init["closed_minutes"], "open": init["open_minutes"]} if init else None,
+        first_converged=entry.get("first_converged"),
+    )
+
+
+def converged_by_run_stop(round_: str) -> bool:
+    """Whether the round's tools judge convergence by run_stop status alone (v0.6's checker reads no accuracy);
+    otherwise a closed run converges by its quality target."""
+    return ((round_rules("training", round_) or {}).get("score") or {}).get("converged") == "run_stop_success"
+
+
+def init_within_limit(init_ms: float | None, round_: str, benchmark: str, log_division: str | None) -> bool | None:
+    """The compliance checker's init_stop check, `init_stop − first init_start < limit × 60 × 1e3` (in ms), with the
+    limit of the division the log states; None when the round has no limit or the log lacks what it needs."""
+    rules = benchmark_rules(round_, benchmark)
+    limits = rules.init_limit_minutes if rules else None
+    if init_ms is None or not limits or log_division not in limits:
+        return None
+    return init_ms < limits[log_division] * 60 * 1e3
