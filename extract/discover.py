@@ -13,6 +13,7 @@ class Kind(StrEnum):
     SYSTEM = "system"
     TRAINING_LOG = "training_log"
     TRAINING_SCALING = "training_scaling"
+    TRAINING_POWER = "training_power"
     INFERENCE_DETAIL = "inference_detail"
     INFERENCE_ACCURACY = "inference_accuracy"
     INFERENCE_POWER = "inference_power"
@@ -38,6 +39,8 @@ _TRAINING = [
     (re.compile(r"[^/]+/systems/[^/]+\.json"), Kind.SYSTEM),
     (re.compile(r"[^/]+/results/[^/]+/[^/]+/result_[^/]*\.txt"), Kind.TRAINING_LOG),
     (re.compile(r"[^/]+/results/[^/]+/[^/]+/scaling\.json"), Kind.TRAINING_SCALING),
+    # the official summarizer's globs: power/<result log stem>/node_*.txt and sw_*.txt
+    (re.compile(r"[^/]+/results/[^/]+/[^/]+/power/[^/]+/(node|sw)_[^/]*\.txt"), Kind.TRAINING_POWER),
 ]
 # Inference: <division>/<submitter>/...; only run_1 counts (ranging and run_2.. are not reported).
 _SCENARIO = r"[^/]+/[^/]+/results/[^/]+/[^/]+/[^/]+"

@@ -12,6 +12,7 @@ from extract.git_sync import Checkout
 from transform.inference.results import build_inference
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_files import ParsedFiles
+from transform.training.energy import training_power
 from transform.training.scores import training_scores
 from transform.common.validate import to_frame, validate
 
@@ -44,12 +45,14 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     evals = to_frame("training_evals", [row for p in parsed for row in p.training_evals], rejects)
     evals = evals.join(runs.select("source_path"), on="source_path", how="semi", maintain_order="left")
     scaling = {key: factor for p in parsed for key, factor in p.scaling.items()}
+    power = training_power([row for p in parsed for row in p.training_power_files], runs, rejects)
     inference, inference_rejects = build_inference(parsed)
     return {
         "systems": systems,
         "training_runs": runs,
         "training_evals": evals,
-        "training_scores": training_scores(runs, scaling, unusable),
+        "training_scores": training_scores(runs, scaling, unusable, power),
+        "training_power": power,
         **inference,
     }, rejects + inference_rejects
 
@@ -60,7 +63,8 @@ def _at_commit(parsed: ParsedFiles) -> ParsedFiles:
         return [{**row, "source_commit": parsed.commit} for row in rows]
 
     return replace(parsed, **{name: stamp(getattr(parsed, name)) for name in (
-        "systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects")})
+        "systems", "training_runs", "training_evals", "training_power_files", "inference_details", "inference_compliance",
+        "rejects")})
 
 
 def _rejected_runs(rows: list[dict], valid: pl.DataFrame) -> Counter:

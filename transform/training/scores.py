@@ -20,6 +20,7 @@ from collections import Counter
 import polars as pl
 
 from transform.common.validate import to_frame
+from transform.training.energy import energies_by_folder, score_energy
 
 # Runs the rules ask for per benchmark (mlcommons/training_policies, "Benchmark results").
 RUNS_REQUIRED = {
@@ -51,17 +52,20 @@ def _converged() -> pl.Expr:
     return converged & (pl.col("mllog_bad_lines") == 0)
 
 
-def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter) -> pl.DataFrame:
+def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter, power: pl.DataFrame
+                    ) -> pl.DataFrame:
     keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
     groups = (
         runs.group_by(keys, maintain_order=True)
         .agg(
             times=pl.col("time_to_train_minutes").filter(_converged()),
+            labels=pl.col("run_label").filter(_converged()),
             runs_total=pl.len(),
             source_commit=pl.col("source_commit").first(),
         )
         .sort(keys, nulls_last=True)
     )
+    energies = energies_by_folder(power)
     rows = []
     for g in groups.iter_rows(named=True):
         unusable = unusable_logs.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 0)
@@ -72,6 +76,9 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
         if reason is None and required is not None and g["runs_total"] < required:
             reason = f"only {g['runs_total']} of the {required} runs the rules require"
         factor = scaling.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 1.0)
+        folder = (g["round"], g["submitter"], g["system"], g["benchmark"])
+        energy_j, energy_reason = score_energy(g["times"], g["labels"], failed, max_dropped(g["benchmark"]), factor,
+                                               energies.get(folder))
         rows.append({
             **{k: g[k] for k in keys},
             "runs_total": g["runs_total"],
@@ -84,6 +91,8 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             "fastest_run_minutes": min(g["times"]) if g["times"] else None,
             "valid": reason is None,
             "reason": reason,
+            "energy_j": energy_j,
+            "energy_reason": energy_reason,
             "source_path": f"{g['submitter']}/results/{g['system']}/{g['benchmark']}",
             "source_commit": g["source_commit"],
         })
