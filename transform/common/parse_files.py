@@ -14,6 +14,9 @@ from transform.inference.detail_log import parse_inference_detail
 from transform.inference.small_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
 from transform.common.source import Source
 from transform.common.system_json import parse_system
+from transform.training.entry_json import parse_entry, parse_payload_system
+from transform.training.layout import run_folder, system_of_entry
+from transform.training.legacy_log import legacy_format, parse_legacy_log
 from transform.training.power_log import parse_power_log
 from transform.training.run_log import parse_training_log
 
@@ -97,11 +100,21 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
     out.bytes = len(data)
     if ref.kind is Kind.SYSTEM:
         row, rejects = parse_system(data, source)
+        if row is None and source.suite == "training":  # v0.6 NVIDIA: MLL payload lines, not JSON
+            payload_row, payload_rejects = parse_payload_system(data, source)
+            if payload_row is not None:
+                row, rejects = payload_row, payload_rejects
+        out.rejects.extend(rejects)
+        if row is not None:
+            out.systems.append(row)
+    elif ref.kind is Kind.TRAINING_ENTRY:
+        row, rejects = parse_entry(data, source, *system_of_entry(ref.path))
         out.rejects.extend(rejects)
         if row is not None:
             out.systems.append(row)
     elif ref.kind is Kind.TRAINING_LOG:
-        log = parse_training_log(data, source)
+        marker = legacy_format(data)
+        log = parse_legacy_log(data, source, marker) if marker else parse_training_log(data, source)
         out.rejects.extend(log.rejects)
         if log.run is not None:
             out.training_runs.append(log.run)
@@ -142,7 +155,7 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
 
 
 def _unusable_log(out: ParsedFiles, path: str) -> None:
-    submitter, _results, system, benchmark, _name = path.split("/")
+    submitter, system, benchmark, _name = run_folder(path)
     out.unusable_logs[(out.round, submitter, system, benchmark)] += 1
 
 

@@ -99,15 +99,16 @@ def energies_by_folder(power: pl.DataFrame) -> dict[tuple, dict[str, tuple[float
 
 
 def score_energy(times: list[float], labels: list[str], failed: int, drop: int, factor: float,
-                 energies: dict[str, tuple[float | None, str | None]] | None) -> tuple[float | None, str | None]:
-    """(joules of the score, why there are none) for the converged runs' times and labels, in file order."""
+                 energies: dict[str, tuple[float | None, str | None]] | None, scored: bool) -> tuple[float | None, str | None]:
+    """(joules of the score, why there are none) for the converged runs' times and labels, in file order; `drop`
+    runs at each end as for the score (`scored`: the rules gave it a time)."""
     if energies is None:
         return None, None
     for label in labels:  # the summarizer computes every converged run's energy before it drops any
         joules, note = energies.get(label, (None, "no power folder: the official summarizer stops with an error"))
         if joules is None:
             return None, f"run {label}: {note}"
-    if failed > drop:
+    if not scored:
         return None, "no score"
     order = sorted(range(len(times)), key=lambda i: times[i])
     counted = [energies[labels[i]][0] for i in order][drop:len(order) - (drop - failed)]

@@ -19,6 +19,7 @@ from collections import Counter
 
 import polars as pl
 
+from transform.common.rules import round_rules
 from transform.common.validate import to_frame
 from transform.training.energy import energies_by_folder, score_energy
 
@@ -46,21 +47,25 @@ def olympic_score(times_min: list[float], failed: int, benchmark: str) -> tuple[
     return sum(counted) / len(counted), len(counted), None
 
 
-def _converged() -> pl.Expr:
+def _converged(lenient: list[str]) -> pl.Expr:
     by_target = (pl.col("division") == "closed") & pl.col("reached_target").is_not_null()
     converged = pl.when(by_target).then(pl.col("reached_target")).otherwise(pl.col("status") == "success")
-    return converged & (pl.col("mllog_bad_lines") == 0)
+    return converged & ((pl.col("mllog_bad_lines") == 0) | pl.col("round").is_in(lenient))
 
 
 def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter, power: pl.DataFrame
                     ) -> pl.DataFrame:
     keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
+    # rounds whose rules let a run with undecodable log lines count (bad_lines_void_run = false)
+    lenient = [r for r in runs["round"].unique().to_list()
+               if ((round_rules("training", r) or {}).get("score") or {}).get("bad_lines_void_run", True) is False]
     groups = (
         runs.group_by(keys, maintain_order=True)
         .agg(
-            times=pl.col("time_to_train_minutes").filter(_converged()),
-            labels=pl.col("run_label").filter(_converged()),
+            times=pl.col("time_to_train_minutes").filter(_converged(lenient)),
+            labels=pl.col("run_label").filter(_converged(lenient)),
             runs_total=pl.len(),
+            folder=pl.col("source_path").first().str.replace(r"/[^/]*$", ""),
             source_commit=pl.col("source_commit").first(),
         )
         .sort(keys, nulls_last=True)
@@ -78,7 +83,7 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
         factor = scaling.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 1.0)
         folder = (g["round"], g["submitter"], g["system"], g["benchmark"])
         energy_j, energy_reason = score_energy(g["times"], g["labels"], failed, max_dropped(g["benchmark"]), factor,
-                                               energies.get(folder))
+                                               energies.get(folder), scored=unscaled is not None)
         rows.append({
             **{k: g[k] for k in keys},
             "runs_total": g["runs_total"],
@@ -93,7 +98,7 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             "reason": reason,
             "energy_j": energy_j,
             "energy_reason": energy_reason,
-            "source_path": f"{g['submitter']}/results/{g['system']}/{g['benchmark']}",
+            "source_path": g["folder"],
             "source_commit": g["source_commit"],
         })
     return to_frame("training_scores", rows)
