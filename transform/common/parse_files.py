@@ -14,7 +14,7 @@ from transform.inference.detail_log import parse_inference_detail
 from transform.inference.small_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
 from transform.common.source import Source
 from transform.common.system_json import parse_system
-from transform.training.entry_json import parse_entry, parse_payload_system
+from transform.training.entry_json import parse_early_system, parse_entry
 from transform.training.layout import run_folder, system_of_entry
 from transform.training.legacy_log import legacy_format, parse_legacy_log
 from transform.training.power_log import parse_power_log
@@ -99,11 +99,8 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
     out.files = 1
     out.bytes = len(data)
     if ref.kind is Kind.SYSTEM:
-        row, rejects = parse_system(data, source)
-        if row is None and source.suite == "training":  # v0.6 NVIDIA: MLL payload lines, not JSON
-            payload_row, payload_rejects = parse_payload_system(data, source)
-            if payload_row is not None:
-                row, rejects = payload_row, payload_rejects
+        early = parse_early_system(data, source) if source.suite == "training" else None
+        row, rejects = early if early is not None else parse_system(data, source)
         out.rejects.extend(rejects)
         if row is not None:
             out.systems.append(row)

@@ -4,7 +4,9 @@ same `systems` rows (the original kept whole in raw_json):
 - the submission-entry schema (v0.5 `results/<system>/entry.json`, v0.6 Fujitsu and Alibaba): `division, status,
   hardware, framework, os, nodes[{num_nodes, cpu, num_cores, accelerator, num_accelerators, sys_mem_size, …}]`;
 - v0.6 NVIDIA `systems/<system>.json`, which are MLL payload lines (`org: {"value": "NVIDIA", …}`, …,
-  `entry: {"value": "<the entry schema as a Python dict>"}`), not JSON.
+  `entry: {"value": "<the entry schema as a Python dict>"}`), not JSON;
+- v0.6 Intel `systems/<system>.json` in the later schema with other spellings of three keys (`sumitter`,
+  `number of nodes`, `host_processors_core_count`), read as the later names where those are absent.
 
 Mapping: system_name = hardware (else platform); number_of_nodes = the node groups' num_nodes summed;
 accelerators_per_node, accelerator_model_name, host_processor_model_name, host_memory_capacity from the node group
@@ -24,6 +26,31 @@ from transform.common.system_json import parse_system
 
 _LINE = re.compile(r"^\s*([A-Za-z0-9_]+):\s*(\{.*\})\s*$")
 _SOCKETS = re.compile(r"^\s*(\d+)\s*x\s*", re.I)
+
+
+_ALIASES = {"sumitter": "submitter", "number of nodes": "number_of_nodes",
+            "host_processors_core_count": "host_processor_core_count"}
+
+
+def parse_early_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]] | None:
+    """A training `systems/<system>.json` of v0.5/v0.6 form as its row; None when it is in the later schema."""
+    try:
+        doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError:
+        row, rejects = parse_payload_system(data, source)
+        return (row, rejects) if row is not None else None
+    if not isinstance(doc, dict):
+        return None
+    submitter, _systems, name = source.path.split("/")
+    if "nodes" in doc and "system_name" not in doc:
+        return _row(doc, doc, source, submitter, name.removesuffix(".json"))
+    if any(alias in doc and standard not in doc for alias, standard in _ALIASES.items()):
+        renamed = {**doc, **{standard: doc[alias] for alias, standard in _ALIASES.items() if alias in doc and standard not in doc}}
+        row, rejects = parse_system(orjson.dumps(renamed), source)
+        if row is not None:
+            row["raw_json"] = orjson.dumps(doc).decode()
+        return row, rejects
+    return None
 
 
 def parse_entry(data: bytes, source: Source, submitter: str, system: str) -> tuple[dict | None, list[dict]]:

@@ -10,16 +10,15 @@
   which its minigo.yaml checks against the save_model time of that iteration), and some of its logs have no run_stop.
 
 Each line becomes one MLLOG event (time in ms) and the log is read by transform/training/run_log.py, so both formats
-load exactly as an MLLOG log would; the rows keep the real path. A marker line that decodes neither as JSON nor as a
-Python literal is a reject and counts in mllog_bad_lines.
+load exactly as an MLLOG log would; the rows keep the real path. time_to_train_minutes is then taken in the rounds'
+own arithmetic, (run_stop − run_start seconds) / 60 (MiniGo v0.6: timestamp / 60), not through milliseconds. A
+marker line that decodes neither as JSON nor as a Python literal is a reject and counts in mllog_bad_lines.
 """
 
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 
 import orjson
 
@@ -32,6 +31,8 @@ V06_MARKER = b":::MLL "
 _V05 = re.compile(rb":::MLPv0\.5\.0 \S+ ([\d.]+) \(.*?\) ([A-Za-z0-9_]+) ?(?::\s*(.*?))?\s*$")
 _V06 = re.compile(rb":::MLL ([\d.]+) ([A-Za-z0-9_]+) ?:\s+(.+?)\s*$")
 _PYTHON_NAMES = {"null": "None", "true": "True", "false": "False"}
+# a quoted string (kept as it is) or a bare JSON name
+_NAMES = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\b(null|true|false)\b""")
 LISTED_BAD_LINES = 20
 
 
@@ -47,7 +48,7 @@ def legacy_format(data: bytes) -> bytes | None:
 
 def parse_legacy_log(data: bytes, source: Source, marker: bytes) -> ParsedLog:
     submitter, system, benchmark, name = run_folder(source.path)
-    mllog, bad = (_v05 if marker == V05_MARKER else _v06)(data)
+    mllog, bad, seconds, stated = (_v05 if marker == V05_MARKER else _v06)(data)
     standard = Source(source.suite, source.round, f"{submitter}/results/{system}/{benchmark}/{name}", source.commit)
     out = parse_training_log(mllog, standard)
     for row in ([out.run] if out.run else []) + out.evals + out.rejects:
@@ -57,11 +58,17 @@ def parse_legacy_log(data: bytes, source: Source, marker: bytes) -> ParsedLog:
         out.rejects.insert(LISTED_BAD_LINES, source.reject("parse", f"{len(bad) - LISTED_BAD_LINES} more log lines could not be decoded"))
     if out.run is not None:
         out.run["mllog_bad_lines"] = len(bad)
+        start, stop = seconds.get(out.run["run_start_ms"]), seconds.get(out.run["run_stop_ms"])
+        if stated is not None and out.run["run_stop_ms"] == stated[0]:
+            out.run["time_to_train_minutes"] = stated[1] / 60
+        elif start is not None and stop is not None:
+            out.run["time_to_train_minutes"] = (stop - start) / 60
     return out
 
 
-def _v05(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
-    lines, bad = [], []
+def _v05(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float], None]:
+    """The log as MLLOG lines, its undecodable lines, and each event's time in seconds by its time_ms."""
+    lines, bad, seconds = [], [], {}
     for line_no, line in enumerate(data.split(b"\n"), 1):
         at = line.find(V05_MARKER)
         if at < 0:
@@ -87,11 +94,13 @@ def _v05(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
             success = value.get("success") if isinstance(value, dict) else None
             if success is not None:
                 metadata["status"] = "success" if success in (True, "true", "True") else "aborted"
+        seconds[float(m[1]) * 1000] = float(m[1])
         lines.append(_event(key, float(m[1]), value, metadata))
-    return b"\n".join(lines), bad
+    return b"\n".join(lines), bad, seconds, None
 
 
-def _v06(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
+def _v06(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float], tuple[float, float] | None]:
+    """As _v05, and (time_ms, seconds) of the stop a MiniGo eval_result defines."""
     lines, bad, events = [], [], []
     for line_no, line in enumerate(data.split(b"\n"), 1):
         at = line.rfind(V06_MARKER)  # the official 0.6 parser keeps what follows the last marker of a line
@@ -123,18 +132,19 @@ def _v06(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
             by_line[line_no] += b"\n" + _event("run_stop", stop[1], None, {"status": stop[2]})
     last = max(by_line, default=0)
     lines = [by_line.get(n, b"") for n in range(1, last + 1)]
-    return b"\n".join(lines), bad
+    seconds = {e[2] * 1000: e[2] for e in events}
+    return b"\n".join(lines), bad, seconds, (stop[1] * 1000, stop[3]) if stop else None
 
 
-def _eval_result_stop(events: list[tuple]) -> tuple[int, float, str] | None:
-    """(line, seconds, status) of the stop a MiniGo eval_result defines: run_start + its metadata.timestamp."""
+def _eval_result_stop(events: list[tuple]) -> tuple[int, float, str, float] | None:
+    """(line, seconds, status, timestamp) of the stop a MiniGo eval_result defines: run_start + its metadata.timestamp."""
     start = None
     for line_no, key, seconds, value, metadata in events:
         if key == "run_start":
             start = seconds
         timestamp = metadata.get("timestamp")
         if key == "eval_result" and start is not None and isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
-            return line_no, start + timestamp, "success" if timestamp > 0 else "aborted"
+            return line_no, start + timestamp, "success" if timestamp > 0 else "aborted", float(timestamp)
     return None
 
 
@@ -152,12 +162,10 @@ def _decode(text: bytes):
         pass
     try:
         return ast.literal_eval(_python_names(text.decode("utf-8", "replace")))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, tokenize.TokenError, IndentationError) as exc:
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
         raise ValueError(type(exc).__name__) from None
 
 
 def _python_names(text: str) -> str:
     """JSON's null/true/false as Python names, outside strings (the payloads mix both syntaxes)."""
-    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-    return tokenize.untokenize((t.type, _PYTHON_NAMES.get(t.string, t.string) if t.type == tokenize.NAME else t.string)
-                               for t in tokens)
+    return _NAMES.sub(lambda m: m[1] or _PYTHON_NAMES[m[2]], text)
