@@ -28,8 +28,9 @@ from transform.training.run_log import ParsedLog, parse_training_log
 
 V05_MARKER = b":::MLPv0.5.0 "
 V06_MARKER = b":::MLL "
-_V05 = re.compile(rb":::MLPv0\.5\.0 \S+ ([\d.]+) \(.*?\) ([A-Za-z0-9_]+) ?(?::\s*(.*?))?\s*$")
-_V06 = re.compile(rb":::MLL ([\d.]+) ([A-Za-z0-9_]+) ?:\s+(.+?)\s*$")
+# greedy tails (stripped after the match): no backtracking on long lines
+_V05 = re.compile(rb":::MLPv0\.5\.0 \S+ ([\d.]+) \(.*?\) ([A-Za-z0-9_]+) ?(?::(.*))?\s*$")
+_V06 = re.compile(rb":::MLL ([\d.]+) ([A-Za-z0-9_]+) ?:(.+)$")
 _PYTHON_NAMES = {"null": "None", "true": "True", "false": "False"}
 # a quoted string (kept as it is) or a bare JSON name
 _NAMES = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\b(null|true|false)\b""")
@@ -80,9 +81,9 @@ def _v05(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float],
             lines.append(b"")
             continue
         value, metadata = None, {}
-        if m[3]:
+        if m[3] and m[3].strip():
             try:
-                value = _decode(m[3])
+                value = _decode(m[3].strip())
             except ValueError as exc:
                 bad.append((line_no, f"value of {m[2].decode()} is neither JSON nor a Python literal ({exc})"))
                 lines.append(b"")
@@ -111,7 +112,7 @@ def _v06(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float],
             bad.append((line_no, "not a ':::MLL <seconds> <key>: <value>' line"))
             continue
         try:
-            payload = _decode(m[3])
+            payload = _decode(m[3].strip())
         except ValueError as exc:
             bad.append((line_no, f"payload of {m[2].decode()} is neither JSON nor a Python literal ({exc})"))
             continue
