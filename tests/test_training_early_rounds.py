@@ -85,7 +85,7 @@ def test_v06_python_syntax_payloads_load(built):
     _, tables, _ = built["v0.6"]
     runs = tables["training_runs"].filter(benchmark="minigo", submitter="Intel")
     assert runs.height == 10 and runs["mllog_bad_lines"].min() >= 1  # 1-3 lines per file decode neither way
-    assert runs.filter(run_index=0)["global_batch_size"].to_list() != [None] or runs["hyperparameters"][0] != "{}"
+    assert runs["mllog_events"].min() > 1900 and runs["eval_count"].min() > 0  # about 2,000 Python-syntax payloads each
 
 
 def test_v06_minigo_is_timed_by_eval_result(built):
