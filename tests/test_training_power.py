@@ -91,3 +91,39 @@ def test_a_zero_length_window_is_said_in_the_row_and_the_score(built, tmp_path):
     assert score["energy_j"] is None and score["energy_reason"].startswith("run 3: node_0.txt")
     assert score["score_minutes"] == built["v5.0"][1]["training_scores"].filter(submitter="Lenovo", benchmark="bert")["score_minutes"][0]
     assert tables["training_power"].height == built["v5.0"][1]["training_power"].height
+
+
+def test_mutated_power_logs_never_crash_and_are_accounted_for():
+    """Seeded mutations of a real node and switch file: every outcome is an energy, or a null one with its note."""
+    import random
+
+    from extract.discover import FileRef
+    from transform.common.parse_files import ParsedFiles, parse_file
+    from transform.common.validate import validate
+
+    rng = random.Random(20261201)
+    log = fixture_bytes(f"training_results_v5.0/{LENOVO_BERT}/result_0.txt")
+    node = fixture_bytes(f"training_results_v5.0/{LENOVO_BERT}/power/result_0/node_0.txt")
+    switch = fixture_bytes("training_results_v4.1/Dell/results/8xXE9680x8H100-SXM-80GB-POWER/llama2_70b_lora/power/result_0/sw_0.txt")
+    edits = [lambda l: l[: rng.randrange(len(l) + 1)], lambda l: l.replace(b"power_measurement_stop", b"power_measurement_start"),
+             lambda l: l.replace(b'"value": ', b'"value": "x', 1), lambda l: l.replace(b'"time_ms": ', b'"time_ms": -', 1),
+             lambda l: l.replace(b"0.9", b"null"), lambda l: l.replace(b"power_reading", b"interconnect_power_est"), lambda l: b""]
+
+    def mutate(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(lines))
+            lines[i] = rng.choice(edits)(lines[i])
+        return b"\n".join(lines)
+
+    for _ in range(60):
+        parsed = ParsedFiles(round="v5.0", commit="0" * 40)
+        for path, data, kind in ((f"{LENOVO_BERT}/result_0.txt", log, Kind.TRAINING_LOG),
+                                 (f"{LENOVO_BERT}/power/result_0/node_0.txt", mutate(node), Kind.TRAINING_POWER),
+                                 (f"{LENOVO_BERT}/power/result_0/sw_0.txt", mutate(switch), Kind.TRAINING_POWER)):
+            parsed.absorb(parse_file("training", "v5.0", "0" * 40, FileRef(path, "0" * 40, kind), len(data), data, 1 << 30))
+        tables, _ = build_tables([parsed])
+        for name, frame in tables.items():
+            validate(name, frame)
+        (run,) = tables["training_power"].iter_rows(named=True)
+        assert run["energy_j"] is not None or run["note"]

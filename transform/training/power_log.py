@@ -83,7 +83,7 @@ def _switch(events: list[tuple]) -> dict:
             break
     if estimate is not None and not is_number(estimate):
         problem = f"interconnect_power_est is {estimate!r}, not a number: {OFFICIAL_STOPS}"
-    elif estimate is not None and not is_number(efficiency):
+    elif not is_number(efficiency):
         problem = f"conversion_eff is {efficiency!r}, not a number: {OFFICIAL_STOPS}"
     times = [float(t) for t, key, _ in events if key == "power_reading" and is_number(t)]
     return {"conversion_eff": efficiency if is_number(efficiency) else None, "integral_w_ms": None,
