@@ -116,14 +116,14 @@ def test_mutated_power_logs_never_crash_and_are_accounted_for():
             lines[i] = rng.choice(edits)(lines[i])
         return b"\n".join(lines)
 
-    for _ in range(60):
+    for _ in range(25):
         parsed = ParsedFiles(round="v5.0", commit="0" * 40)
         for path, data, kind in ((f"{LENOVO_BERT}/result_0.txt", log, Kind.TRAINING_LOG),
                                  (f"{LENOVO_BERT}/power/result_0/node_0.txt", mutate(node), Kind.TRAINING_POWER),
                                  (f"{LENOVO_BERT}/power/result_0/sw_0.txt", mutate(switch), Kind.TRAINING_POWER)):
             parsed.absorb(parse_file("training", "v5.0", "0" * 40, FileRef(path, "0" * 40, kind), len(data), data, 1 << 30))
         tables, _ = build_tables([parsed])
-        for name, frame in tables.items():
-            validate(name, frame)
+        for name in ("training_power", "training_scores"):
+            validate(name, tables[name])
         (run,) = tables["training_power"].iter_rows(named=True)
         assert run["energy_j"] is not None or run["note"]
