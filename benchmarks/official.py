@@ -88,6 +88,11 @@ def official_training(path: Path, version: str, out: Path) -> tuple[float, list[
             with open(target, newline="") as f:
                 rows += list(csv.DictReader(f))
     elapsed = time.perf_counter() - started
+    # the detailed table (<name>_detailed.csv) has <benchmark>:Energy in joules: kept as rows of their own
+    for detailed in sorted(out.glob("*_detailed.csv")):
+        with open(detailed, newline="") as f:
+            rows += [{"submitter": r["submitter"], "system": r["system"], **{k: v for k, v in r.items() if k.endswith(":Energy")}}
+                     for r in csv.DictReader(f)]
     after = _scaling_files(copy)
     changed = {folder: (factor, after.get(folder)) for folder, factor in committed.items() if after.get(folder) != factor}
     changed |= {folder: (None, factor) for folder, factor in after.items() if folder not in committed}
@@ -109,7 +114,12 @@ def compare_training(db: Path, round_: str, official: list[dict], rewritten: dic
             select s.submitter, y.raw_json->>'submitter', s.system, y.system_name, s.benchmark, s.score_minutes
             from training_scores s
             left join systems y on y.suite = 'training' and y.round = s.round and y.submitter = s.submitter and y.system = s.system
-            where s.round = ?""", [round_]).fetchall()
+            where s.round = ?
+            union all
+            select s.submitter, y.raw_json->>'submitter', s.system, y.system_name, s.benchmark || ':Energy', s.energy_j
+            from training_scores s
+            left join systems y on y.suite = 'training' and y.round = s.round and y.submitter = s.submitter and y.system = s.system
+            where s.round = ? and s.energy_j is not null""", [round_, round_]).fetchall()
     candidates: dict[tuple, set] = {}
     folders: dict[tuple, set] = {}
     for folder, json_submitter, system, name, benchmark, score in ours_rows:

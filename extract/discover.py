@@ -13,6 +13,8 @@ class Kind(StrEnum):
     SYSTEM = "system"
     TRAINING_LOG = "training_log"
     TRAINING_SCALING = "training_scaling"
+    TRAINING_POWER = "training_power"
+    TRAINING_ENTRY = "training_entry"
     INFERENCE_DETAIL = "inference_detail"
     INFERENCE_ACCURACY = "inference_accuracy"
     INFERENCE_POWER = "inference_power"
@@ -38,6 +40,11 @@ _TRAINING = [
     (re.compile(r"[^/]+/systems/[^/]+\.json"), Kind.SYSTEM),
     (re.compile(r"[^/]+/results/[^/]+/[^/]+/result_[^/]*\.txt"), Kind.TRAINING_LOG),
     (re.compile(r"[^/]+/results/[^/]+/[^/]+/scaling\.json"), Kind.TRAINING_SCALING),
+    # the official summarizer's globs: power/<result log stem>/node_*.txt and sw_*.txt
+    (re.compile(r"[^/]+/results/[^/]+/[^/]+/power/[^/]+/(node|sw)_[^/]*\.txt"), Kind.TRAINING_POWER),
+    # v0.5: v0.5.0/<submitter>/<submission folders>/results/<system>/...; the system description is results/<system>/entry.json
+    (re.compile(r"v0\.5\.0/[^/]+/(?:[^/]+/)+results/[^/]+/[^/]+/result_[^/]*\.txt"), Kind.TRAINING_LOG),
+    (re.compile(r"(?:v0\.5\.0/[^/]+/(?:[^/]+/)+|[^/]+/)results/[^/]+/entry\.json"), Kind.TRAINING_ENTRY),
 ]
 # Inference: <division>/<submitter>/...; only run_1 counts (ranging and run_2.. are not reported).
 _SCENARIO = r"[^/]+/[^/]+/results/[^/]+/[^/]+/[^/]+"
@@ -54,7 +61,7 @@ _INFERENCE = [
 _PATTERNS = {"training": _TRAINING, "inference": _INFERENCE}
 # Where a link or submodule is worth reporting: inside the folders we parse.
 _SCOPE = {
-    "training": re.compile(r"[^/]+/(systems|results)(/|$)"),
+    "training": re.compile(r"[^/]+/(systems|results)(/|$)|v0\.5\.0/.+/results(/|$)"),
     "inference": re.compile(r"[^/]+/[^/]+/(systems|results|compliance|model_mapping\.json)(/|$)"),
 }
 

@@ -24,8 +24,9 @@ def test_discover_classifies_and_reads_are_bounded(tmp_path):
     assert kinds["Dell/systems/XE9680x8H100-SXM-80GB.json"] is Kind.SYSTEM
     assert kinds["Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt"] is Kind.TRAINING_LOG
     assert kinds["Dell/results/XE9680x8H100-SXM-80GB/resnet/scaling.json"] is Kind.TRAINING_SCALING
-    # power logs one level deeper are not result logs
-    assert not any("/power/" in path for path in kinds)
+    # power logs one level deeper are power logs, never result logs
+    power = {kind for path, kind in kinds.items() if "/power/" in path}
+    assert power == {Kind.TRAINING_POWER}
     assert skipped == []
 
     wanted = [f for f in files if f.path.endswith(("ssd/result_0.txt", "XE9680x8H100-SXM-80GB.json"))]

@@ -18,6 +18,7 @@ from transform.common.source import Source
 from transform.common.validate import to_frame
 from transform.common.values import integer
 from transform.training.duplicates import mark_duplicates
+from transform.training.energy import training_power
 from transform.training.quality_targets import quality_target
 from transform.training.run_log import NOT_CONFIGURATION, parse_training_log
 from transform.training.score_rules import benchmark_rules, converged_by_run_stop, init_within_limit
@@ -79,7 +80,7 @@ def test_init_over_the_limit_drops_the_run_as_the_official_summarizer():
     # SOURCE.md: result_2 took 32.294 minutes (init_start 1745572942291, init_stop 1745574879961), the others < 30
     assert init["2"] == ((1745574879961 - 1745572942291) / 60000, False)
     assert all(ok for label, (_, ok) in init.items() if label != "2")
-    score = training_scores(runs, {}, Counter()).row(0, named=True)
+    score = training_scores(runs, {}, Counter(), training_power([], runs, [])).row(0, named=True)
     assert (score["runs_total"], score["runs_failed"], score["runs_counted"], score["valid"]) == (10, 1, 8, True)
     # what mlperf-logging 4.1.68's result_summarizer prints for tinycorp "tinybox green" bert on the whole v5.0 round
     assert score["score_minutes"] == 213.60428958333333
@@ -93,7 +94,7 @@ def test_same_run_under_two_names_is_flagged_and_still_counted():
     runs = _runs("v4.0", "training_results_v4.0", {**paths, copy: f"{first}/result_0.txt"})
     flagged = runs.filter(pl.col("duplicate_of").is_not_null())
     assert flagged.select("source_path", "duplicate_of").rows() == [(copy, f"{first}/result_0.txt")]
-    score = training_scores(runs, {}, Counter()).row(0, named=True)
+    score = training_scores(runs, {}, Counter(), training_power([], runs, [])).row(0, named=True)
     # the summarizer counts all six logs: drop the fastest and the slowest, average four
     times = sorted(runs["time_to_train_minutes"].to_list())
     assert (score["runs_total"], score["runs_counted"]) == (6, 4)
@@ -104,7 +105,7 @@ def test_same_run_under_two_names_is_flagged_and_still_counted():
 def test_a_benchmark_without_rules_has_a_row_that_says_so():
     path = "Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt"
     runs = _runs("v9.9", "training_results_v4.0", {path: path})
-    score = training_scores(runs, {}, Counter()).row(0, named=True)
+    score = training_scores(runs, {}, Counter(), training_power([], runs, [])).row(0, named=True)
     assert score["score_minutes"] is None and not score["valid"]
     assert score["reason"].startswith("no rules for ssd in v9.9")
 
@@ -148,7 +149,7 @@ def test_v05_ncf_scores_the_first_50_converged_runs():
                      "source_path": f"intel/results/skx8180/ncf/result_{n}.txt", "source_commit": SHA})
     runs = to_frame("training_runs", rows)
     first = sorted([r["time_to_train_minutes"] for r in rows if r["status"] == "success"][:50])
-    score = training_scores(runs, {}, Counter()).row(0, named=True)
+    score = training_scores(runs, {}, Counter(), training_power([], runs, [])).row(0, named=True)
     assert (score["runs_total"], score["runs_required"], score["runs_counted"], score["valid"]) == (100, 100, 48, True)
     assert score["score_minutes"] == sum(first[1:-1]) / 48
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import altair as alt
 import duckdb
 
+from transform.training.score_rules import benchmark_rules
 from warehouse import scaling
 from warehouse.estimate import link, other_curves
 from warehouse.names import round_key, training_benchmark
@@ -155,15 +156,20 @@ def _description(systems: list[dict]) -> Section:
     return section
 
 
-def _dropped(runs: list[dict], runs_counted: int, benchmark: str) -> dict[str, str]:
+def _dropped(runs: list[dict], runs_counted: int, round_: str, benchmark: str) -> dict[str, str]:
     """Why each run counts or not, by the scoring rules (docs/scoring.md): failed runs are dropped at the slow end,
     then the fastest `max_dropped` and as many slowest as make `max_dropped` at the slow end."""
-    most = 4 if benchmark == "unet3d" else 1
-    converged = sorted((r for r in runs if r["reached_target"] and r["status"] == "success"),
+    rules = benchmark_rules(round_, benchmark)
+    if rules is None:
+        return {r["run_label"]: "see training_scores.reason" for r in runs}
+    most = rules.max_dropped
+    late = [r for r in runs if r["init_within_limit"] is False]
+    converged = sorted((r for r in runs if r["reached_target"] and r["status"] == "success" and r not in late),
                        key=lambda r: r["time_to_train_minutes"])
-    failed = [r for r in runs if r not in converged]
-    slow = max(most - len(failed), 0)
+    failed = [r for r in runs if r not in converged and r not in late]
+    slow = max(most - len(failed) - len(late), 0)
     why = {r["run_label"]: "dropped: did not reach the target" for r in failed}
+    why |= {r["run_label"]: "dropped: initialization over the round's limit" for r in late}
     why |= {r["run_label"]: "dropped: fastest" for r in converged[:most]}
     why |= {r["run_label"]: "dropped: slowest" for r in converged[len(converged) - slow:] if slow}
     counted = [r for r in converged if r["run_label"] not in why]
@@ -210,7 +216,7 @@ def _training_section(con, score: dict, system: dict) -> Section:
     source = lambda path: Source(path, score["repo_url"], score["source_commit"])  # noqa: E731
     section.blocks.append(Table(["score", "minutes", "source"],
                                 [["official score", _num(score["score_minutes"]), source(score["source_path"])]]))
-    why = _dropped(runs, score["runs_counted"], bench)
+    why = _dropped(runs, score["runs_counted"], rnd, bench)
     section.blocks.append(Table(
         ["run", "time to train (min)", "status", "reached target", "final accuracy", "evaluations", "in the score",
          "source"],

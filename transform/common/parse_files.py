@@ -14,6 +14,10 @@ from transform.inference.detail_log import parse_inference_detail
 from transform.inference.small_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
 from transform.common.source import Source
 from transform.common.system_json import parse_system
+from transform.training.entry_json import parse_early_system, parse_entry
+from transform.training.layout import run_folder, system_of_entry
+from transform.training.legacy_log import legacy_format, parse_legacy_log
+from transform.training.power_log import parse_power_log
 from transform.training.run_log import parse_training_log
 
 
@@ -24,6 +28,8 @@ class ParsedFiles:
     systems: list[dict] = field(default_factory=list)
     training_runs: list[dict] = field(default_factory=list)
     training_evals: list[dict] = field(default_factory=list)
+    # one row per power log: its part of the run's energy (transform/training/power_log.py)
+    training_power_files: list[dict] = field(default_factory=list)
     # (round, submitter, system, benchmark) → RCP scaling factor
     scaling: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
     # (round, submitter, system, benchmark) → result logs with no usable run (they count as failed runs)
@@ -42,7 +48,8 @@ class ParsedFiles:
 
     def absorb(self, other: ParsedFiles) -> None:
         """Add another file's (or repo's) parse output to this one."""
-        for name in ("systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects"):
+        for name in ("systems", "training_runs", "training_evals", "training_power_files", "inference_details",
+                     "inference_compliance", "rejects"):
             getattr(self, name).extend(getattr(other, name))
         for name in ("scaling", "inference_accuracy", "inference_power", "model_mappings"):
             getattr(self, name).update(getattr(other, name))
@@ -92,12 +99,19 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
     out.files = 1
     out.bytes = len(data)
     if ref.kind is Kind.SYSTEM:
-        row, rejects = parse_system(data, source)
+        early = parse_early_system(data, source) if source.suite == "training" else None
+        row, rejects = early if early is not None else parse_system(data, source)
+        out.rejects.extend(rejects)
+        if row is not None:
+            out.systems.append(row)
+    elif ref.kind is Kind.TRAINING_ENTRY:
+        row, rejects = parse_entry(data, source, *system_of_entry(ref.path))
         out.rejects.extend(rejects)
         if row is not None:
             out.systems.append(row)
     elif ref.kind is Kind.TRAINING_LOG:
-        log = parse_training_log(data, source)
+        marker = legacy_format(data)
+        log = parse_legacy_log(data, source, marker) if marker else parse_training_log(data, source)
         out.rejects.extend(log.rejects)
         if log.run is not None:
             out.training_runs.append(log.run)
@@ -123,6 +137,10 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
         else:
             division, submitter, _name = ref.path.split("/")
             out.model_mappings[(division, submitter)] = mapping
+    elif ref.kind is Kind.TRAINING_POWER:
+        row, rejects = parse_power_log(data, source)
+        out.training_power_files.append(row)
+        out.rejects.extend(rejects)
     elif ref.kind is Kind.TRAINING_SCALING:
         factor = _scaling_factor(data)
         if factor is None:
@@ -134,7 +152,7 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
 
 
 def _unusable_log(out: ParsedFiles, path: str) -> None:
-    submitter, _results, system, benchmark, _name = path.split("/")
+    submitter, system, benchmark, _name = run_folder(path)
     out.unusable_logs[(out.round, submitter, system, benchmark)] += 1
 
 

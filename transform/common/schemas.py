@@ -187,12 +187,45 @@ class TrainingScores(pa.DataFrameModel):
     fastest_run_minutes: float = _opt("Fastest successful run.", "minutes", ge=0, example="36.2393")
     valid: bool = _key("True when the rules produce a score.", example="true")
     reason: str = _opt("Why there is no score (not enough runs, too many failed runs, no rules for the benchmark), and what else the rules say about the runs (dropped for initialization time, duplicate runs), in sentences separated by '; '.", example="5 runs required, 3 found")
+    energy_j: float = _opt("Energy of the score, where the runs have power logs: the counted runs' training_power.energy_j averaged (the same runs dropped as for score_minutes) × scaling_factor, as the official result summarizer.", "J", "16384267.95")
+    energy_reason: str = _opt("Why a folder with power logs has no energy_j (a counted run the official summarizer stops on, or no score).", example="run 3: node_0.txt: power_measurement_start and the end of the window are at the same time_ms …")
     source_path: str = _key("Results folder of the runs.", example="Dell/results/XE9680x8H100-SXM-80GB/ssd")
     source_commit: str = _source_commit()
 
     class Config:
         strict = True
         unique = ["round", "division", "submitter", "system", "benchmark"]
+
+
+class TrainingPower(pa.DataFrameModel):
+    """One row per training run with power logs (`<benchmark>/power/<result>/node_N.txt`, `sw_N.txt`): its energy by the
+    official result summarizer's formula (docs/scoring.md)."""
+
+    suite: str = _key("Always training.", isin=["training"], example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
+    division: str = _opt("closed or open, as the run's.", example="closed")
+    submitter: str = _key("Submitter folder name.", example="Dell")
+    system: str = _key("Results folder name.", example="8xXE9680x8H100-SXM-80GB-POWER")
+    benchmark: str = _key("Benchmark folder name.", example="llama2_70b_lora")
+    run_label: str = _key("Run, as in training_runs.run_label (the power folder is named after the result log).", example="0")
+    node_files: int = _key("node_*.txt files of the run.", ge=0, unit="files", example="8")
+    switch_files: int = _key("sw_*.txt files of the run.", ge=0, unit="files", example="1")
+    node_readings: int = _key("Node power_reading events inside their windows (the ones integrated).", ge=0, unit="readings", example="2289")
+    conversion_efficiency: float = _opt("conversion_eff of the node files (1 when not logged); null when they differ.", unit="ratio", example="0.96")
+    window_start_ms: float = _opt("Earliest power_measurement_start of the node files.", unit="ms since Unix epoch", example="1728509259000")
+    window_stop_ms: float = _opt("Latest end of the node windows (power_measurement_stop, else the last reading).", unit="ms since Unix epoch", example="1728509569000")
+    window_seconds: float = _opt("window_stop_ms − window_start_ms, in seconds.", "seconds", "310.0")
+    node_energy_j: float = _opt("Σ over node files of conversion_eff × ∫ W dt over its window × time to train / window length.", "J", "16143281.64")
+    switch_energy_j: float = _opt("Σ over switch files of conversion_eff × interconnect_power_est × time to train (0 for a switch that logs readings only).", "J", "0.0")
+    energy_j: float = _opt("node_energy_j + switch_energy_j, summed in the official tool's order; null when the official tool stops on this run (note says why).", "J", "16143281.64")
+    average_watts: float = _opt("energy_j / time to train.", "W", "54922.76")
+    note: str = _opt("Why energy_j is null, or what the official formula leaves out (switch readings without an estimate).", example="sw_0.txt: 310 power_readings and no interconnect_power_est: the official formula counts 0 J for this switch")
+    source_path: str = _source_path("Dell/results/8xXE9680x8H100-SXM-80GB-POWER/llama2_70b_lora/power/result_0")
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+        unique = ["round", "submitter", "system", "benchmark", "run_label"]
 
 
 class InferenceResults(pa.DataFrameModel):
@@ -404,9 +437,12 @@ JOINS: dict[str, list[str]] = {
                 "inference_results and the other inference tables: on (round, division, submitter, system) with suite = 'inference'",
                 "accelerator_models: accelerator_model_name matches pattern (system_hardware does it)"],
     "training_runs": ["training_evals: on (round, submitter, system, benchmark, run_label)",
-                      "training_scores: on (round, division, submitter, system, benchmark)"],
+                      "training_scores: on (round, division, submitter, system, benchmark)",
+                      "training_power: on (round, submitter, system, benchmark, run_label)"],
     "training_evals": ["training_runs: on (round, submitter, system, benchmark, run_label)"],
     "training_scores": ["training_runs: on (round, division, submitter, system, benchmark)"],
+    "training_power": ["training_runs: on (round, submitter, system, benchmark, run_label)",
+                       "training_scores: on (round, division, submitter, system, benchmark)"],
     "inference_results": [f"inference_power, inference_accuracy, inference_compliance: on ({RESULT_KEY})"],
     "inference_power": [f"inference_results: on ({RESULT_KEY})"],
     "inference_accuracy": [f"inference_results: on ({RESULT_KEY})"],
@@ -425,6 +461,7 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "training_runs": TrainingRuns,
     "training_evals": TrainingEvals,
     "training_scores": TrainingScores,
+    "training_power": TrainingPower,
     "inference_results": InferenceResults,
     "inference_power": InferencePower,
     "inference_accuracy": InferenceAccuracy,

@@ -14,6 +14,7 @@ from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_files import ParsedFiles
 from transform.common.source import Source
 from transform.training.duplicates import mark_duplicates
+from transform.training.energy import training_power
 from transform.training.scores import training_scores
 from transform.common.validate import to_frame, validate
 
@@ -47,7 +48,8 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     evals = to_frame("training_evals", [row for p in parsed for row in p.training_evals], rejects)
     evals = evals.join(runs.select("source_path"), on="source_path", how="semi", maintain_order="left")
     scaling = {key: factor for p in parsed for key, factor in p.scaling.items()}
-    scores = training_scores(runs, scaling, unusable)
+    power = training_power([row for p in parsed for row in p.training_power_files], runs, rejects)
+    scores = training_scores(runs, scaling, unusable, power)
     rejects.extend(_unused_scaling(parsed, scores))
     inference, inference_rejects = build_inference(parsed)
     return {
@@ -55,6 +57,7 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
         "training_runs": runs,
         "training_evals": evals,
         "training_scores": scores,
+        "training_power": power,
         **inference,
     }, rejects + inference_rejects
 
@@ -65,7 +68,8 @@ def _at_commit(parsed: ParsedFiles) -> ParsedFiles:
         return [{**row, "source_commit": parsed.commit} for row in rows]
 
     return replace(parsed, **{name: stamp(getattr(parsed, name)) for name in (
-        "systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects")})
+        "systems", "training_runs", "training_evals", "training_power_files", "inference_details", "inference_compliance",
+        "rejects")})
 
 
 def _unused_scaling(parsed: list[ParsedFiles], scores: pl.DataFrame) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transform.common.rules import round_rules
+from transform.training.score_rules import benchmark_entry
 
 # the key of a target on the scalar value; other keys name components of a dict value (BBOX, SEGM; FID, CLIP)
 SCALAR = "eval_accuracy"
@@ -63,5 +63,5 @@ def target_from_table(table: dict) -> Target:
 
 def quality_target(round_: str, benchmark: str) -> Target | None:
     """The closed-division target; None where the round's rules file has none for the benchmark."""
-    table = ((round_rules("training", round_) or {}).get("benchmarks", {}).get(benchmark) or {}).get("target")
+    table = (benchmark_entry(round_, benchmark) or {}).get("target")
     return target_from_table(table) if table else None

@@ -21,10 +21,17 @@ class BenchmarkRules:
     first_converged: int | None
 
 
+def benchmark_entry(round_: str, benchmark: str) -> dict | None:
+    """The rules file's table of a benchmark folder, by its name or the name the round's tools map it to
+    (`[folder_names]`: v0.6 Google's `mask` is maskrcnn)."""
+    rules = round_rules("training", round_) or {}
+    return rules.get("benchmarks", {}).get(rules.get("folder_names", {}).get(benchmark, benchmark))
+
+
 def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
     """None when the round has no rules file or the file has no entry for the benchmark."""
     rules = round_rules("training", round_)
-    entry = (rules or {}).get("benchmarks", {}).get(benchmark)
+    entry = benchmark_entry(round_, benchmark)
     if entry is None:
         return None
     score, init = rules.get("score", {}), rules.get("init")
@@ -51,3 +58,9 @@ def init_within_limit(init_ms: float | None, round_: str, benchmark: str, log_di
     if init_ms is None or not limits or log_division not in limits:
         return None
     return init_ms < limits[log_division] * 60 * 1e3
+
+
+def bad_lines_void_run(round_: str) -> bool:
+    """Whether a log line that does not decode voids the run (the official parser's rule from v0.7); v0.5 and v0.6
+    were scored from their start and stop tags."""
+    return ((round_rules("training", round_) or {}).get("score") or {}).get("bad_lines_void_run", True)

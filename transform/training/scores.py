@@ -23,7 +23,8 @@ from collections import Counter
 import polars as pl
 
 from transform.common.validate import to_frame
-from transform.training.score_rules import BenchmarkRules, benchmark_rules, converged_by_run_stop
+from transform.training.energy import energies_by_folder, score_energy
+from transform.training.score_rules import BenchmarkRules, bad_lines_void_run, benchmark_rules, converged_by_run_stop
 
 
 def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, benchmark: str) -> tuple[float | None, int, str | None]:
@@ -38,11 +39,12 @@ def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, be
     return sum(counted) / len(counted), len(counted), None
 
 
-def _converged(by_status: list[str]) -> pl.Expr:
+def _converged(by_status: list[str], lenient: list[str]) -> pl.Expr:
     by_target = ((pl.col("division") == "closed") & pl.col("reached_target").is_not_null()
                  & ~pl.col("round").is_in(by_status))
     converged = pl.when(by_target).then(pl.col("reached_target")).otherwise(pl.col("status") == "success")
-    return converged & (pl.col("mllog_bad_lines") == 0) & pl.col("init_within_limit").fill_null(True)
+    decoded = (pl.col("mllog_bad_lines") == 0) | pl.col("round").is_in(lenient)
+    return converged & decoded & pl.col("init_within_limit").fill_null(True)
 
 
 def _note() -> pl.Expr:
@@ -56,20 +58,27 @@ def _note() -> pl.Expr:
     return pl.concat_str([init, duplicate], separator="; ", ignore_nulls=True)
 
 
-def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter) -> pl.DataFrame:
+def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter, power: pl.DataFrame
+                    ) -> pl.DataFrame:
     keys = ["suite", "round", "division", "submitter", "system", "benchmark"]
-    by_status = [r for r in runs["round"].unique().to_list() if converged_by_run_stop(r)]
+    rounds = runs["round"].unique().to_list()
+    by_status = [r for r in rounds if converged_by_run_stop(r)]
+    lenient = [r for r in rounds if not bad_lines_void_run(r)]
+    converged = _converged(by_status, lenient)
     groups = (
         runs.sort("run_index", "source_path", nulls_last=True)
         .group_by(keys, maintain_order=True)
         .agg(
-            times=pl.col("time_to_train_minutes").filter(_converged(by_status)),
+            times=pl.col("time_to_train_minutes").filter(converged),
+            labels=pl.col("run_label").filter(converged),
             runs_total=pl.len(),
+            folder=pl.col("source_path").first().str.replace(r"/[^/]*$", ""),
             notes=_note().filter(_note() != ""),
             source_commit=pl.col("source_commit").first(),
         )
         .sort(keys, nulls_last=True)
     )
+    energies = energies_by_folder(power)
     rows = []
     for g in groups.iter_rows(named=True):
         unusable = unusable_logs.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 0)
@@ -91,7 +100,10 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
         required = rules.runs_required if rules else None
         if reason is None and required is not None and g["runs_total"] < required:
             reason = f"only {g['runs_total']} of the {required} runs the rules require"
-        factor = scaling.get((g["round"], g["submitter"], g["system"], g["benchmark"]), 1.0)
+        folder = (g["round"], g["submitter"], g["system"], g["benchmark"])
+        factor = scaling.get(folder, 1.0)
+        energy_j, energy_reason = score_energy(g["times"], g["labels"], failed, rules.max_dropped if rules else 0, factor,
+                                               energies.get(folder), scored=unscaled is not None)
         rows.append({
             **{k: g[k] for k in keys},
             "runs_total": g["runs_total"],
@@ -104,7 +116,9 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             "fastest_run_minutes": min(g["times"]) if g["times"] else None,
             "valid": reason is None,
             "reason": "; ".join(([reason] if reason else []) + g["notes"]) or None,
-            "source_path": f"{g['submitter']}/results/{g['system']}/{g['benchmark']}",
+            "energy_j": energy_j,
+            "energy_reason": energy_reason,
+            "source_path": g["folder"],
             "source_commit": g["source_commit"],
         })
     return to_frame("training_scores", rows)
