@@ -153,6 +153,10 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
                 metric[s] = over
         if metric:
             m["metric"] = metric
+        if model in facts.get("token_latency_models", []):
+            m["use_token_latencies"] = True
+        if model in facts.get("equal_issue_models", []):
+            m["equal_issue"] = True
         if model in llm_limits:
             # v4.1 names its one constraint ("conversational") and applies it to Server
             m["token_latency"] = {(s if s in _SCENARIOS else "Server"): {"ttft_p99_ns": v["ttft"], "tpot_p99_ns": v["tpot"]}

@@ -264,6 +264,11 @@ class InferenceResults(pa.DataFrameModel):
     accuracy_text: str = _opt("Accuracy as the official table prints it (the numbers are in inference_accuracy).", example="mAP: 37.358")
     accuracy_met: bool = _opt("Every accuracy target of the model met (null: no accuracy.txt).", example="true")
     compliance_passed: bool = _opt("Every compliance test found passed (null: none found).", example="true")
+    # issue 10: rules as data, one file per round (transform/inference/rules/<round>.toml)
+    rules_checked: bool = _key("True when the round's rules file covers this model: result, units, accuracy and validity are the round checker's; false: judged by loadgen's verdict only (rules_note says why).", example="true")
+    rules_note: str = _opt("Why the result is not checked by its round's rules (no rules file for the round, or the model is not in it).", example="no rules file for inference v6.1")
+    result_measures: str = _opt("What `result` really measures (Samples/s, Queries/s, Tokens/s, Latency (ms), Streams); it differs from `units` where the official label is odd (v5.1 whisper Offline: units Samples/s, measures Tokens/s).", example="Tokens/s")
+    published: bool = _opt("Whether the round's report publishes this model and scenario for the system's suite (the report generator's filter_scenarios); null when unknown.", example="true")
     source_path: str = _source_path("closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/performance/run_1/mlperf_log_detail.txt")
     source_commit: str = _source_commit()
 
