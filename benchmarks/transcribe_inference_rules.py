@@ -16,7 +16,10 @@ import subprocess
 import tomllib
 from datetime import UTC, datetime
 
-_CHECKERS = ("tools/submission/submission_checker.py", "tools/submission/submission-checker.py")
+# the modular checker (from v6.0) keeps its tables in constants.py and get_mlperf_model in configuration.py
+_CHECKERS = ("tools/submission/submission_checker/constants.py", "tools/submission/submission_checker.py",
+             "tools/submission/submission-checker.py")
+_CONFIGURATION = ("tools/submission/submission_checker/configuration/configuration.py",)
 _REPORTS = ("tools/submission/generate_final_report.py", "tools/submission/generate-final-report.py")
 _SCENARIOS = ("Offline", "Server", "SingleStream", "MultiStream", "Interactive")
 
@@ -80,7 +83,9 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
     checker_path, checker = _show(git_dir, commit, _CHECKERS)
     report = _show(git_dir, commit, _REPORTS)
     tree = ast.parse(checker)
+    configuration = _show(git_dir, commit, _CONFIGURATION) if checker_path.endswith("constants.py") else None
     names = _assignments(tree)
+    names |= {k.upper(): v for k, v in names.items() if k in ("unit_dict", "special_unit_dict", "power_unit_dict")}
     config_node = _dict_node(names["MODEL_CONFIG"], round_)
     config = _value(config_node)
     when = datetime.fromtimestamp(int(_git(git_dir, "log", "-1", "--format=%ct", commit)), UTC).date().isoformat()
@@ -94,28 +99,33 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
     seeds = config.get("seeds", {})
     rules["seeds"] = {k: str(v) for k, v in seeds.items()}
     rules["folders"] = dict(config.get("model_mapping", {}))
+    rules["guesses"], rules["checker"]["submitter_mapping"] = _guesses(ast.parse(configuration[1]) if configuration else tree)
     rules["accuracy_patterns"] = _value(names["ACC_PATTERN"])
 
-    fields = _value(names["RESULT_FIELD_NEW"]).get(round_, {}) if "RESULT_FIELD_NEW" in names else {}
+    fields = _value(names["RESULT_FIELD_NEW"]) if "RESULT_FIELD_NEW" in names else {}
+    fields = fields if "Offline" in fields else fields.get(round_, {})  # one table, or one per round
+    if "MultiStreamLegacy" in fields and facts.get("legacy_multistream"):
+        fields["MultiStream"] = fields["MultiStreamLegacy"]
     overwrite = (_value(names["RESULT_FIELD_BENCHMARK_OVERWRITE"]).get(round_, {})
                  if "RESULT_FIELD_BENCHMARK_OVERWRITE" in names else {})
-    units = _value(names["unit_dict"]) if "unit_dict" in names else facts.get("units", {})
-    special = _value(names["special_unit_dict"]) if "special_unit_dict" in names else {}
-    special = facts.get("special_units", special)
-    power_units = _value(names["power_unit_dict"]) if "power_unit_dict" in names else facts.get("power_units", {})
+    units = _value(names["UNIT_DICT"]) if "UNIT_DICT" in names else facts.get("units", {})
+    special = _value(names["SPECIAL_UNIT_DICT"]) if "SPECIAL_UNIT_DICT" in names else {}
+    power_units = _value(names["POWER_UNIT_DICT"]) if "POWER_UNIT_DICT" in names else facts.get("power_units", {})
+    power_units = {k: v for k, v in power_units.items() if k in _SCENARIOS}
     scenarios = [s for s in _SCENARIOS if s in units]
     rules["metric"] = {s: {"field": fields.get(s, facts.get("fields", {}).get(s, "")), "units": units[s]} for s in scenarios}
     for s in scenarios:
-        if s in ("SingleStream", "MultiStream"):
-            rules["metric"][s]["scale"] = 1e-6  # ns → ms (the checker divides by MS_TO_NS)
+        if "latency" in rules["metric"][s]["field"]:
+            rules["metric"][s]["divide_by"] = [1_000_000]  # ns → ms (the checker divides by MS_TO_NS)
     rules["power_units"] = power_units
     rules["inferred"] = facts["inferred"]
 
     targets = _bounds(_dict_node(config_node, "accuracy-target"))
     uppers = _bounds(_dict_node(config_node, "accuracy-upper-limit"))
     latency = config.get("latency-constraint", {})
-    llm_limits = _value(names["LLM_LATENCY_LIMITS"]) if "LLM_LATENCY_LIMITS" in names else facts.get("token_latency", {})
+    llm_limits = facts.get("token_latency") or (_value(names["LLM_LATENCY_LIMITS"]) if "LLM_LATENCY_LIMITS" in names else {})
     spq = _value(names[facts["offline_spq_table"]]) if facts.get("offline_spq_table") in names else {}
+    spq_all = _value(names[facts["offline_spq_constant"]]) if facts.get("offline_spq_constant") in names else None
     filters = _report_filters(report[1], round_) if report else {}
     models = {}
     for model in config["models"]:
@@ -123,13 +133,17 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
         for key, name in (("performance-sample-count", "performance_sample_count"), ("dataset-size", "dataset_size")):
             if model in config.get(key, {}):
                 m[name] = config[key][model]
-        if model in spq:
-            m["offline_min_samples_per_query"] = spq[model]
+        if model in spq or spq_all:
+            m["offline_min_samples_per_query"] = spq.get(model, spq_all)
         if model in config.get("min-queries", {}):
             m["min_queries"] = config["min-queries"][model]
         if "Server" in latency.get(model, {}):
             m["server_latency_ns"] = latency[model]["Server"]
-        m["compliance"] = [t for t, ms in facts["compliance"].items() if model in ms or "*" in ms]
+        # check_compliance_dir's list: the tests for these models, or for every model but those; from v6.0 in MODEL_CONFIG
+        tests = {**facts.get("compliance", {}), **{t: [m for m in config["models"] if m not in ms]
+                                                     for t, ms in facts.get("compliance_except", {}).items()}}
+        tests |= {k.removeprefix("models_"): v for k, v in config.items() if k.startswith("models_TEST")}
+        m["compliance"] = sorted(t for t, ms in tests.items() if model in ms or "*" in ms)
         m["accuracy"] = targets.get(model, [])
         if model in uppers:
             m["accuracy_upper"] = uppers[model]
@@ -149,6 +163,8 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             unit = special.get(model, {}).get(s)
             if unit is not None and unit != units[s]:
                 over["units"] = unit
+            if s in facts.get("divide_by", {}).get(model, {}):
+                over["divide_by"] = facts["divide_by"][model][s]
             if over:
                 metric[s] = over
         if metric:
@@ -159,11 +175,30 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             m["equal_issue"] = True
         if model in llm_limits:
             # v4.1 names its one constraint ("conversational") and applies it to Server
+            # v5.0 gives one bound per model, for Server
+            limits = {"Server": llm_limits[model]} if "ttft" in llm_limits[model] else llm_limits[model]
             m["token_latency"] = {(s if s in _SCENARIOS else "Server"): {"ttft_p99_ns": v["ttft"], "tpot_p99_ns": v["tpot"]}
-                                  for s, v in llm_limits[model].items()}
+                                  for s, v in limits.items()}
         models[model] = m
     rules["models"] = models
     return rules
+
+
+def _guesses(tree: ast.AST) -> tuple[list[dict], bool]:
+    """get_mlperf_model's substring guesses, in order, and whether it takes the submitter's model_mapping.json."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "get_mlperf_model":
+            guesses, chain = [], [n for n in node.body if isinstance(n, ast.If) and "in model" in ast.unparse(n.test)]
+            branch = chain[-1] if chain else None
+            while isinstance(branch, ast.If):
+                parts = branch.test.values if isinstance(branch.test, ast.BoolOp) else [branch.test]
+                contains = [p.left.value for p in parts if isinstance(p, ast.Compare) and isinstance(p.left, ast.Constant)]
+                assigned = [_value(n.value) for n in branch.body if isinstance(n, ast.Assign)]
+                if contains and assigned:
+                    guesses.append({"contains": contains, "model": assigned[0]})
+                branch = branch.orelse[0] if len(branch.orelse) == 1 and isinstance(branch.orelse[0], ast.If) else None
+            return guesses, any(a.arg == "extra_model_mapping" for a in node.args.args)
+    return [], False
 
 
 def _report_filters(source: str, round_: str) -> dict:

@@ -14,6 +14,7 @@ from transform.inference.rules import (
     model_key,
     positive_watts_only,
     power_sum,
+    power_units,
     published_result,
     read_accuracy,
     required_compliance_tests,
@@ -191,24 +192,39 @@ def _power(row: dict, samples: pl.DataFrame, path: str, rules: dict | None) -> d
     total = _compensated_sum(watts) if power_sum(rules) == "compensated" else _plain_sum(watts)
     average = total / len(watts)
     out["average_watts"] = average
+    units = power_units(rules, row["scenario"])
     if row["scenario"] in ("SingleStream", "MultiStream"):
-        if row["query_count"]:
+        queries = _power_queries(row, rules, out["window_s"])
+        if queries:
+            # the energy per query: in J before v3.0, in mJ since (the table's unit says which)
+            scale = 1000 if units == "millijoules" else 1
             if row["scenario"] == "MultiStream" and row["inferred"]:
                 # inferred from a SingleStream run: 8 logged queries make one MultiStream query (checker's order)
                 samples_per_query = 8
-                energy = average * out["window_s"] * samples_per_query * 1000 / row["query_count"]
+                energy = average * out["window_s"] * samples_per_query * scale / queries
             else:
                 samples_per_query = row["samples_per_query"] or 1
-                energy = average * out["window_s"] * 1000 / row["query_count"]
-            out["energy_per_query_mj"] = energy
-            out["power_result"], out["power_units"] = round(energy, 10), "millijoules"
+                energy = average * out["window_s"] * scale / queries
+            out["energy_per_query_mj"] = energy * 1000 / scale
+            out["power_result"], out["power_units"] = round(energy, 10), units
             # no energy measured (samples of 0 W): no efficiency, rather than an infinite one
-            out["performance_per_watt"] = samples_per_query * 1000 / energy if energy else None
+            out["performance_per_watt"] = samples_per_query * scale / energy if energy else None
     else:
-        out["power_result"], out["power_units"] = round(average, 10), "Watts"
+        out["power_result"], out["power_units"] = round(average, 10), units
         if row.get("result") is not None and average:
             out["performance_per_watt"] = row["result"] / average
     return out
+
+
+def _power_queries(row: dict, rules: dict | None, window_s: float) -> float | None:
+    """Queries the energy is divided by: loadgen's result_query_count; before v2.0 loadgen did not log it and the
+    checker estimated SingleStream's from the QPS with loadgen overhead × the power window (MultiStream's from
+    generated counts, which are not read here)."""
+    if (rules or {}).get("checker", {}).get("power_query_count", "logged") == "logged":
+        return row["query_count"]
+    if row["scenario"] == "SingleStream" and row["qps_with_loadgen_overhead"]:
+        return row["qps_with_loadgen_overhead"] * window_s
+    return None
 
 
 def _plain_sum(values: list[float]) -> float:
@@ -244,7 +260,7 @@ def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[s
 
 def _compliance_passed(row: dict, rules: dict | None, found: dict[str, list]) -> bool | None:
     """Closed/network: every test the round requires for the model is there and passed. Elsewhere: the tests found."""
-    required = required_compliance_tests(rules, row["model"]) if row["division"] in ("closed", "network") else []
+    required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
     tests = required or list(found)
     if not tests:
         return None

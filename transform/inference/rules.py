@@ -42,21 +42,18 @@ def rules_of(round_: str) -> dict | None:
 
 def model_key(benchmark: str, mapping: dict[str, str] | None, rules: dict | None) -> str:
     """The official model of a benchmark folder, in the checker's order (get_mlperf_model): an official name, the
-    checker's own folder map, the submitter's model_mapping.json, then its substring guesses."""
-    models, folders = (rules or {}).get("models", {}), (rules or {}).get("folders", {})
-    if benchmark in models:
+    checker's own folder map, the submitter's model_mapping.json (from v3.0), then its substring guesses, mapped
+    again. Without rules: the submitter's map, else the folder name."""
+    if rules is None:
+        return (mapping or {}).get(benchmark, benchmark)
+    folders = rules.get("folders", {})
+    if benchmark in rules.get("models", {}):
         return benchmark
     if benchmark in folders:
         return folders[benchmark]
-    if mapping and benchmark in mapping:
+    if mapping and benchmark in mapping and rules.get("checker", {}).get("submitter_mapping"):
         return mapping[benchmark]
-    guess = benchmark
-    if any(part in benchmark for part in ("mobilenet", "efficientnet", "resnet50")):
-        guess = "resnet"
-    elif "bert-99.9" in benchmark:
-        guess = "bert-99.9"
-    elif "bert-99" in benchmark:
-        guess = "bert-99"
+    guess = next((g["model"] for g in rules.get("guesses", []) if any(part in benchmark for part in g["contains"])), benchmark)
     return folders.get(guess, guess)
 
 
@@ -83,11 +80,19 @@ def _metric(rules: dict, model: str, scenario: str) -> dict:
     return {**default, **rules.get("models", {}).get(model, {}).get("metric", {}).get(scenario, {})}
 
 
-def _figure(detail: dict, key: str, scale: float = 1.0) -> float | None:
+def _figure(detail: dict, key: str, divide_by: list[int]) -> float | None:
+    """A detail-log figure as the checker turns it into the result: float(), then each division in turn
+    (ns → ms; wan-2.2's ms → s), which a single multiplication would not reproduce to the last bit."""
     value = detail.get(LOG_KEY_COLUMNS.get(key, key))
     if value is None:
         return None
-    return value * scale if scale != 1.0 else float(value)
+    value = float(value)
+    for divisor in divide_by:
+        value /= divisor
+    return value
+
+
+_LATENCY_UNITS = {(1_000_000,): "Latency (ms)", (1_000_000, 1000): "Latency (s)"}
 
 
 def published_result(detail: dict, rules: dict | None, model: str, benchmark: str, scenario: str) -> Published:
@@ -104,18 +109,20 @@ def published_result(detail: dict, rules: dict | None, model: str, benchmark: st
         field = pick.get("field")
         if not field:
             return Published(None, None, False, None, None)
-        value = _figure(detail, field, pick.get("scale", 1.0))
-        measures = _MEASURES.get(field, "Latency (ms)" if pick.get("scale") == 1e-6 else None)
+        divide_by = pick.get("divide_by", [])
+        value = _figure(detail, field, divide_by)
+        measures = _MEASURES.get(field) or _LATENCY_UNITS.get(tuple(divide_by))
         return Published(value, LOG_KEY_COLUMNS.get(field, field), False, units if value is not None else None, measures)
     value, how, measures = None, None, None
-    if scenario == "Offline" and logged == "SingleStream":
+    inferred = rules.get("inferred", {})
+    if scenario == "Offline" and logged == "SingleStream" and inferred.get("offline_from_singlestream"):
         value, how, measures = detail["qps_without_loadgen_overhead"], "qps_without_loadgen_overhead", "Samples/s"
-    elif scenario == "Offline" and logged == "MultiStream":
+    elif scenario == "Offline" and logged == "MultiStream" and inferred.get("offline_from_multistream"):
         if detail["query_latency_mean_ns"] and detail["samples_per_query"] is not None:
             value = detail["samples_per_query"] * 1000 / (detail["query_latency_mean_ns"] / 1e6)
             how, measures = "samples_per_query / query_latency_mean", "Samples/s"
     elif scenario == "MultiStream" and logged == "SingleStream":
-        key = rules.get("inferred", {}).get("multistream_from_singlestream")
+        key = inferred.get("multistream_from_singlestream")
         if key and detail.get(LOG_KEY_COLUMNS.get(key, key)) is not None:
             value = detail[LOG_KEY_COLUMNS.get(key, key)] * 8 / 1e6
             how, measures = f"{LOG_KEY_COLUMNS.get(key, key)} × 8", "Latency (ms)"
@@ -212,8 +219,16 @@ def power_sum(rules: dict | None) -> str:
     return (rules or {}).get("checker", {}).get("power_sum", "plain")
 
 
-def required_compliance_tests(rules: dict | None, model: str) -> list[str]:
-    return (rules or {}).get("models", {}).get(model, {}).get("compliance", [])
+def power_units(rules: dict | None, scenario: str) -> str:
+    """The table's power unit (power_unit_dict); Interactive is a Server run."""
+    default = "Watts" if scenario in ("Offline", "Server", "Interactive") else "millijoules"
+    return (rules or {}).get("power_units", {}).get(scenario, default)
+
+
+def required_compliance_tests(rules: dict | None, model: str, scenario: str) -> list[str]:
+    """The tests the checker requires for the model (check_compliance_dir), less those it skips for the scenario."""
+    skipped = (rules or {}).get("checker", {}).get("compliance_skipped", {}).get(scenario, [])
+    return [t for t in (rules or {}).get("models", {}).get(model, {}).get("compliance", []) if t not in skipped]
 
 
 def validity_problems(row: dict, rules: dict | None) -> list[str]:
@@ -247,27 +262,28 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
         problems.append("an Interactive result must be a Server run")
     if spec.get("equal_issue") and row["division"] in checker.get("equal_issue_divisions", []) and row["equal_issue"] is not True:
         problems.append("equal issue mode (sample_concatenate_permutation) is required and not used")
-    if checker.get("strict"):
-        seeds = (row["qsl_rng_seed"], row["sample_index_rng_seed"], row["schedule_rng_seed"])
-        official = rules.get("seeds", {})
-        if official and seeds != (official.get("qsl_rng_seed"), official.get("sample_index_rng_seed"), official.get("schedule_rng_seed")):
-            problems.append("RNG seeds differ from the round's official seeds")
-        minimum_ms = checker.get("min_duration_ms", 0)
-        if (row["min_duration_ms"] or 0) < minimum_ms:
-            problems.append(f"min_duration_ms {row['min_duration_ms']} < {minimum_ms}")
-        logged = canonical_scenario(row.get("effective_scenario") or "") or scenario
-        bound = spec.get("server_latency_ns") if logged == "Server" else None
-        if bound and logged in checker.get("early_stopping", []) and (row["target_latency_ns"] or 0) > bound:
-            problems.append(f"target latency {row['target_latency_ns']} ns above the {bound} ns bound")
-        queries = spec.get("min_queries", {}).get(logged)
-        if queries and logged not in checker.get("early_stopping", []) and (row["min_query_count"] or 0) < queries:
-            problems.append(f"min_query_count {row['min_query_count']} < {queries}")
-        minimum = spec.get("offline_min_samples_per_query") if logged == "Offline" else None
-        if minimum and (row["samples_per_query"] or 0) < minimum:
-            problems.append(f"Offline samples_per_query {row['samples_per_query']} < {minimum}")
+    enforced = set(checker.get("enforced", []))
+    seeds = (row["qsl_rng_seed"], row["sample_index_rng_seed"], row["schedule_rng_seed"])
+    official = rules.get("seeds", {})
+    if "seeds" in enforced and seeds != (official.get("qsl_rng_seed"), official.get("sample_index_rng_seed"), official.get("schedule_rng_seed")):
+        problems.append("RNG seeds differ from the round's official seeds")
+    minimum_ms = checker.get("min_duration_ms", 0)
+    if "min_duration" in enforced and (row["min_duration_ms"] or 0) < minimum_ms:
+        problems.append(f"min_duration_ms {row['min_duration_ms']} < {minimum_ms}")
+    logged = canonical_scenario(row.get("effective_scenario") or "") or scenario
+    early = logged in checker.get("early_stopping", [])
+    bound = spec.get("server_latency_ns") if logged == "Server" else None
+    if "server_latency" in enforced and bound and early and (row["target_latency_ns"] or 0) > bound:
+        problems.append(f"target latency {row['target_latency_ns']} ns above the {bound} ns bound")
+    queries = spec.get("min_queries", {}).get(logged)
+    if "min_queries" in enforced and queries and not early and (row["min_query_count"] or 0) < queries:
+        problems.append(f"min_query_count {row['min_query_count']} < {queries}")
+    minimum = spec.get("offline_min_samples_per_query") if logged == "Offline" else None
+    if "offline_samples_per_query" in enforced and minimum and (row["samples_per_query"] or 0) < minimum:
+        problems.append(f"Offline samples_per_query {row['samples_per_query']} < {minimum}")
     if row["division"] in ("closed", "network"):
         if row.get("accuracy_met") is not True:
             problems.append("accuracy target not met" if row.get("accuracy_met") is False else "no accuracy.txt")
-        if row.get("compliance_passed") is False:
+        if row.get("compliance_passed") is False and checker.get("compliance_drops", True):
             problems.append("a required compliance test is missing or failed")
     return problems
