@@ -293,7 +293,7 @@ class InferencePower(pa.DataFrameModel):
     average_watts: float = _opt("Mean of those samples.", "W", ge=0, example="516.56")
     energy_per_query_mj: float = _opt("SingleStream/MultiStream: average_watts × window_s × 1000 / result_query_count (before v2.0 the checker's estimate of the query count).", "mJ", ge=0, example="61.32")
     power_result: float = _opt("The published power result (Watts, or millijoules per query), rounded to 10 decimals as published.", ge=0, unit="see power_units (W or mJ)", example="516.559")
-    power_units: str = _opt("Watts, or per query millijoules (Joules before v3.0), as the round's table prints it.", isin=["Watts", "millijoules", "Joules"], example="Watts")
+    power_units: str = _opt("Watts, or per query millijoules (Joules before v3.0; Joules/Stream for v1.1 MultiStream), as the round's table prints it.", isin=["Watts", "millijoules", "Joules", "Joules/Stream"], example="Watts")
     performance_per_watt: float = _opt("Offline/Server: result / average_watts; SingleStream/MultiStream: samples per query × 1000 / mJ (queries per joule × samples).", ge=0, unit="result units per W (or samples per J)", example="205.6")
     source_path: str = _source_path("closed/Dell/results/XE9680_H100_SXM_80GBx8_TRT/resnet50/Offline/performance/run_1/spl.txt")
     source_commit: str = _source_commit()
