@@ -88,7 +88,7 @@ def _result(files: ParsedFiles, detail: dict, compliance_found: dict, system_typ
     row["rules_note"] = unchecked_reason(rules, detail["round"], model)
     row["rules_checked"] = row["rules_note"] is None
 
-    published = published_result(detail, rules, model, detail["benchmark"], scenario)
+    published = published_result(detail, rules if row["rules_checked"] else None, model, detail["benchmark"], scenario)
     row["result"], row["result_metric"], row["inferred"] = published.value, published.metric, published.inferred
     row["units"], row["result_measures"] = published.units, published.measures
     row["published"] = is_published(rules, model, scenario, system_types.get(key[:3]))

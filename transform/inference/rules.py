@@ -239,7 +239,9 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
     spec = (rules or {}).get("models", {}).get(model) if row.get("rules_checked") else None
     checker = (rules or {}).get("checker", {})
     token_check = spec is not None and spec.get("use_token_latencies", "token_latency" in spec)
-    if row.get("result") is None:
+    if not row.get("rules_checked"):
+        problems.append(f"not checked: {row['rules_note']}")
+    elif row.get("result") is None:
         problems.append("no headline metric in the detail log")
     if row["result_validity"] != "VALID" and not (token_check and checker.get("token_latency_replaces_validity")):
         problems.append(f"loadgen result_validity is {row['result_validity']}")
