@@ -10,6 +10,7 @@ from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_bounds,
     canonical_scenario,
+    compliance_verdict_files,
     is_published,
     model_key,
     positive_watts_only,
@@ -245,23 +246,23 @@ def _compensated_sum(values: list[float]) -> float:
     return total + compensation
 
 
-def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[str, list]]:
-    """Add the compliance rows to `out`; return test → verdicts per (division, submitter, system, benchmark, scenario)."""
-    found: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[tuple[str, str], list]]:
+    """Add the compliance rows to `out`; return (test, verify) → verdicts per (division, submitter, system,
+    benchmark, scenario)."""
+    found: dict[tuple, dict[tuple[str, str], list]] = defaultdict(lambda: defaultdict(list))
     for row in files.inference_compliance:
         scenario = canonical_scenario(row["scenario_dir"])
         out.append({**row, "scenario": scenario})
-        # The checker's verdict: verify_performance for TEST01/04/05, verify_accuracy for TEST06. A TEST01
-        # verify_accuracy FAIL is settled by comparing baseline and compliance accuracy, which we do not read.
-        if row["verify"] == "performance" or row["test"] == "TEST06":
-            found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][row["test"]].append(row["passed"])
+        found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][(row["test"], row["verify"])].append(row["passed"])
     return found
 
 
-def _compliance_passed(row: dict, rules: dict | None, found: dict[str, list]) -> bool | None:
-    """Closed/network: every test the round requires for the model is there and passed. Elsewhere: the tests found."""
+def _compliance_passed(row: dict, rules: dict | None, found: dict[tuple[str, str], list]) -> bool | None:
+    """Closed/network: every test the round requires for the model is there and its decisive verification passed
+    (compliance_verdict_files). Elsewhere: the decisive verifications found."""
+    decisive = compliance_verdict_files(rules)
     required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
-    tests = required or list(found)
+    tests = [(t, decisive[t]) for t in required if t in decisive] if required else [k for k in found if decisive.get(k[0]) == k[1]]
     if not tests:
         return None
     return all(test in found and all(v is True for v in found[test]) for test in tests)

@@ -225,6 +225,18 @@ def power_units(rules: dict | None, scenario: str) -> str:
     return (rules or {}).get("power_units", {}).get(scenario, default)
 
 
+# Which verify_*.txt decides a test, as the checkers read them: verify_performance for TEST01/04/05 (a TEST01
+# verify_accuracy FAIL is settled with baseline and compliance accuracy files, which are not read here),
+# verify_accuracy for TEST06. A file may name more; a required test without one is not judged here.
+_VERDICT_FILES = {"TEST01": "performance", "TEST04": "performance", "TEST04-A": "performance", "TEST05": "performance",
+                  "TEST06": "accuracy"}
+
+
+def compliance_verdict_files(rules: dict | None) -> dict[str, str]:
+    """test → the verify_<kind>.txt whose TEST PASS decides it."""
+    return {**_VERDICT_FILES, **(rules or {}).get("checker", {}).get("compliance_verdicts", {})}
+
+
 def required_compliance_tests(rules: dict | None, model: str, scenario: str) -> list[str]:
     """The tests the checker requires for the model (check_compliance_dir), less those it skips for the scenario."""
     skipped = (rules or {}).get("checker", {}).get("compliance_skipped", {}).get(scenario, [])
