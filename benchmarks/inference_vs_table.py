@@ -1,7 +1,8 @@
 """One whole inference round through our parsers and rules, in-process, against MLCommons' own table of it
-(`summary_results.json` at the repository root): every official row compared by location and scenario.
+(`summary_results.json` at the repository root), or against the CSV the round's own checker writes when run on
+the same checkout (`--checker-csv`, for rounds that publish no table): every row compared by location and scenario.
 
-    python -m benchmarks.inference_vs_table /work/.mirror/mlcommons+inference_results_v5.1/repo [--show 40]
+    python -m benchmarks.inference_vs_table <local git repo named inference_results_vX.Y> [--checker-csv out.csv] [--show 40]
 
 Prints how many official rows whose files are present we reproduce (value, units, power, accuracy text), and
 the disagreements. A quick measurement for the rules files; the warehouse's own check is the reconciliation view.
@@ -10,6 +11,7 @@ the disagreements. A quick measurement for the rules files; the warehouse's own 
 from __future__ import annotations
 
 import argparse
+import csv
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -38,9 +40,26 @@ def ours(path: Path) -> tuple[str, dict, list[dict]]:
     return commit, tables, rejects
 
 
-def compare(path: Path, show: int) -> dict:
+_POWER_UNITS = {"Watts", "Joules", "Joules/Stream", "millijoules"}
+
+
+def checker_rows(csv_path: Path) -> list[dict]:
+    """The checker's CSV as the table's rows: a power result is a second row of the same folder, in power units."""
+    rows: dict[tuple[str, str], dict] = {}
+    with open(csv_path, newline="") as f:
+        for row in csv.DictReader(f):
+            out = rows.setdefault((row["Location"], row["Scenario"]), {"Location": row["Location"], "Scenario": row["Scenario"],
+                                                                      "Model": row["MlperfModel"], "Accuracy": row["Accuracy"]})
+            if row["Units"] in _POWER_UNITS:
+                out["Power_Result"], out["Power_Units"] = round(float(row["Result"]), 10), row["Units"]
+            else:
+                out["Performance_Result"], out["Performance_Units"] = float(row["Result"]), row["Units"]
+    return list(rows.values())
+
+
+def compare(path: Path, show: int, checker_csv: Path | None = None) -> dict:
     commit, tables, rejects = ours(path)
-    official = orjson.loads(Repo(path).git.show(f"{commit}:summary_results.json"))
+    official = checker_rows(checker_csv) if checker_csv else orjson.loads(Repo(path).git.show(f"{commit}:summary_results.json"))
     results = {(f"{r['division']}/{r['submitter']}/results/{r['system']}/{r['benchmark']}/{r['scenario_dir']}", r["scenario"]): r
                for r in tables["inference_results"].iter_rows(named=True)}
     power = {(r["division"], r["submitter"], r["system"], r["benchmark"], r["scenario"]): r
@@ -91,9 +110,10 @@ def compare(path: Path, show: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", type=Path)
+    parser.add_argument("--checker-csv", type=Path, help="the round's checker output (--csv) on the same checkout")
     parser.add_argument("--show", type=int, default=30)
     args = parser.parse_args()
-    compare(args.repo, args.show)
+    compare(args.repo, args.show, args.checker_csv)
 
 
 if __name__ == "__main__":
