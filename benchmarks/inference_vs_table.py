@@ -50,7 +50,11 @@ def checker_rows(csv_path: Path) -> list[dict]:
         for row in csv.DictReader(f):
             out = rows.setdefault((row["Location"], row["Scenario"]), {"Location": row["Location"], "Scenario": row["Scenario"],
                                                                       "Model": row["MlperfModel"], "Accuracy": row["Accuracy"]})
-            if row["Units"] in _POWER_UNITS:
+            if "Units" not in row:  # v1.0: no units; the power metric in a column of the same row
+                out["Performance_Result"], out["Performance_Units"] = float(row["Result"]), "(none)"
+                if float(row["power"] or 0) > 0:
+                    out["Power_Result"], out["Power_Units"] = round(float(row["power"]), 10), "(none)"
+            elif row["Units"] in _POWER_UNITS:
                 out["Power_Result"], out["Power_Units"] = round(float(row["Result"]), 10), row["Units"]
             else:
                 out["Performance_Result"], out["Performance_Units"] = float(row["Result"]), row["Units"]
@@ -85,12 +89,12 @@ def compare(path: Path, show: int, checker_csv: Path | None = None) -> dict:
             "valid": (True, mine["valid"]),
             "published": (True, mine["published"]),
         }
-        wrong = [f"{name} official {a!r} ours {b!r}" for name, (a, b) in checks.items() if a != b
+        wrong = [f"{name} official {a!r} ours {b!r}" for name, (a, b) in checks.items() if a != b and a != "(none)"
                  and not (isinstance(a, float) and isinstance(b, float) and round(a, 10) == round(b, 10))]
         if wrong:
             counts["different"] += 1
             for name, (a, b) in checks.items():
-                if a != b:
+                if a != b and a != "(none)":
                     counts[f"different {name}"] += 1
             disagreements.append(f"{row['Location']} {row['Scenario']}: " + "; ".join(wrong)
                                  + (f" [{mine['invalid_reason']}]" if not mine["valid"] else ""))
