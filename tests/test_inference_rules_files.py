@@ -12,6 +12,7 @@ import pytest
 from git import Repo
 
 from extract.discover import discover
+from flows.summary import Summary
 from extract.read_blobs import read_blobs
 from tests.conftest import FIXTURES, make_repo
 from transform.common.parse_files import parse_files
@@ -151,3 +152,14 @@ def test_every_scenario_folder_is_a_row_or_a_reject(build, fixture):
     folders = _scenario_folders(fixture)
     assert folders - rows - rejected == set()
     assert len(folders) == len(rows) + len(folders & rejected - rows)
+
+
+def test_the_run_summary_names_the_rounds_without_rules(build):
+    summary = Summary()
+    unknown, _ = build("inference_results_v5.1", "v9.9")
+    summary.note_unchecked(unknown["inference_results"])
+    checked, _ = build("inference_results_v5.1", "v5.1")
+    summary.note_unchecked(checked["inference_results"])
+    rows = unknown["inference_results"].height
+    assert summary.unchecked_rules == {"v9.9": f"{rows} results: no rules file for inference v9.9"}
+    assert f"Not checked by its round's rules: inference v9.9: {rows} results: no rules file" in summary.text(Path("w.duckdb"))
