@@ -72,7 +72,7 @@ class Published:
     metric: str | None  # column of the detail row it comes from, or how it was inferred
     inferred: bool
     units: str | None  # as the official table prints it
-    measures: str | None  # what the value is, when the label says otherwise
+    measures: str | None  # what the value is, whatever the label says
 
 
 def _metric(rules: dict, model: str, scenario: str) -> dict:
@@ -103,7 +103,7 @@ def published_result(detail: dict, rules: dict | None, model: str, benchmark: st
         return Published(None, None, False, None, None)
     logged = canonical_scenario(detail.get("effective_scenario") or "") or scenario
     units_name = model if rules.get("checker", {}).get("units_from", "model") == "model" else benchmark
-    units = _metric(rules, units_name, scenario).get("units") or rules.get("metric", {}).get(scenario, {}).get("units")
+    units = _metric(rules, units_name, scenario).get("units")
     if logged == scenario or (scenario == "Interactive" and logged == "Server"):
         pick = _metric(rules, model, logged)
         field = pick.get("field")
