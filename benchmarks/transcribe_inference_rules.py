@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import subprocess
 import tomllib
 from datetime import UTC, datetime
@@ -106,8 +107,9 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
     fields = fields if "Offline" in fields else fields.get(round_, {})  # one table, or one per round
     if "MultiStreamLegacy" in fields and facts.get("legacy_multistream"):
         fields["MultiStream"] = fields["MultiStreamLegacy"]
-    overwrite = (_value(names["RESULT_FIELD_BENCHMARK_OVERWRITE"]).get(round_, {})
-                 if "RESULT_FIELD_BENCHMARK_OVERWRITE" in names else {})
+    overwrite = _value(names["RESULT_FIELD_BENCHMARK_OVERWRITE"]) if "RESULT_FIELD_BENCHMARK_OVERWRITE" in names else {}
+    # one table per round from v4.1; v4.0's is one table, model → scenario → field
+    overwrite = overwrite.get(round_, {}) if any(re.fullmatch(r"v\d+\.\d+", k) for k in overwrite) else overwrite
     units = _value(names["UNIT_DICT"]) if "UNIT_DICT" in names else facts.get("units", {})
     special = _value(names["SPECIAL_UNIT_DICT"]) if "SPECIAL_UNIT_DICT" in names else {}
     power_units = _value(names["POWER_UNIT_DICT"]) if "POWER_UNIT_DICT" in names else facts.get("power_units", {})
