@@ -2,10 +2,12 @@
 part of ingest). The checker's tables (MODEL_CONFIG[round], RESULT_FIELD*, ACC_PATTERN, LLM_LATENCY_LIMITS, the
 units of log_result, the report's filter_scenarios) are read from its source as data; what the checker states in
 code only (which scenarios use early stopping, which checks drop a result, which compliance tests a model needs)
-is passed in `--code-facts`, a TOML file transcribed by hand from the same commit.
+is passed in `--code-facts`, a TOML file transcribed by hand from the same commit
+(benchmarks/inference_rules_facts/<round>.toml, one per round).
 
     python -m benchmarks.transcribe_inference_rules --git-dir /work/.mirror/mlcommons+inference/repo \\
-        --commit e20506b --round v5.1 --published 2025-09-09 --code-facts facts.toml > v5.1.toml
+        --commit e20506b --round v5.1 --published 2025-09-09 \\
+        --code-facts benchmarks/inference_rules_facts/v5.1.toml > transform/inference/rules/v5.1.toml
 """
 
 from __future__ import annotations
