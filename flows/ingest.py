@@ -192,6 +192,7 @@ def ingest(settings: Settings) -> Summary:
         valid = {"sources": valid.pop("sources"), **parts, **valid}
         summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
+        summary.note_unchecked(valid["inference_results"])
         valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
                                           valid["rejects"].height, summary.failed)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import orjson
+import polars as pl
 
 
 @dataclass
@@ -16,6 +17,8 @@ class Summary:
     files_parsed: int = 0
     rows_loaded: dict[str, int] = field(default_factory=dict)
     rejects_by_stage: dict[str, int] = field(default_factory=dict)
+    # round → why some of its results are not judged by the round's own rules (no rules file, models it lacks)
+    unchecked_rules: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     def text(self, db_path: Path) -> str:
@@ -29,7 +32,14 @@ class Summary:
         rejects = sum(self.rejects_by_stage.values())
         by_stage = ", ".join(f"{s} {n}" for s, n in sorted(self.rejects_by_stage.items()))
         lines.append(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
+        lines += [f"Not checked by its round's rules: inference {round_}: {note}" for round_, note in self.unchecked_rules.items()]
         return "\n".join(lines)
+
+    def note_unchecked(self, results: pl.DataFrame) -> None:
+        """Which rounds had results that their rules could not check (rules_checked false), and why."""
+        unchecked = results.filter(~pl.col("rules_checked")).group_by("round", "rules_note").len().sort("round", "rules_note")
+        for (round_,), rows in unchecked.group_by("round", maintain_order=True):
+            self.unchecked_rules[round_] = "; ".join(f"{n} results: {note}" for note, n in rows.select("rules_note", "len").iter_rows())
 
     def json(self, db_path: Path) -> str:
         return orjson.dumps({"warehouse": str(db_path), **asdict(self)}, option=orjson.OPT_INDENT_2).decode()

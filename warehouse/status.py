@@ -15,6 +15,9 @@ _SECTIONS = {
         select started_at, round(seconds, 1) as seconds, repos, files_parsed, rejects,
                case when failed_repos = '{}' then 'ok' else 'failed: ' || failed_repos end as outcome
         from ingest_runs order by started_at desc limit 10""",
+    "Results not checked by their rules": """
+        select round, rules_note as reason, count(*) as results from inference_results where not rules_checked
+        group by all order by round, reason""",
     "Rejects": """
         select suite, round, stage, count(*) as rejects from rejects group by all order by suite, round, stage""",
 }

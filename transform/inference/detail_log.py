@@ -82,6 +82,9 @@ _FLAGS = {
 }
 
 
+# detail-log key → column of the parsed row, for the rules files, which name the checker's log keys
+LOG_KEY_COLUMNS = {key: column for table in (_NUMBERS, _INTEGERS) for column, key in table.items()}
+
 _READ = {*_NUMBERS.values(), *_INTEGERS.values(), *_SEEDS.values(), *_TEXTS.values(), *_FLAGS.values(), "test_datetime"}
 
 

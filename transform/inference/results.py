@@ -8,13 +8,19 @@ import polars as pl
 
 from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
-    accuracy_targets,
+    accuracy_bounds,
     canonical_scenario,
-    headline,
+    compliance_verdict_files,
+    is_published,
     model_key,
     positive_watts_only,
+    power_sum,
+    power_units,
     published_result,
+    read_accuracy,
     required_compliance_tests,
+    rules_of,
+    unchecked_reason,
     validity_problems,
 )
 from transform.common.parse_files import ParsedFiles
@@ -29,13 +35,14 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
     results, power, accuracy, compliance, rejects = [], [], [], [], []
     for files in parsed:
         compliance_found = _compliance_tests(files, compliance)
+        system_types = {(s["division"], s["submitter"], s["system"]): s["system_type"] for s in files.systems}
         duplicates = _duplicate_folders(files.inference_details)
         for detail in files.inference_details:
             if id(detail) in duplicates:
                 rejects.extend(_result_rejects(files, detail, duplicates[id(detail)]))
                 continue
             try:
-                built = _result(files, detail, compliance_found)
+                built = _result(files, detail, compliance_found, system_types)
             except Exception as exc:  # an input no rule foresaw: this result is lost, not the run
                 built = f"the result could not be computed ({type(exc).__name__}: {str(exc)[:200]})"
             if isinstance(built, str):
@@ -68,32 +75,36 @@ def _results_present(parsed: list[ParsedFiles], rejects: list[dict]) -> pl.DataF
     return pl.DataFrame(keys, schema={c: pl.String for c in _RESULT_KEY}, orient="row")
 
 
-def _result(files: ParsedFiles, detail: dict, compliance_found: dict) -> tuple[dict, list[dict], dict | None] | str:
+def _result(files: ParsedFiles, detail: dict, compliance_found: dict, system_types: dict
+            ) -> tuple[dict, list[dict], dict | None] | str:
     """The result row of a detail log with its accuracy rows and power row; or why there is none."""
     key = (detail["division"], detail["submitter"], detail["system"], detail["benchmark"], detail["scenario_dir"])
     scenario = canonical_scenario(detail["scenario_dir"])
     if scenario is None:
         return f"scenario folder {detail['scenario_dir']!r} is not a known scenario"
+    rules = rules_of(detail["round"])
     mapping = files.model_mappings.get((detail["division"], detail["submitter"]))
-    model = model_key(detail["benchmark"], mapping)
+    model = model_key(detail["benchmark"], mapping, rules)
     row = {**detail, "scenario": scenario, "model": model}
+    row["rules_note"] = unchecked_reason(rules, detail["round"], model)
+    row["rules_checked"] = row["rules_note"] is None
 
-    row["result"], row["result_metric"], row["inferred"] = published_result(detail, model, scenario)
-    # As the checker, units follow the benchmark folder's name, not the mapped model.
-    units = headline(detail["round"], model_key(detail["benchmark"], None), scenario)
-    row["units"] = units.units if units and row["result"] is not None else None
+    published = published_result(detail, rules if row["rules_checked"] else None, model, detail["benchmark"], scenario)
+    row["result"], row["result_metric"], row["inferred"] = published.value, published.metric, published.inferred
+    row["units"], row["result_measures"] = published.units, published.measures
+    row["published"] = is_published(rules, model, scenario, system_types.get(key[:3]))
 
     acc_rows = []
-    metrics = files.inference_accuracy.get(key)
-    if metrics is not None:
-        acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, *metrics)
+    found = files.inference_accuracy.get(key)
+    if found is not None:
+        acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, rules if row["rules_checked"] else None, *found)
 
     samples = files.inference_power.get(key)
     row["has_power"] = samples is not None
-    power_row = _power(row, *samples, positive_only=positive_watts_only(row["round"])) if samples is not None else None
+    power_row = _power(row, *samples, rules) if samples is not None else None
 
-    row["compliance_passed"] = _compliance_passed(row, compliance_found.get(key[:4] + (scenario,), {}))
-    problems = validity_problems(row)
+    row["compliance_passed"] = _compliance_passed(row, rules, compliance_found.get(key[:4] + (scenario,), {}))
+    problems = validity_problems(row, rules)
     row["valid"] = not problems
     row["invalid_reason"] = "; ".join(problems) or None
     return {c: row.get(c) for c in _RESULT_COLUMNS}, acc_rows, power_row
@@ -141,31 +152,29 @@ def _with_result(table: str, rows: pl.DataFrame, results: pl.DataFrame, present:
     return rows.join(orphans.select("source_path"), on="source_path", how="anti", maintain_order="left"), rejects
 
 
-def _accuracy(row: dict, metrics: dict[str, str], digest: str | None, path: str) -> tuple[list[dict], str | None, bool]:
-    """Rows per metric, the official 'Accuracy' text (target metrics, in the checker's order) and whether all are met."""
-    targets = accuracy_targets(row["round"], row["model"])
-    rows, shown, met_all = [], [], True
-    for metric, text in metrics.items():
-        target, upper = targets.get(metric, (None, None))
+def _accuracy(row: dict, rules: dict | None, lines: list[str], path: str) -> tuple[list[dict], str | None, bool | None]:
+    """Rows per metric the round's checker reads (targets, then upper limits), the table's Accuracy text and
+    whether the accuracy run passes (targets met, upper limits kept, a hash= line). Without rules: nothing
+    can be read, the file is only known to exist."""
+    if rules is None:
+        return [], None, None
+    read = read_accuracy(rules, row["model"], lines)
+    targets, uppers = (dict(bounds) for bounds in accuracy_bounds(rules, row["model"]))
+    rows = []
+    for metric in dict.fromkeys([*read.values, *read.upper_values]):
+        text = read.values.get(metric, read.upper_values.get(metric))
         value = float(text)
-        met = None
-        if target is not None or upper is not None:
-            met = (target is None or value >= target) and (upper is None or value <= upper)
+        target, upper = targets.get(metric), uppers.get(metric)
         rows.append({
             **{k: row[k] for k in ("suite", "round", "division", "submitter", "system", "benchmark", "model", "scenario")},
-            "metric": metric, "value": value, "target": target, "upper_limit": upper, "met": met,
+            "metric": metric, "value": value, "target": target, "upper_limit": upper,
+            "met": (target is None or value >= target) and (upper is None or value <= upper),
             "source_path": path, "source_commit": row["source_commit"],
         })
-    for metric, (target, upper) in targets.items():
-        if metric not in metrics:
-            met_all = False
-        elif target is not None:
-            shown.append(f"{metric}: {metrics[metric]}")
-    met_all = met_all and all(r["met"] is not False for r in rows) and digest is not None
-    return rows, "  ".join(shown) or None, met_all
+    return rows, read.text, read.met and read.digest is not None
 
 
-def _power(row: dict, samples: pl.DataFrame, path: str, positive_only: bool) -> dict:
+def _power(row: dict, samples: pl.DataFrame, path: str, rules: dict | None) -> dict:
     """The official power metric: mean of the analyzer's samples strictly inside the run's power window."""
     begin, end = parse_power_time(row["power_begin"] or ""), parse_power_time(row["power_end"] or "")
     out = {
@@ -175,51 +184,85 @@ def _power(row: dict, samples: pl.DataFrame, path: str, positive_only: bool) -> 
     if begin is None or end is None:
         return out
     inside = (pl.col("time") > begin) & (pl.col("time") < end)
-    if positive_only:
+    if positive_watts_only(rules):
         inside &= pl.col("watts") > 0
-    watts = samples.filter(inside)["watts"].to_list()  # summed in Python, in file order, as the checker does
+    watts = samples.filter(inside)["watts"].to_list()  # summed in file order, as the checker does
     out["samples"], out["window_s"] = len(watts), (end - begin).total_seconds()
     if not watts:
         return out
-    average = sum(watts) / len(watts)
+    total = _compensated_sum(watts) if power_sum(rules) == "compensated" else _plain_sum(watts)
+    average = total / len(watts)
     out["average_watts"] = average
+    units = power_units(rules, row["scenario"])
     if row["scenario"] in ("SingleStream", "MultiStream"):
-        if row["query_count"]:
+        queries = _power_queries(row, rules, out["window_s"])
+        if queries:
+            # the energy per query: in J before v3.0, in mJ since (the table's unit says which)
+            scale = 1000 if units == "millijoules" else 1
             if row["scenario"] == "MultiStream" and row["inferred"]:
                 # inferred from a SingleStream run: 8 logged queries make one MultiStream query (checker's order)
                 samples_per_query = 8
-                energy = average * out["window_s"] * samples_per_query * 1000 / row["query_count"]
+                energy = average * out["window_s"] * samples_per_query * scale / queries
             else:
                 samples_per_query = row["samples_per_query"] or 1
-                energy = average * out["window_s"] * 1000 / row["query_count"]
-            out["energy_per_query_mj"] = energy
-            out["power_result"], out["power_units"] = round(energy, 10), "millijoules"
+                energy = average * out["window_s"] * scale / queries
+            out["energy_per_query_mj"] = energy * 1000 / scale
+            out["power_result"], out["power_units"] = round(energy, 10), units
             # no energy measured (samples of 0 W): no efficiency, rather than an infinite one
-            out["performance_per_watt"] = samples_per_query * 1000 / energy if energy else None
+            out["performance_per_watt"] = samples_per_query * scale / energy if energy else None
     else:
-        out["power_result"], out["power_units"] = round(average, 10), "Watts"
+        out["power_result"], out["power_units"] = round(average, 10), units
         if row.get("result") is not None and average:
             out["performance_per_watt"] = row["result"] / average
     return out
 
 
-def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[str, list]]:
-    """Add the compliance rows to `out`; return test → verdicts per (division, submitter, system, benchmark, scenario)."""
-    found: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+def _power_queries(row: dict, rules: dict | None, window_s: float) -> float | None:
+    """Queries the energy is divided by: loadgen's result_query_count; before v2.0 loadgen did not log it and the
+    checker estimated SingleStream's from the QPS with loadgen overhead × the power window (MultiStream's from
+    generated counts, which are not read here)."""
+    if (rules or {}).get("checker", {}).get("power_query_count", "logged") == "logged":
+        return row["query_count"]
+    if row["scenario"] == "SingleStream" and row["qps_with_loadgen_overhead"]:
+        return row["qps_with_loadgen_overhead"] * window_s
+    return None
+
+
+def _plain_sum(values: list[float]) -> float:
+    """Python's sum() of floats before 3.12: left to right, rounding at each step."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
+
+def _compensated_sum(values: list[float]) -> float:
+    """Python's sum() of floats from 3.12 (Neumaier's compensated summation), whatever Python runs this."""
+    total = compensation = 0.0
+    for value in values:
+        step = total + value
+        compensation += (total - step) + value if abs(total) >= abs(value) else (value - step) + total
+        total = step
+    return total + compensation
+
+
+def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[tuple[str, str], list]]:
+    """Add the compliance rows to `out`; return (test, verify) → verdicts per (division, submitter, system,
+    benchmark, scenario)."""
+    found: dict[tuple, dict[tuple[str, str], list]] = defaultdict(lambda: defaultdict(list))
     for row in files.inference_compliance:
         scenario = canonical_scenario(row["scenario_dir"])
         out.append({**row, "scenario": scenario})
-        # The checker's verdict: verify_performance for TEST01/04/05, verify_accuracy for TEST06. A TEST01
-        # verify_accuracy FAIL is settled by comparing baseline and compliance accuracy, which we do not read.
-        if row["verify"] == "performance" or row["test"] == "TEST06":
-            found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][row["test"]].append(row["passed"])
+        found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][(row["test"], row["verify"])].append(row["passed"])
     return found
 
 
-def _compliance_passed(row: dict, found: dict[str, list]) -> bool | None:
-    """Closed/network: every test the round requires for the model is there and passed. Elsewhere: the tests found."""
-    required = required_compliance_tests(row["round"], row["model"]) if row["division"] in ("closed", "network") else []
-    tests = required or list(found)
+def _compliance_passed(row: dict, rules: dict | None, found: dict[tuple[str, str], list]) -> bool | None:
+    """Closed/network: every test the round requires for the model is there and its decisive verification passed
+    (compliance_verdict_files). Elsewhere: the decisive verifications found."""
+    decisive = compliance_verdict_files(rules)
+    required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
+    tests = [(t, decisive[t]) for t in required if t in decisive] if required else [k for k in found if decisive.get(k[0]) == k[1]]
     if not tests:
         return None
     return all(test in found and all(v is True for v in found[test]) for test in tests)

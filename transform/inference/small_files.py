@@ -12,47 +12,13 @@ from transform.common.source import Source
 from transform.common.values import number
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
-_VALUE = r"([\d.]+)"
-# metric → pattern matched at the start of each accuracy.txt line; the names and what they capture follow the
-# official checker's ACC_PATTERN (rnnt's "accuracy" is 100 − WER, as the checker reads it).
-ACCURACY_PATTERNS = {
-    "acc": rf"accuracy={_VALUE}",
-    "AUC": rf"AUC={_VALUE}",
-    "mAP": rf"mAP={_VALUE}",
-    "bleu": rf"BLEU:\s*{_VALUE}",
-    "F1": rf"{{[\"']exact_match[\"']:\s*[\d.]+,\s*[\"']f1[\"']:\s*{_VALUE}}}",
-    "WER": rf"Word Error Rate:.*, accuracy={_VALUE}%",
-    "DICE": rf"Accuracy:\s*mean\s*=\s*{_VALUE}",
-    "ROUGE1": rf".*'rouge1':\s{_VALUE}",
-    "ROUGE2": rf".*'rouge2':\s{_VALUE}",
-    "ROUGEL": rf".*'rougeL':\s{_VALUE}",
-    "ROUGELSUM": rf".*'rougeLsum':\s{_VALUE}",
-    "GEN_LEN": rf".*'gen_len':\s{_VALUE}",
-    "TOKENS_PER_SAMPLE": rf".*'tokens_per_sample':\s{_VALUE}",
-    "CLIP_SCORE": rf".*'CLIP_SCORE':\s{_VALUE}",
-    "FID_SCORE": rf".*'FID_SCORE':\s{_VALUE}",
-    "gsm8k_accuracy": rf".*'gsm8k':\s{_VALUE}",
-    "mbxp_accuracy": rf".*'mbxp':\s{_VALUE}",
-}
-_ACCURACY = {name: re.compile(p) for name, p in ACCURACY_PATTERNS.items()}
-_HASH = re.compile(r"hash=(\w+)$")
 
 
-def parse_accuracy(data: bytes) -> tuple[dict[str, str], str | None]:
-    """The first value of each known metric in an accuracy.txt, as written, and the hash= line if present."""
-    metrics: dict[str, str] = {}
-    digest = None
-    for line in data.decode("utf-8", "replace").splitlines():
-        for name, pattern in _ACCURACY.items():
-            if name not in metrics and (match := pattern.match(line)):
-                try:
-                    float(match[1])
-                except ValueError:
-                    continue
-                metrics[name] = match[1]
-        if digest is None and (match := _HASH.match(line)):
-            digest = match[1]
-    return metrics, digest
+def parse_accuracy(data: bytes) -> list[str]:
+    """The lines of an accuracy.txt: which of them hold which metric is the round's rule (its accuracy patterns,
+    transform/inference/rules.py), applied when the result is built."""
+    # the lines Python's text mode gives the checker (universal newlines), without their ends
+    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 # "MM-DD-YYYY HH:MM:SS.fff", the format of power_begin/power_end and spl.txt; strptime is 10× slower and a
