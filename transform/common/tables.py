@@ -45,12 +45,15 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     evals = evals.join(runs.select("source_path"), on="source_path", how="semi", maintain_order="left")
     scaling = {key: factor for p in parsed for key, factor in p.scaling.items()}
     inference, inference_rejects = build_inference(parsed)
+    official, failed = validate("official_results", to_frame("official_results", [row for p in parsed for row in p.official_results], rejects))
+    rejects.extend(failed)
     return {
         "systems": systems,
         "training_runs": runs,
         "training_evals": evals,
         "training_scores": training_scores(runs, scaling, unusable),
         **inference,
+        "official_results": official,
     }, rejects + inference_rejects
 
 
@@ -60,7 +63,8 @@ def _at_commit(parsed: ParsedFiles) -> ParsedFiles:
         return [{**row, "source_commit": parsed.commit} for row in rows]
 
     return replace(parsed, **{name: stamp(getattr(parsed, name)) for name in (
-        "systems", "training_runs", "training_evals", "inference_details", "inference_compliance", "rejects")})
+        "systems", "training_runs", "training_evals", "inference_details", "inference_compliance",
+        "inference_fragments", "official_results", "rejects")})
 
 
 def _rejected_runs(rows: list[dict], valid: pl.DataFrame) -> Counter:

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import polars as pl
 
+from transform.inference.formats import with_other_formats
 from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_targets,
@@ -26,7 +27,8 @@ _RESULT_KEY = ["round", "division", "submitter", "system", "benchmark", "scenari
 
 def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
     """The inference tables; a child row (power, accuracy, compliance) is loaded only with its loaded result."""
-    results, power, accuracy, compliance, rejects = [], [], [], [], []
+    results, power, accuracy, compliance = [], [], [], []
+    parsed, rejects = with_other_formats(parsed)  # pre-MLLOG and endpoints folders, as detail rows
     for files in parsed:
         compliance_found = _compliance_tests(files, compliance)
         duplicates = _duplicate_folders(files.inference_details)
@@ -83,7 +85,8 @@ def _result(files: ParsedFiles, detail: dict, compliance_found: dict) -> tuple[d
     units = headline(detail["round"], model_key(detail["benchmark"], None), scenario)
     row["units"] = units.units if units and row["result"] is not None else None
 
-    acc_rows = []
+    # a format that carries its accuracy (endpoints) brings its rows
+    acc_rows = [{**r, "model": model, "scenario": scenario} for r in detail.get("accuracy_rows") or ()]
     metrics = files.inference_accuracy.get(key)
     if metrics is not None:
         acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, *metrics)
