@@ -7,6 +7,8 @@ from pathlib import Path
 
 import orjson
 
+from warehouse.reconciliation import describe
+
 
 @dataclass
 class Summary:
@@ -17,6 +19,8 @@ class Summary:
     rows_loaded: dict[str, int] = field(default_factory=dict)
     rejects_by_stage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # per round with an official MLCommons table: counts by verdict and the first disagreements
+    official: list[dict] = field(default_factory=list)
 
     def text(self, db_path: Path) -> str:
         lines = [f"Ingested {len(self.repos)} repos into {db_path} in {self.seconds:.1f} s"]
@@ -29,6 +33,9 @@ class Summary:
         rejects = sum(self.rejects_by_stage.values())
         by_stage = ", ".join(f"{s} {n}" for s, n in sorted(self.rejects_by_stage.items()))
         lines.append(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
+        if self.official:
+            lines.append("MLCommons' own tables (see the reconciliation view):")
+            lines += [line for entry in self.official for line in describe(entry)]
         return "\n".join(lines)
 
     def json(self, db_path: Path) -> str:
