@@ -53,19 +53,24 @@ def parse_summary_log(data: bytes) -> dict | None:
     """The figures of one pre-MLLOG `mlperf_log_summary.txt`, named as the detail-row columns; None when the file
     has no `Scenario :` line (not a loadgen summary)."""
     found: dict[str, str] = {}
+    per_query: dict[str, str] = {}  # MultiStream prints a per-query block of percentiles, then a per-sample one
+    block = found
     for line in data.decode("utf-8", "replace").splitlines():
-        if match := _LINE.match(line):
-            found[match[1].strip()] = match[2].strip()
+        if line.startswith(("Per-query latency", "Per-sample latency")):
+            block = per_query if line.startswith("Per-query") else found
+        elif match := _LINE.match(line):
+            key, value = match[1].strip(), match[2].strip()
+            (block if "percentile latency" in key else found)[key] = value
     scenario = found.get("Scenario", "").replace(" ", "")
     if not scenario:
         return None
-    per_query = scenario == "MultiStream"  # its percentiles are per-query latencies
     facts: dict = {"effective_scenario": scenario}
     facts |= {col: _float(found.get(key)) for key, col in _FLOATS.items()}
     facts |= {col: _int(found.get(key)) for key, col in _INTEGERS.items()}
     for printed, name in _PERCENTILES.items():
-        facts[f"{'query_' if per_query else ''}latency_{name}_ns"] = _int(found.get(f"{printed} percentile latency (ns)"))
-    if per_query and "Samples per query" in found:  # MultiStream's result: the streams it sustained
+        facts[f"latency_{name}_ns"] = _int(found.get(f"{printed} percentile latency (ns)"))
+        facts[f"query_latency_{name}_ns"] = _int(per_query.get(f"{printed} percentile latency (ns)"))
+    if scenario == "MultiStream" and "Samples per query" in found:  # MultiStream's result: the streams it sustained
         facts["samples_per_query"] = _int(found["Samples per query"])
     if facts.get("latency_p90_ns") is None:
         facts["latency_p90_ns"] = _int(found.get("90th percentile latency (ns)"))
