@@ -18,7 +18,8 @@ from transform.common.official_results import parse_official_table
 from transform.common.parse_files import parse_files
 from transform.common.source import Source
 from transform.common.tables import build_tables
-from transform.inference.endpoints import parse_result_summary
+from transform.common.rules import round_rules
+from transform.inference.endpoints import endpoints_compliance, endpoints_skipped, parse_result_summary
 from transform.inference.pre_mllog import parse_summary_log
 
 V61_VR = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
@@ -151,6 +152,18 @@ def test_endpoints_results_equal_their_official_rows():
         assert row["min_duration_ms"] == {"Offline": 5400000, "Server": 1800000, "Interactive": 1500000}[scenario]
     accuracy = tables["inference_accuracy"].filter(scenario="Server").to_dicts()
     assert [(a["metric"], a["value"]) for a in accuracy] == [("accuracy_score", 81.42661804922516)]
+
+
+def test_endpoints_results_skip_the_checks_their_checker_skips():
+    rules = round_rules("inference", "v6.1")
+    endpoints = {"source_path": f"{V61_VR}/Server/performance/result_summary.json"}
+    loadgen = {"source_path": "closed/x/results/s/deepseek-r1/Server/performance/run_1/mlperf_log_detail.txt"}
+    assert endpoints_skipped(endpoints, rules) == {"performance_sample_count", "min_queries", "qsl_rng_seed"}
+    assert endpoints_skipped(loadgen, rules) == set()
+    # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only
+    assert rules["models"]["deepseek-r1"]["compliance"] == ["TEST06"]
+    assert endpoints_compliance(endpoints, rules, ["TEST06"]) == [] and endpoints_compliance(loadgen, rules, ["TEST06"]) == ["TEST06"]
+    assert endpoints_compliance(endpoints, rules, ["TEST04"]) == ["TEST04"]
 
 
 def test_official_tables_parse_as_published():

@@ -169,3 +169,21 @@ def _epoch_ns(value) -> datetime | None:
         return datetime.fromtimestamp(value / 1e9, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def is_endpoints(row: dict) -> bool:
+    return row["source_path"].endswith("/performance/result_summary.json")
+
+
+def endpoints_skipped(row: dict, rules: dict | None) -> set[str]:
+    """Checks the round's checker does not make of an endpoints result (its `[endpoints] skipped_checks`): the
+    harness has no loadgen performance sample count, minimum query count or QSL seed."""
+    return set((rules or {}).get("endpoints", {}).get("skipped_checks", [])) if is_endpoints(row) else set()
+
+
+def endpoints_compliance(row: dict, rules: dict | None, tests: list[str]) -> list[str]:
+    """The required compliance tests of a result, less, for an endpoints result, those whose audit file the
+    checker does not require (`[endpoints] compliance`)."""
+    if not is_endpoints(row):
+        return tests
+    return [t for t in tests if t in (rules or {}).get("endpoints", {}).get("compliance", [])]
