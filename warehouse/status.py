@@ -23,7 +23,7 @@ _SECTIONS = {
 
 
 # MLCommons' own tables: per round "reproduced of official", then the first disagreements of each round
-_OFFICIAL = {"Official results reproduced": COUNTS, "First disagreements": DISAGREEMENTS.format(limit=5)}
+_OFFICIAL = {"Official results reproduced": COUNTS.format(where=""), "First disagreements": DISAGREEMENTS.format(limit=5, also="")}
 
 
 def _frames(db: Path) -> dict[str, pl.DataFrame]:
