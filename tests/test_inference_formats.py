@@ -166,6 +166,12 @@ def test_endpoints_results_skip_the_checks_their_checker_skips():
     assert endpoints_compliance(endpoints, rules, ["TEST04"]) == ["TEST04"]
 
 
+def test_an_endpoints_folder_without_its_result_summary_is_a_reject():
+    tables, rejects = _built("v6.1", "inference_results_v6.1", f"{V61_VR}/Offline/config.yaml")
+    assert tables["inference_results"].height == 0
+    assert [(r["source_path"].rsplit("/", 1)[1], r["stage"]) for r in rejects] == [("config.yaml", "parse")]
+
+
 def test_official_tables_parse_as_published():
     source = Source("inference", "v5.1", "summary_results.json", "0" * 40)
     rows, rejects = parse_official_table(fixture_bytes("inference_results_v5.1/summary_results.json"), source)

@@ -92,19 +92,20 @@ def parse_config(data: bytes) -> dict:
             if int(value) < 2**63}
 
 
-def endpoints_details(fragments: list[dict], base_row: dict) -> tuple[list[dict], list[dict]]:
+def endpoints_details(fragments: list[dict], base_row: dict, loadgen_folders: set[tuple]) -> tuple[list[dict], list[dict]]:
     """One detail row per endpoints scenario folder (with its accuracy rows); a reject per folder whose
-    result_summary.json is missing."""
+    result_summary.json is missing (unless loadgen logs make it a result)."""
     by_folder: dict[tuple, dict[str, dict]] = {}
     for fragment in fragments:
         by_folder.setdefault(fragment["key"], {})[fragment["log"]] = fragment
     details, rejects = [], []
     for key, files in sorted(by_folder.items()):
         performance = files.get("performance")
-        if performance is None:  # a config.yaml alone is no endpoints result; an accuracy file without one is lost
-            if "accuracy" in files:
-                rejects.append({**_where(files["accuracy"]), "stage": "parse",
-                                "reason": "endpoints folder has no readable performance/result_summary.json: not a result"})
+        if performance is None:
+            if key not in loadgen_folders:
+                for fragment in files.values():
+                    rejects.append({**_where(fragment), "stage": "parse", "reason": "endpoints folder has no readable "
+                                    "performance/result_summary.json (nor loadgen logs): not a result"})
             continue
         division, submitter, system, benchmark, scenario_dir = key
         row = {**base_row, **performance["facts"], **files.get("config", {}).get("facts", {}),

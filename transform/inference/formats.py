@@ -46,7 +46,8 @@ def with_other_formats(parsed: list[ParsedFiles]) -> tuple[list[ParsedFiles], li
             continue
         text = [f for f in files.inference_fragments if f["run"] is not None]
         endpoints = [f for f in files.inference_fragments if f["run"] is None]
-        details, failed = endpoints_details(endpoints, _base_row())
+        loadgen = {(d["division"], d["submitter"], d["system"], d["benchmark"], d["scenario_dir"]) for d in files.inference_details}
+        details, failed = endpoints_details(endpoints, _base_row(), loadgen)
         if text:
             more, failed_text = pre_mllog_details(text, result_logs(files.round), _base_row())
             details, failed = details + more, failed + failed_text
