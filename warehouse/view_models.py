@@ -303,6 +303,10 @@ class Reconciliation(pa.DataFrameModel):
                                         "ours invalid (our checker rules drop a result the table publishes), only ours "
                                         "(a valid result of ours the table does not list).",
                             metadata={"example": "equal"})
+    accuracy_equal: bool = new("The accuracy text as the table prints it (null: the table prints none, or no result of ours).",
+                               example="true")
+    power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9 (null: "
+                            "neither has a power result).", example="true")
 
 
 # Every view, by name (= its file name in warehouse/views/).

@@ -4,7 +4,7 @@
 -- ours invalid (our checker rules drop a result the table publishes), only ours (a valid result of ours in a round
 -- covered by an official table that has no row for it). A round's table at the repository root is the reference
 -- when there is one and covers the round; otherwise the checker csv files submitters committed, each covering the
--- submitters it lists.
+-- submitters it lists. The accuracy text and the power result are compared beside the verdict.
 with
 
 official_tables as (
@@ -103,7 +103,13 @@ verdicts as (
             when abs(result - official_result) <= 1e-9 * greatest(abs(result), abs(official_result))
                 and (official_units is null or official_units = units) then 'equal'
             else 'different'
-        end as verdict
+        end as verdict,
+        case when official_accuracy_text is not null and result is not null
+            then official_accuracy_text = coalesce(accuracy_text, '') end as accuracy_equal,
+        case when official_power_result is not null or (power_result is not null and official_result is not null)
+            then coalesce(abs(power_result - official_power_result)
+                              <= 1e-9 * greatest(abs(power_result), abs(official_power_result))
+                          and official_power_units = power_units, false) end as power_equal
     from joined
 )
 
