@@ -219,6 +219,7 @@ def test_reconciliation_on_the_fixtures(reconciled):
     # the v6.1 fixture holds the three endpoints folders of the Vera Rubin system; all equal
     assert con.execute("select verdict, count(*) from reconciliation where round = 'v6.1' group by all order by 1").fetchall() == [
         ("equal", 3), ("only official", 489)]
+    assert con.execute("select distinct accuracy_equal, power_equal from reconciliation where round = 'v6.1' and verdict = 'equal'").fetchall() == [(True, None)]
     # v5.1: an official row can be reproduced only where its folder is in the fixture
     present = {row[0] for row in con.execute("""select division || '/' || submitter || '/results/' || system || '/' || benchmark
         || '/' || scenario_dir from inference_results where round = 'v5.1'""").fetchall()}
