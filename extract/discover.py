@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from git import Repo
 
+from transform.inference.formats import reads_text_logs
+
 
 class Kind(StrEnum):
     SYSTEM = "system"
@@ -20,6 +22,9 @@ class Kind(StrEnum):
     INFERENCE_POWER = "inference_power"
     INFERENCE_COMPLIANCE = "inference_compliance"
     MODEL_MAPPING = "model_mapping"
+    INFERENCE_TEXT_LOG = "inference_text_log"
+    INFERENCE_ENDPOINTS = "inference_endpoints"
+    OFFICIAL_TABLE = "official_table"
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,16 @@ _INFERENCE = [
     (re.compile(r"[^/]+/[^/]+/compliance/[^/]+/[^/]+/(?:[^/]+/)?[^/]+/TEST[^/]*/verify_(performance|accuracy)\.txt"),
      Kind.INFERENCE_COMPLIANCE),
     (re.compile(r"[^/]+/[^/]+/model_mapping\.json"), Kind.MODEL_MAPPING),
+    # the endpoints format (v6.1+): no loadgen logs
+    (re.compile(_SCENARIO + r"/(?:performance/result_summary\.json|accuracy/accuracy_results\.json|config\.yaml)"),
+     Kind.INFERENCE_ENDPOINTS),
+    # MLCommons' results table at the root (v5.1 summary_results.json, v6.1 summary.json), or the checker's csv
+    # a submitter committed
+    (re.compile(r"summary_results\.json|summary\.json|[^/]+/[^/]+/(?:results/)?summary\.csv"), Kind.OFFICIAL_TABLE),
 ]
+# Rounds whose loadgen predates MLLOG (v0.5, v0.7): their checker reads every run's summary and detail text log,
+# the runs in performance/run_N/ or in performance/ itself.
+_TEXT_LOGS = (re.compile(_SCENARIO + r"/performance/(?:[^/]+/)?mlperf_log_(?:summary|detail)\.txt"), Kind.INFERENCE_TEXT_LOG)
 _PATTERNS = {"training": _TRAINING, "inference": _INFERENCE}
 # Where a link or submodule is worth reporting: inside the folders we parse.
 _SCOPE = {
@@ -69,9 +83,12 @@ _REGULAR = {"100644", "100755"}
 _LINK_MODES = {"120000": "a symbolic link", "160000": "a git submodule"}
 
 
-def discover(repo_path, commit: str, suite: str) -> tuple[list[FileRef], list[Skipped]]:
-    """Files of `commit` that match the suite's layout; links and submodules there are reported, never followed."""
+def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> tuple[list[FileRef], list[Skipped]]:
+    """Files of `commit` that match the suite's layout (for inference, the round's log format: its rules file
+    says); links and submodules there are reported, never followed."""
     patterns, scope = _PATTERNS[suite], _SCOPE[suite]
+    if suite == "inference" and reads_text_logs(round_):
+        patterns = [_TEXT_LOGS, *(p for p in patterns if p[1] is not Kind.INFERENCE_DETAIL)]
     repo = Repo(repo_path)
     try:
         # No -l: in a blob-less clone, asking for sizes would fetch every blob of the tree one by one.

@@ -51,7 +51,7 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
     try:
         local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "origin"])
         commit = local.git.rev_parse("origin/HEAD^{commit}")
-        files, skipped = discover(path, commit, repo.suite)
+        files, skipped = discover(path, commit, repo.suite, repo.round)
         wanted = {ref.blob for ref in files}
         unavailable = _fetch_blobs(local, wanted)
         sizes = {blob: size for blob, size in _objects(local).items() if blob in wanted}

@@ -29,6 +29,7 @@ from transform.common.validate import to_frame, validate
 from warehouse.run_record import run_record
 from warehouse.lock import exclusive
 from warehouse.publish import publish
+from warehouse.reconciliation import reproduced
 from warehouse.state import ingested
 from warehouse.verify import NotAWarehouse, verify
 
@@ -199,6 +200,7 @@ def ingest(settings: Settings) -> Summary:
         replaced = [(checkout.repo.suite, checkout.repo.round) for checkout, _ in changed]
         summary.rows_loaded = load_warehouse(settings, valid, replaced)
         summary.rows_loaded.pop("ingest_runs", None)
+        summary.official = reproduced(settings.db_path, [c.repo.round for c in checkouts if c.repo.suite == "inference"])
     summary.seconds = time.perf_counter() - started
     if summary.failed:
         return Completed(message=f"published; {len(summary.failed)} of {len(repos)} repositories failed", data=summary)

@@ -8,6 +8,8 @@ from pathlib import Path
 import orjson
 import polars as pl
 
+from warehouse.reconciliation import describe
+
 
 @dataclass
 class Summary:
@@ -20,6 +22,8 @@ class Summary:
     # round → why some of its results are not judged by the round's own rules (no rules file, models it lacks)
     unchecked_rules: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # per round with an official MLCommons table: counts by verdict and the first disagreements
+    official: list[dict] = field(default_factory=list)
 
     def text(self, db_path: Path) -> str:
         lines = [f"Ingested {len(self.repos)} repos into {db_path} in {self.seconds:.1f} s"]
@@ -33,6 +37,9 @@ class Summary:
         by_stage = ", ".join(f"{s} {n}" for s, n in sorted(self.rejects_by_stage.items()))
         lines.append(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
         lines += [f"Not checked by its round's rules: inference {round_}: {note}" for round_, note in self.unchecked_rules.items()]
+        if self.official:
+            lines.append("MLCommons' own tables (see the reconciliation view):")
+            lines += [line for entry in self.official for line in describe(entry)]
         return "\n".join(lines)
 
     def note_unchecked(self, results: pl.DataFrame) -> None:

@@ -18,6 +18,7 @@ from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from transform.common.parse_cache import code_fingerprint
 from warehouse.publish import publish
+from warehouse.reconciliation import reproduced
 from warehouse.run_record import run_record
 from warehouse.state import build_fingerprint, ingested, last_build
 
@@ -44,5 +45,6 @@ def record_if_unchanged(settings: Settings) -> Summary | None:
     summary = Summary(repos=[(r.name, head) for r, head in zip(repos, heads)], unchanged=[r.name for r in repos])
     record = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(repos), 0, {}, 0, {})
     publish(settings.db_path, {"ingest_runs": record}, [])
+    summary.official = reproduced(settings.db_path, [r.round for r in repos if r.suite == "inference"])
     summary.seconds = time.perf_counter() - started
     return summary

@@ -8,6 +8,8 @@ import duckdb
 import orjson
 import polars as pl
 
+from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
+
 _SECTIONS = {
     "Repositories": """
         select repo_url, commit_sha, ingested_at, files_parsed from sources order by suite, round""",
@@ -23,9 +25,14 @@ _SECTIONS = {
 }
 
 
+# MLCommons' own tables: per round "reproduced of official", then the first disagreements of each round
+_OFFICIAL = {"Official results reproduced": COUNTS.format(where=""), "First disagreements": DISAGREEMENTS.format(limit=5, also="")}
+
+
 def _frames(db: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return {title: con.sql(query).pl() for title, query in _SECTIONS.items()}
+        sections = _SECTIONS | (_OFFICIAL if has_view(con) else {})
+        return {title: con.sql(query).pl() for title, query in sections.items()}
 
 
 def status(db: Path) -> str:

@@ -16,6 +16,7 @@ from transform.common.schemas import (
     AcceleratorModels as _Chips,
     InferencePower as _Power,
     InferenceResults as _Results,
+    OfficialResults as _Official,
     Systems as _Systems,
     TrainingScores as _Scores,
 )
@@ -264,6 +265,50 @@ class InferenceRoundOverRound(pa.DataFrameModel):
                                         "first round.", "ratio", "1.3")
 
 
+def _official(column: str) -> pa.Field:
+    declared = _Official.to_schema().columns[column]
+    return same(_Official, column, f"The official table's {column}: {declared.description}")
+
+
+class Reconciliation(pa.DataFrameModel):
+    round: str = same(_Official, "round")
+    location: str = same(_Official, "location")
+    division: str = same(_Official, "division")
+    submitter: str = same(_Official, "submitter")
+    system: str = same(_Official, "system")
+    benchmark: str = same(_Official, "benchmark")
+    scenario_dir: str = same(_Official, "scenario_dir")
+    official_model: str = _official("model")
+    model: str = same(_Results, "model")
+    official_scenario: str = _official("scenario")
+    scenario: str = same(_Results, "scenario")
+    official_result: float = _official("result")
+    result: float = same(_Results, "result")
+    official_units: str = _official("units")
+    units: str = same(_Results, "units")
+    official_accuracy_text: str = _official("accuracy_text")
+    accuracy_text: str = same(_Results, "accuracy_text")
+    official_power_result: float = _official("power_result")
+    power_result: float = same(_Power, "power_result")
+    official_power_units: str = _official("power_units")
+    power_units: str = same(_Power, "power_units")
+    valid: bool = same(_Results, "valid")
+    invalid_reason: str = same(_Results, "invalid_reason")
+    official_row_id: str = _official("row_id")
+    official_source_path: str = _official("source_path")
+    source_path: str = same(_Results, "source_path", "File our result was read from (null: only official).")
+    verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
+                            description="equal (same value within a relative 1e-9 and the same units where the table "
+                                        "prints units), different, only official (no result of ours in that folder), "
+                                        "ours invalid (our checker rules drop a result the table publishes), only ours "
+                                        "(a valid result of ours the table does not list).",
+                            metadata={"example": "equal"})
+    accuracy_equal: bool = new("The accuracy text as the table prints it (null: the table prints none, or no result of ours).",
+                               example="true")
+    power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9 (null: "
+                            "neither has a power result).", example="true")
+
+
 # Every view, by name (= its file name in warehouse/views/).
 VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "system_hardware": SystemHardware,
@@ -279,6 +324,7 @@ VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "inference_perf_per_watt": InferencePerfPerWatt,
     "inference_server_vs_offline": InferenceServerVsOffline,
     "inference_round_over_round": InferenceRoundOverRound,
+    "reconciliation": Reconciliation,
 }
 
 

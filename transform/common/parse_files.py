@@ -10,7 +10,10 @@ import orjson
 import polars as pl
 
 from extract.discover import FileRef, Kind
+from transform.common.official_results import parse_official_table
+from transform.inference import endpoints, pre_mllog
 from transform.inference.detail_log import parse_inference_detail
+from transform.inference.formats import result_logs
 from transform.inference.small_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
 from transform.common.source import Source
 from transform.common.system_json import parse_system
@@ -41,6 +44,9 @@ class ParsedFiles:
     inference_compliance: list[dict] = field(default_factory=list)
     # (division, submitter) → open-division folder name → official model
     model_mappings: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    # one run file of a pre-MLLOG folder, or one endpoints file: a result is assembled from its folder's fragments
+    inference_fragments: list[dict] = field(default_factory=list)
+    official_results: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
@@ -49,7 +55,7 @@ class ParsedFiles:
     def absorb(self, other: ParsedFiles) -> None:
         """Add another file's (or repo's) parse output to this one."""
         for name in ("systems", "training_runs", "training_evals", "training_power_files", "inference_details",
-                     "inference_compliance", "rejects"):
+                     "inference_compliance", "inference_fragments", "official_results", "rejects"):
             getattr(self, name).extend(getattr(other, name))
         for name in ("scaling", "inference_accuracy", "inference_power", "model_mappings"):
             getattr(self, name).update(getattr(other, name))
@@ -139,6 +145,33 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
     elif ref.kind is Kind.TRAINING_POWER:
         row, rejects = parse_power_log(data, source)
         out.training_power_files.append(row)
+        out.rejects.extend(rejects)
+    elif ref.kind is Kind.INFERENCE_TEXT_LOG:
+        if ref.path.endswith("summary.txt"):
+            facts = pre_mllog.parse_summary_log(data)
+            if facts is None:
+                out.rejects.append(source.reject("parse", "no 'Scenario :' line: not a loadgen summary log"))
+            else:
+                out.inference_fragments.append(pre_mllog.fragment(source, "summary", facts))
+        else:
+            facts = pre_mllog.parse_text_detail(data, result_logs(round_).get("ignored_errors", []))
+            out.inference_fragments.append(pre_mllog.fragment(source, "detail", facts))
+    elif ref.kind is Kind.INFERENCE_ENDPOINTS:
+        _key, log = endpoints.folder_of(ref.path)
+        if log == "config":
+            facts = endpoints.parse_config(data)
+        elif log == "performance":
+            facts = endpoints.parse_result_summary(data)
+        else:
+            facts = endpoints.parse_accuracy_results(data)
+        if facts is None:
+            out.rejects.append(source.reject("parse", f"{ref.path.rsplit('/', 1)[-1]} is not the endpoints harness's "
+                                                      f"JSON object (no duration or no accuracy score)"))
+        else:
+            out.inference_fragments.append(endpoints.fragment(source, facts))
+    elif ref.kind is Kind.OFFICIAL_TABLE:
+        rows, rejects = parse_official_table(data, source)
+        out.official_results.extend(rows)
         out.rejects.extend(rejects)
     elif ref.kind is Kind.TRAINING_SCALING:
         factor = _scaling_factor(data)

@@ -384,6 +384,38 @@ class InferenceCompliance(pa.DataFrameModel):
         strict = True
 
 
+class OfficialResults(pa.DataFrameModel):
+    """One row per result of an official MLCommons results table found in a repository, as published: the round's
+    table at the root (inference v5.1 `summary_results.json`, v6.1 `summary.json`) or the submission checker's
+    `summary.csv` a submitter committed. Compared with ours in the `reconciliation` view."""
+
+    suite: str = _key("MLPerf suite of the table.", isin=SUITES, example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v5.1")
+    table_scope: str = _key("round: the round's table at the repository root; submitter: a checker csv in one submitter's folder.", isin=["round", "submitter"], example="round")
+    location: str = _key("The result's folder as the table names it (`./` and `/performance/run_1` taken off); inference: <division>/<submitter>/results/<system>/<model folder>/<scenario folder>.", "closed/AMD/results/8xMI300X_2xEPYC_9575F/llama2-70b-99/Interactive")
+    division: str = _opt("From the location (inference).", example="closed")
+    submitter: str = _key("Submitter folder, from the location.", example="AMD")
+    system: str = _key("System folder, from the location.", example="8xMI300X_2xEPYC_9575F")
+    benchmark: str = _key("Model folder, from the location.", example="llama2-70b-99")
+    scenario_dir: str = _opt("Inference: scenario folder, from the location (may be lower case).", example="Interactive")
+    row_id: str = _key("The row's ID in the table (v5.1 `ID`; v6.1 the row's key; csv: the line number).", example="5.1-0001")
+    model: str = _opt("Official model as the table prints it (v5.1 `Model`, checker csv `MlperfModel`).", example="llama2-70b-99")
+    scenario: str = _opt("Scenario as the table prints it.", example="Interactive")
+    result: float = _key("The published result, in `units`.", unit="see `units`", example="8840.42")
+    units: str = _opt("Units as published (null in tables before v2.0, which print none).", example="Tokens/s")
+    accuracy_text: str = _opt("Accuracy as published.", example="ROUGE1: 44.4542  ROUGE2: 22.0419  ROUGEL: 28.6112  TOKENS_PER_SAMPLE: 301.1")
+    power_result: float = _opt("Published power result (v5.1 `Power_Result`; checker csv: its power row).", unit="see power_units", example="9514.4024077047")
+    power_units: str = _opt("Watts or millijoules.", example="Watts")
+    inferred: bool = _opt("The table's `inferred` flag.", example="false")
+    row_json: str = _json("The published row whole.", '{"ID": "5.1-0001", "Submitter": "AMD", …}', nullable=False)
+    source_path: str = _source_path("summary_results.json")
+    source_commit: str = _source_commit()
+
+    class Config:
+        strict = True
+        unique = ["round", "source_path", "location"]
+
+
 class AcceleratorModels(pa.DataFrameModel):
     """How accelerator names, spelled many ways by submitters, map to one canonical chip (first matching pattern)."""
 
@@ -452,6 +484,7 @@ JOINS: dict[str, list[str]] = {
     "inference_power": [f"inference_results: on ({RESULT_KEY})"],
     "inference_accuracy": [f"inference_results: on ({RESULT_KEY})"],
     "inference_compliance": [f"inference_results: on ({RESULT_KEY})"],
+    "official_results": [f"inference_results: location = division/submitter/'results'/system/benchmark/scenario_dir, same round (the reconciliation view)"],
     "accelerator_models": ["systems: pattern matches lower(accelerator_model_name), first priority wins (see system_hardware)"],
     "rejects": ["sources: on (suite, round)"],
 }
@@ -471,6 +504,7 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "inference_power": InferencePower,
     "inference_accuracy": InferenceAccuracy,
     "inference_compliance": InferenceCompliance,
+    "official_results": OfficialResults,
     "accelerator_models": AcceleratorModels,
     "rejects": Rejects,
     "ingest_runs": IngestRuns,

@@ -52,6 +52,8 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
     scores = training_scores(runs, scaling, unusable, power)
     rejects.extend(_unused_scaling(parsed, scores))
     inference, inference_rejects = build_inference(parsed)
+    official, failed = validate("official_results", to_frame("official_results", [row for p in parsed for row in p.official_results], rejects))
+    rejects.extend(failed)
     return {
         "systems": systems,
         "training_runs": runs,
@@ -59,6 +61,7 @@ def build_tables(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], li
         "training_scores": scores,
         "training_power": power,
         **inference,
+        "official_results": official,
     }, rejects + inference_rejects
 
 
@@ -69,7 +72,7 @@ def _at_commit(parsed: ParsedFiles) -> ParsedFiles:
 
     return replace(parsed, **{name: stamp(getattr(parsed, name)) for name in (
         "systems", "training_runs", "training_evals", "training_power_files", "inference_details", "inference_compliance",
-        "rejects")})
+        "inference_fragments", "official_results", "rejects")})
 
 
 def _unused_scaling(parsed: list[ParsedFiles], scores: pl.DataFrame) -> list[dict]:

@@ -6,6 +6,8 @@ from collections import defaultdict
 
 import polars as pl
 
+from transform.inference.endpoints import endpoints_compliance
+from transform.inference.formats import with_other_formats
 from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_bounds,
@@ -32,7 +34,8 @@ _RESULT_KEY = ["round", "division", "submitter", "system", "benchmark", "scenari
 
 def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame], list[dict]]:
     """The inference tables; a child row (power, accuracy, compliance) is loaded only with its loaded result."""
-    results, power, accuracy, compliance, rejects = [], [], [], [], []
+    results, power, accuracy, compliance = [], [], [], []
+    parsed, rejects = with_other_formats(parsed)  # pre-MLLOG and endpoints folders, as detail rows
     for files in parsed:
         compliance_found = _compliance_tests(files, compliance)
         system_types = {(s["division"], s["submitter"], s["system"]): s["system_type"] for s in files.systems}
@@ -50,6 +53,7 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
                 continue
             row, acc_rows, power_row = built
             results.append(row)
+            rejects.extend(_unread_accuracy(files, detail, row, acc_rows))
             accuracy.extend(acc_rows)
             if power_row is not None:
                 power.append(power_row)
@@ -62,6 +66,17 @@ def build_inference(parsed: list[ParsedFiles]) -> tuple[dict[str, pl.DataFrame],
         tables[table], orphans = _with_result(table, to_frame(table, rows, rejects), loaded, present)
         rejects.extend(orphans)
     return tables, rejects
+
+
+def _unread_accuracy(files: ParsedFiles, detail: dict, row: dict, acc_rows: list[dict]) -> list[dict]:
+    """An accuracy.txt in which the round's checker finds no metric is said, not passed over (its result loads,
+    with its accuracy not met)."""
+    found = files.inference_accuracy.get((detail["division"], detail["submitter"], detail["system"], detail["benchmark"],
+                                          detail["scenario_dir"]))
+    if found is None or acc_rows or not row["rules_checked"]:
+        return []
+    return [_reject(detail, f"accuracy.txt holds no metric the {row['round']} checker reads for {row['model']}: "
+                            "the result's accuracy is not met", found[-1])]
 
 
 def _results_present(parsed: list[ParsedFiles], rejects: list[dict]) -> pl.DataFrame:
@@ -94,7 +109,8 @@ def _result(files: ParsedFiles, detail: dict, compliance_found: dict, system_typ
     row["units"], row["result_measures"] = published.units, published.measures
     row["published"] = is_published(rules, model, scenario, system_types.get(key[:3]))
 
-    acc_rows = []
+    # a format that carries its accuracy (endpoints) brings its rows
+    acc_rows = [{**r, "model": model, "scenario": scenario} for r in detail.get("accuracy_rows") or ()]
     found = files.inference_accuracy.get(key)
     if found is not None:
         acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, rules if row["rules_checked"] else None, *found)
@@ -171,7 +187,8 @@ def _accuracy(row: dict, rules: dict | None, lines: list[str], path: str) -> tup
             "met": (target is None or value >= target) and (upper is None or value <= upper),
             "source_path": path, "source_commit": row["source_commit"],
         })
-    return rows, read.text, read.met and read.digest is not None
+    hashed = read.digest is not None or not rules.get("checker", {}).get("accuracy_hash_required", True)
+    return rows, read.text, read.met and hashed
 
 
 def _power(row: dict, samples: pl.DataFrame, path: str, rules: dict | None) -> dict:
@@ -262,6 +279,7 @@ def _compliance_passed(row: dict, rules: dict | None, found: dict[tuple[str, str
     (compliance_verdict_files). Elsewhere: the decisive verifications found."""
     decisive = compliance_verdict_files(rules)
     required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
+    required = endpoints_compliance(row, rules, required)
     tests = [(t, decisive[t]) for t in required if t in decisive] if required else [k for k in found if decisive.get(k[0]) == k[1]]
     if not tests:
         return None

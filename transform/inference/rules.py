@@ -15,6 +15,7 @@ from functools import cache
 
 from transform.common.rules import round_rules
 from transform.inference.detail_log import LOG_KEY_COLUMNS
+from transform.inference.endpoints import endpoints_skipped
 
 SCENARIOS = {s.lower(): s for s in ("Offline", "Server", "SingleStream", "MultiStream", "Interactive")}
 
@@ -261,8 +262,9 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
         problems.append(f"{row['error_count']} error events in the detail log")
     if spec is None:
         return problems
+    skipped = endpoints_skipped(row, rules)
     required = spec.get("performance_sample_count")
-    if required and (row["performance_sample_count"] or 0) < required:
+    if required and "performance_sample_count" not in skipped and (row["performance_sample_count"] or 0) < required:
         problems.append(f"performance_sample_count {row['performance_sample_count']} < {required}")
     if token_check:
         limits = spec.get("token_latency", {}).get(scenario)
@@ -277,9 +279,9 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
     if spec.get("equal_issue") and row["division"] in checker.get("equal_issue_divisions", []) and row["equal_issue"] is not True:
         problems.append("equal issue mode (sample_concatenate_permutation) is required and not used")
     enforced = set(checker.get("enforced", []))
-    seeds = (row["qsl_rng_seed"], row["sample_index_rng_seed"], row["schedule_rng_seed"])
+    names = [n for n in ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed") if n not in skipped]
     official = rules.get("seeds", {})
-    if "seeds" in enforced and seeds != (official.get("qsl_rng_seed"), official.get("sample_index_rng_seed"), official.get("schedule_rng_seed")):
+    if "seeds" in enforced and [row[n] for n in names] != [official.get(n) for n in names]:
         problems.append("RNG seeds differ from the round's official seeds")
     minimum_ms = checker.get("min_duration_ms", 0)
     if "min_duration" in enforced and (row["min_duration_ms"] or 0) < minimum_ms:
@@ -290,10 +292,10 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
     if "server_latency" in enforced and bound and early and (row["target_latency_ns"] or 0) > bound:
         problems.append(f"target latency {row['target_latency_ns']} ns above the {bound} ns bound")
     queries = spec.get("min_queries", {}).get(logged)
-    if "min_queries" in enforced and queries and not early and (row["min_query_count"] or 0) < queries:
+    if "min_queries" in enforced and "min_queries" not in skipped and queries and not early and (row["min_query_count"] or 0) < queries:
         problems.append(f"min_query_count {row['min_query_count']} < {queries}")
     minimum = spec.get("offline_min_samples_per_query") if logged == "Offline" else None
-    if "offline_samples_per_query" in enforced and minimum and (row["samples_per_query"] or 0) < minimum:
+    if "offline_samples_per_query" in enforced and "offline_samples_per_query" not in skipped and minimum and (row["samples_per_query"] or 0) < minimum:
         problems.append(f"Offline samples_per_query {row['samples_per_query']} < {minimum}")
     if row["division"] in ("closed", "network"):
         if row.get("accuracy_met") is not True:

@@ -1,0 +1,247 @@
+"""The pre-MLLOG (v0.5, v0.7) and endpoints (v6.1) readers, and MLCommons' own tables as a check, on the real
+fixture files: parsers in-process, and one ingest of the four fixtures for the reconciliation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+from extract.discover import FileRef, Kind, discover
+from flows.ingest import ingest
+from flows.settings import Settings
+from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
+from transform.common.official_results import parse_official_table
+from transform.common.parse_files import parse_files
+from transform.common.source import Source
+from transform.common.tables import build_tables
+from transform.common.rules import round_rules
+from transform.inference.endpoints import endpoints_compliance, endpoints_skipped, parse_result_summary
+from transform.inference.pre_mllog import parse_summary_log
+
+V61_VR = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
+# INFO:main:Results <folder> <value>, as the v0.7 submission checker prints each result it accepts
+_CHECKER_RESULT = re.compile(r"INFO:main:Results (\S+/results/\S+) ([\d.eE+-]+)$", re.MULTILINE)
+
+
+def _built(round_: str, fixture: str, folder: str):
+    """The tables of every file of one fixture folder, through discovery and the real parse and build."""
+    paths = sorted(p for p in (FIXTURES / fixture).rglob("*") if p.is_file() and str(p.relative_to(FIXTURES / fixture)).startswith(folder))
+    kinds = _kinds(fixture, round_)
+    refs = [(FileRef(str(p.relative_to(FIXTURES / fixture)), "0" * 40, kinds[str(p.relative_to(FIXTURES / fixture))]), p.stat().st_size, p.read_bytes())
+            for p in paths if str(p.relative_to(FIXTURES / fixture)) in kinds]
+    return build_tables([parse_files("inference", round_, "0" * 40, refs, 64 << 20)])
+
+
+_KINDS: dict = {}
+
+
+def _kinds(fixture: str, round_: str) -> dict[str, Kind]:
+    """Discovery's classification of the fixture's files (the fixture committed once to a scratch repository)."""
+    if fixture not in _KINDS:
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = make_repo(Path(tmp) / fixture, fixture)
+            files, _ = discover(repo.working_tree_dir, repo.head.commit.hexsha, "inference", round_)
+            repo.close()
+        _KINDS[fixture] = {f.path: f.kind for f in files}
+    return _KINDS[fixture]
+
+
+def _row(tables, **where) -> dict:
+    rows = tables["inference_results"].filter(**where).to_dicts()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_summary_log_is_read_as_the_checker_reads_it():
+    facts = parse_summary_log(fixture_bytes(
+        "inference_results_v0.7/closed/NVIDIA/results/A100-PCIex1_TRT/resnet50/SingleStream/performance/run_1/mlperf_log_summary.txt"))
+    assert facts["effective_scenario"] == "SingleStream"  # "Single Stream"
+    assert (facts["latency_p90_ns"], facts["qps_without_loadgen_overhead"], facts["result_validity"]) == (518641, 1948.75, "VALID")
+    assert facts["qsl_rng_seed"] == "12786827339337101903" and facts["performance_sample_count"] == 2048
+    multi = parse_summary_log(fixture_bytes(
+        "inference_results_v0.7/closed/NVIDIA/results/AGX_Xavier_TRT/ssd-mobilenet/MultiStream/performance/run_1/mlperf_log_summary.txt"))
+    assert (multi["samples_per_query"], multi["query_latency_p99_ns"], multi["latency_p99_ns"]) == (107, 43732370, 43492381)
+    assert parse_summary_log(b"no summary here") is None
+
+
+def test_v07_server_takes_the_last_of_five_runs_as_its_checker_logs_it():
+    # runs say 1278.85 ×3, 1258.87, 1248.88; the DellEMC checker log says 1248.88
+    logs = fixture_bytes("inference_results_v0.7/closed/DellEMC/results/submission_checker_log.txt").decode()
+    folder = "closed/DellEMC/results/R7515_T4x4_TRT/bert-99/Server"
+    assert f"INFO:main:Results {folder} 1248.88" in logs
+    tables, rejects = _built("v0.7", "inference_results_v0.7", folder)
+    row = _row(tables, scenario_dir="Server")
+    assert (row["result"], row["units"], row["valid"]) == (1248.88, "Queries/s", True)
+    assert row["source_path"] == f"{folder}/performance/run_5/mlperf_log_summary.txt"
+    assert (row["loadgen_version"], row["error_count"]) == (".5a1 @ f41dbd6f18", 0)
+    assert not [r for r in rejects if r["round"] == "v0.7"]
+
+
+def test_v07_fixture_results_equal_the_checker_logs():
+    """Every v0.7 fixture folder the round's checker logs name: our result is a value the checker printed there
+    (some logs are stale re-runs, so a folder may have two values; SingleStream in ms as the checker prints)."""
+    printed: dict[str, set[float]] = {}
+    for path in (FIXTURES / "inference_results_v0.7").rglob("*"):
+        if path.is_file() and path.suffix in (".txt", ".log") and "checker" in path.name:
+            for folder, value in _CHECKER_RESULT.findall(path.read_text(errors="replace")):
+                printed.setdefault(folder, set()).add(float(value))
+    tables, _ = _built("v0.7", "inference_results_v0.7", "")
+    compared = 0
+    for row in tables["inference_results"].to_dicts():
+        folder = "/".join([row["division"], row["submitter"], "results", row["system"], row["benchmark"], row["scenario_dir"]])
+        if folder in printed and row["result"] is not None:
+            assert row["result"] in printed[folder], (folder, row["result"], printed[folder])
+            compared += 1
+    assert compared >= 9
+
+
+def test_v05_run_folders_follow_its_checker():
+    # Tencent's Server runs are run_0..run_4: the checker reads run_1..run_5 and keeps the last it finds, run_4;
+    # its Offline logs sit in performance/ itself; Google's lower-case `server` folder has only run_1 read
+    tencent = "closed/Tencent/results/clx-8255c-4s_pytorch-caffe2/resnet50"
+    tables, rejects = _built("v0.5", "inference_results_v0.5", tencent)
+    server = _row(tables, scenario_dir="server")
+    assert (server["result"], server["source_path"]) == (4021.94, f"{tencent}/server/performance/run_1/mlperf_log_summary.txt")
+    offline = _row(tables, scenario_dir="offline")
+    assert (offline["result"], offline["units"], offline["source_path"]) == (5169.27, "Samples/s", f"{tencent}/offline/performance/mlperf_log_summary.txt")
+    nvidia = "closed/NVIDIA/results/T4x8/resnet/Server"
+    tables, _ = _built("v0.5", "inference_results_v0.5", nvidia)
+    row = _row(tables, scenario_dir="Server")
+    assert (row["result"], row["source_path"]) == (41546.64, f"{nvidia}/performance/run_5/mlperf_log_summary.txt")
+    # ERROR lines only warn in v0.5 ("Loadgen built with uncommitted changes", "Ending early: Ran out of …")
+    qualcomm = "closed/Qualcomm/results/SDM855/resnet/SingleStream"
+    tables, _ = _built("v0.5", "inference_results_v0.5", qualcomm)
+    row = _row(tables, scenario_dir="SingleStream")
+    assert (row["result"], row["units"], row["error_count"], row["valid"]) == (8.951407, "Latency (ms)", 0, True)
+    assert row["warning_count"] >= 1
+
+
+def test_pre_mllog_rounds_discover_every_run_and_no_mllog_detail():
+    kinds = _kinds("inference_results_v0.7", "v0.7")
+    folder = "closed/DellEMC/results/R7515_T4x4_TRT/bert-99/Server/performance"
+    assert {kinds.get(f"{folder}/run_{n}/mlperf_log_{log}.txt") for n in range(1, 6) for log in ("summary", "detail")} == {Kind.INFERENCE_TEXT_LOG}
+    assert Kind.INFERENCE_DETAIL not in kinds.values()
+    assert kinds["open/DellEMC/summary.csv"] is Kind.OFFICIAL_TABLE
+
+
+def test_endpoints_result_summary_maps_to_loadgen_keys():
+    facts = parse_result_summary(fixture_bytes(f"inference_results_v6.1/{V61_VR}/Server/performance/result_summary.json"))
+    assert facts["completed_tokens_per_second"] == 1175890.2208168241
+    assert facts["completed_samples_per_second"] == 310.0842360889801
+    assert (facts["ttft_p99_ns"], facts["tpot_p99_ns"]) == (304652135, 48224073)  # early-stopping percentiles
+    assert (facts["target_qps"], facts["query_count"], facts["result_validity"]) == (325.0, 600000, "VALID")
+    assert facts["schedule_rng_seed"] == "16159082839903944936"
+    assert parse_result_summary(b'{"duration_ns": "x"}') is None
+    assert parse_result_summary(b"[]") is None
+
+
+def test_endpoints_results_equal_their_official_rows():
+    official = orjson.loads(fixture_bytes("inference_results_v6.1/summary.json"))
+    tables, rejects = _built("v6.1", "inference_results_v6.1", V61_VR)
+    assert not rejects
+    for scenario in ("Offline", "Server", "Interactive"):
+        published = next(r for r in official.values() if r["Location"] == f"./{V61_VR}/{scenario}/performance/run_1")
+        row = _row(tables, scenario_dir=scenario)
+        assert row["result"] == pytest.approx(published["Result"], rel=1e-12), scenario  # Server: 1 ulp apart
+        assert (row["units"], row["accuracy_text"], row["valid"]) == (published["Units"], published["Accuracy"], True)
+        assert row["min_duration_ms"] == {"Offline": 5400000, "Server": 1800000, "Interactive": 1500000}[scenario]
+    accuracy = tables["inference_accuracy"].filter(scenario="Server").to_dicts()
+    assert [(a["metric"], a["value"]) for a in accuracy] == [("accuracy_score", 81.42661804922516)]
+
+
+def test_endpoints_results_skip_the_checks_their_checker_skips():
+    rules = round_rules("inference", "v6.1")
+    endpoints = {"source_path": f"{V61_VR}/Server/performance/result_summary.json"}
+    loadgen = {"source_path": "closed/x/results/s/deepseek-r1/Server/performance/run_1/mlperf_log_detail.txt"}
+    assert endpoints_skipped(endpoints, rules) == {"performance_sample_count", "min_queries", "offline_samples_per_query", "qsl_rng_seed"}
+    assert endpoints_skipped(loadgen, rules) == set()
+    # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only
+    assert rules["models"]["deepseek-r1"]["compliance"] == ["TEST06"]
+    assert endpoints_compliance(endpoints, rules, ["TEST06"]) == [] and endpoints_compliance(loadgen, rules, ["TEST06"]) == ["TEST06"]
+    assert endpoints_compliance(endpoints, rules, ["TEST04"]) == ["TEST04"]
+
+
+def test_an_endpoints_folder_without_its_result_summary_is_a_reject():
+    tables, rejects = _built("v6.1", "inference_results_v6.1", f"{V61_VR}/Offline/config.yaml")
+    assert tables["inference_results"].height == 0
+    assert [(r["source_path"].rsplit("/", 1)[1], r["stage"]) for r in rejects] == [("config.yaml", "parse")]
+
+
+def test_official_tables_parse_as_published():
+    source = Source("inference", "v5.1", "summary_results.json", "0" * 40)
+    rows, rejects = parse_official_table(fixture_bytes("inference_results_v5.1/summary_results.json"), source)
+    assert (len(rows), rejects) == (1448, [])
+    amd = next(r for r in rows if r["row_id"] == "5.1-0001")
+    assert (amd["location"], amd["result"], amd["units"], amd["scenario"]) == (
+        "closed/AMD/results/8xMI300X_2xEPYC_9575F/llama2-70b-99/Interactive", 8840.42, "Tokens/s", "Interactive")
+    assert sum(r["power_result"] is not None for r in rows) == 24
+    rows, rejects = parse_official_table(fixture_bytes("inference_results_v6.1/summary.json"),
+                                         Source("inference", "v6.1", "summary.json", "0" * 40))
+    assert (len(rows), rejects) == (492, [])
+    assert next(r for r in rows if r["row_id"] == "324")["location"] == f"{V61_VR}/Interactive"
+    csv_source = Source("inference", "v0.7", "open/DellEMC/summary.csv", "0" * 40)
+    rows, rejects = parse_official_table(fixture_bytes("inference_results_v0.7/open/DellEMC/summary.csv"), csv_source)
+    assert [(r["location"].rsplit("/", 1)[1], r["result"], r["units"]) for r in rows][:2] == [("Offline", 6015.8, None), ("Server", 5802.01, None)]
+
+
+def test_an_official_table_that_does_not_parse_is_a_reject():
+    source = Source("inference", "v5.1", "summary_results.json", "0" * 40)
+    whole = fixture_bytes("inference_results_v5.1/summary_results.json")
+    rows, rejects = parse_official_table(whole[: len(whole) // 2], source)
+    assert rows == [] and [r["stage"] for r in rejects] == ["parse"]
+    rows, rejects = parse_official_table(b'[{"Location": "closed/x", "Performance_Result": 1.0}]', source)
+    assert rows == [] and "Location" in rejects[0]["reason"]
+    rows, rejects = parse_official_table(b'{"0": {"Location": "./a/b/results/c/d/Offline", "Result": "n/a"}}',
+                                         Source("inference", "v6.1", "summary.json", "0" * 40))
+    assert rows == [] and "not a number" in rejects[0]["reason"]
+
+
+@pytest.fixture(scope="module")
+def reconciled(tmp_path_factory, prefect_harness):
+    root = tmp_path_factory.mktemp("formats")
+    repos = [make_repo(root / "upstream" / f"inference_results_{r}", f"inference_results_{r}") for r in ("v0.5", "v0.7", "v5.1", "v6.1")]
+    settings = Settings(db_path=root / "w.duckdb", cache_dir=root / "cache", repos=tuple(url(r) for r in repos), sync_retries=0)
+    summary = ingest(settings)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    yield con, summary, settings
+    con.close()
+
+
+def test_reconciliation_on_the_fixtures(reconciled):
+    con, summary, _ = reconciled
+    counts = {e["round"]: e for e in summary.official}
+    assert counts["v5.1"]["official"] == 1448 and counts["v6.1"]["official"] == 492
+    # the v6.1 fixture holds the three endpoints folders of the Vera Rubin system; all equal
+    assert con.execute("select verdict, count(*) from reconciliation where round = 'v6.1' group by all order by 1").fetchall() == [
+        ("equal", 3), ("only official", 489)]
+    assert con.execute("select distinct accuracy_equal, power_equal from reconciliation where round = 'v6.1' and verdict = 'equal'").fetchall() == [(True, None)]
+    # v5.1: an official row can be reproduced only where its folder is in the fixture
+    present = {row[0] for row in con.execute("""select division || '/' || submitter || '/results/' || system || '/' || benchmark
+        || '/' || scenario_dir from inference_results where round = 'v5.1'""").fetchall()}
+    for location, verdict in con.execute("select location, verdict from reconciliation where round = 'v5.1'").fetchall():
+        assert (verdict == "only official") == (location not in present) or verdict == "only ours", location
+    # v0.7 has no round table: the checker csv of two submitters covers only them
+    assert con.execute("select distinct submitter from reconciliation where round = 'v0.7'").fetchall() == [("DellEMC",), ("InAccel",)]
+    assert ("v0.5" not in counts) and "official results reproduced" in summary.text(Path("w.duckdb"))
+
+
+def test_pre_mllog_rounds_load_their_results(reconciled):
+    con, _, _ = reconciled
+    # every scenario folder of the two fixtures (15 each); MultiStream's legacy metric is the rules' to name
+    assert con.execute("""
+        select round, count(*), count(result) filter (where scenario <> 'MultiStream'), count(*) filter (where scenario <> 'MultiStream')
+        from inference_results where round in ('v0.5', 'v0.7') group by round order by round""").fetchall() == [
+        ("v0.5", 15, 12, 12), ("v0.7", 15, 13, 13)]
+    assert con.execute("select count(*) from rejects where round in ('v0.5', 'v0.7')").fetchall() == [(0,)]
+
+
+def test_status_prints_the_reproduced_counts(reconciled):
+    from warehouse.status import status
+    _, _, settings = reconciled
+    text = status(settings.db_path)
+    assert "Official results reproduced" in text and "First disagreements" in text

@@ -1,0 +1,56 @@
+"""Result formats other than the MLLOG detail log, turned into the detail rows that log gives: the pre-MLLOG text
+logs (v0.5, v0.7) and the endpoints files (v6.1+). Which format a round's folders use is in its rules file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from typing import TYPE_CHECKING
+
+from transform.common.rules import round_rules
+from transform.common.validate import polars_schema
+from transform.inference.endpoints import endpoints_details
+from transform.inference.pre_mllog import pre_mllog_details
+
+if TYPE_CHECKING:  # discovery imports this module, and parse_files imports discovery
+    from transform.common.parse_files import ParsedFiles
+
+TEXT_LOGS = "loadgen-text"
+
+
+def result_logs(round_: str | None) -> dict:
+    """The round's `[result_logs]` rules: which log format its results are in and which runs its checker reads
+    (empty: MLLOG detail logs, run_1 only)."""
+    rules = round_rules("inference", round_) if round_ else None
+    return (rules or {}).get("result_logs", {})
+
+
+def reads_text_logs(round_: str | None) -> bool:
+    return result_logs(round_).get("format") == TEXT_LOGS
+
+
+@cache
+def _base_row() -> dict:
+    # every column a detail log fills, so the result builder finds each one (null where a format lacks it)
+    extra = ("effective_scenario", "test_mode", "power_begin", "power_end")
+    return {name: None for name in (*polars_schema("inference_results"), *extra)}
+
+
+def with_other_formats(parsed: list[ParsedFiles]) -> tuple[list[ParsedFiles], list[dict]]:
+    """Each parse output with the detail rows of its pre-MLLOG and endpoints folders added to its MLLOG ones;
+    and the rejects of folders that make no row."""
+    out, rejects = [], []
+    for files in parsed:
+        if not files.inference_fragments:
+            out.append(files)
+            continue
+        text = [f for f in files.inference_fragments if f["run"] is not None]
+        endpoints = [f for f in files.inference_fragments if f["run"] is None]
+        loadgen = {(d["division"], d["submitter"], d["system"], d["benchmark"], d["scenario_dir"]) for d in files.inference_details}
+        details, failed = endpoints_details(endpoints, _base_row(), loadgen)
+        if text:
+            more, failed_text = pre_mllog_details(text, result_logs(files.round), _base_row())
+            details, failed = details + more, failed + failed_text
+        rejects.extend(failed)
+        out.append(replace(files, inference_details=files.inference_details + details))
+    return out, rejects
