@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -26,7 +27,11 @@ import duckdb
 
 from flows.settings import Settings
 from tests.test_faults import snapshot
+from warehouse.reconciliation import reproduced
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "all_rounds.md"
+BENCHMARKS = DOC.with_name("benchmarks.md")
+BLOCK = re.compile(r"(<!-- official-tables:start -->\n).*?(<!-- official-tables:end -->)", re.DOTALL)
 
 PER_ROUND = """
 with loaded as (
@@ -81,13 +86,34 @@ def run(org: str, workers: int, tmp: Path) -> dict:
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         rounds = con.execute(PER_ROUND).fetchall()
+    official = reproduced(settings.db_path, sorted({row[1] for row in rounds}), first=0)
     return {
         "workers": workers, "wall": wall, "files": summary.files_parsed, "failed": summary.failed, "rounds": rounds,
+        "official": official,
         "cpu": me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime,
         "peak_mb": me.ru_maxrss / 1024, "child_peak_mb": children.ru_maxrss / 1024,
         "warehouse_mb": settings.db_path.stat().st_size / 1e6, "cache_mb": tree_bytes(settings.cache_dir) / 1e6,
         "snapshot": repr(snapshot(settings.db_path)),
     }
+
+
+def official_tables(official: list[dict]) -> list[str]:
+    """MLCommons' own tables against the warehouse, per round (the `reconciliation` view of the run's warehouse)."""
+    columns = ("round", "official", "reproduced", "different", "ours_invalid", "only_official", "only_ours",
+               "accuracy_different", "power_different")
+    return [
+        "## MLCommons' own tables, reproduced",
+        "",
+        "Written by `python -m benchmarks.all_rounds` (every round in one run; nothing typed by hand). Per inference",
+        "round whose repository carries an official table (the round's root table, or the checker's",
+        "`summary.csv` submitters committed), from the `reconciliation` view of the same run's warehouse: official rows,",
+        "how many we reproduce (value and units), and the rest by verdict (docs/scoring.md says what each means).",
+        "",
+        "| " + " | ".join(c.replace("_", " ") for c in columns) + " |",
+        "|" + "---|" * len(columns),
+        *("| " + " | ".join(f"{entry[c]:,}" if isinstance(entry[c], int) else str(entry[c]) for c in columns) + " |"
+          for entry in official),
+    ]
 
 
 def main(org: str, worker_counts: list[int], out: Path) -> None:
@@ -137,8 +163,13 @@ def main(org: str, worker_counts: list[int], out: Path) -> None:
            or " none."),
         "- \"of which unread\": files whose content the repository could not send (snapshots of the repositories "
         "lack a few of their largest files) or above the size limit; each is a row in `rejects`.",
+        "",
+        *official_tables(first["official"]),
     ]
     out.write_text("\n".join(lines) + "\n")
+    if out == DOC:
+        BENCHMARKS.write_text(BLOCK.sub(lambda m: m[1] + "\n".join(official_tables(first["official"])) + "\n" + m[2],
+                                        BENCHMARKS.read_text()))
     print("\n".join(lines))
 
 

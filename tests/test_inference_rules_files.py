@@ -20,13 +20,15 @@ from transform.common.rules import round_rules, rounds_with_rules
 from transform.common.tables import build_tables
 from transform.inference.detail_log import LOG_KEY_COLUMNS
 
-LOADGEN_FIXTURES = ("inference_results_v3.0", "inference_results_v4.1", "inference_results_v5.1")
+# every format: pre-MLLOG text logs (v0.5, v0.7), MLLOG detail logs (v3.0-v5.1), endpoints (v6.1)
+INFERENCE_FIXTURES = ("inference_results_v0.5", "inference_results_v0.7", "inference_results_v3.0", "inference_results_v4.1",
+                      "inference_results_v5.1", "inference_results_v6.1")
 
 
 def built(repo_path: Path, round_: str) -> tuple[dict, list[dict]]:
     """The inference tables of a local repository, parsed as the round `round_`."""
     commit = Repo(repo_path).head.commit.hexsha
-    files, _ = discover(repo_path, commit, "inference")
+    files, _ = discover(repo_path, commit, "inference", round_)
     parsed = parse_files("inference", round_, commit, read_blobs(repo_path, files, 1 << 30), 1 << 30)
     return build_tables([parsed])
 
@@ -34,7 +36,7 @@ def built(repo_path: Path, round_: str) -> tuple[dict, list[dict]]:
 @pytest.fixture(scope="module")
 def repos(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("rules")
-    return {name: Path(make_repo(root / name, name).working_dir) for name in LOADGEN_FIXTURES}
+    return {name: Path(make_repo(root / name, name).working_dir) for name in INFERENCE_FIXTURES}
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +145,7 @@ def _scenario_folders(fixture: str) -> set[str]:
     return {"/".join(p.relative_to(root).parts[:6]) for p in root.glob("*/*/results/*/*/*") if p.is_dir()}
 
 
-@pytest.mark.parametrize("fixture", LOADGEN_FIXTURES)
+@pytest.mark.parametrize("fixture", INFERENCE_FIXTURES)
 def test_every_scenario_folder_is_a_row_or_a_reject(build, fixture):
     tables, rejects = build(fixture, "v" + fixture.rsplit("_v", 1)[1])
     rows = {f"{r['division']}/{r['submitter']}/results/{r['system']}/{r['benchmark']}/{r['scenario_dir']}"

@@ -12,6 +12,10 @@ import duckdb
 
 from transform.common.schemas import TABLES
 
+# DuckDB writes a file as three 4 KiB headers and whole 256 KiB blocks, and publish only ever renames a file DuckDB
+# closed: any other size is a file cut short, though the tables read here may still open.
+_HEADERS, _BLOCK = 3 * 4096, 256 * 1024
+
 class NotAWarehouse(ValueError):
     """The file at --db cannot be read or replaced as a warehouse; the message says why and what to do."""
 
@@ -30,6 +34,10 @@ def verify(db_path: Path, must_exist: bool = False) -> None:
             magic = f.read(12)[8:]
         if magic != b"DUCK":
             raise NotAWarehouse(f"{db_path} is not a DuckDB file, so not a warehouse; move it away or choose another --db")
+        size = db_path.stat().st_size
+        if size < _HEADERS or (size - _HEADERS) % _BLOCK:
+            raise NotAWarehouse(f"{db_path} is not a readable DuckDB warehouse ({size:,} bytes is not whole DuckDB "
+                                "blocks: the file was cut short); move it away and ingest again to rebuild it")
         with duckdb.connect(str(db_path), read_only=True) as con:
             tables = {name for (name,) in con.sql("select table_name from duckdb_tables()").fetchall()}
             for name in {"sources", "ingest_runs"} & tables:  # what a refresh decides on: read whole
