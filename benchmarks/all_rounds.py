@@ -132,9 +132,10 @@ def main(org: str, worker_counts: list[int], out: Path) -> None:
     totals = [sum(row[i] for row in rounds) for i in range(3, len(COLUMNS))]
     cores = os.cpu_count()
     lines = [
-        "# All rounds in one run",
+        f"# {len(rounds)} rounds in one run",
         "",
-        f"Written by `python -m benchmarks.all_rounds {org} --workers {','.join(map(str, worker_counts))}` on "
+        f"Written by `python -m benchmarks.all_rounds {org} --workers {','.join(map(str, worker_counts))}"
+        f"{'' if out == DOC else f' --out {out}'}` on "
         f"{datetime.now(UTC):%Y-%m-%d}; nothing here is typed by hand. The folder holds local copies of the MLCommons "
         "results repositories; the flow ran against it exactly as the nightly job runs against github.com/mlcommons "
         "(every known round, new ones probed), with a fresh cache and warehouse, once per worker count, each in a "
