@@ -296,30 +296,40 @@ def _command_cases(suite: Suite, figures: Figures, workdir: Path, repos: list[st
     expect("one URL twice", 0, ["ingest", "--db", str(db), "--cache-dir", str(workdir / "cache"), *repos, "--repo", repos[1]])
 
 
-def _warehouse_cases(suite: Suite, figures: Figures, workdir: Path, good: Path, repos: list[str], expect) -> None:
-    rng = random.Random(suite.seed)
-    states = workdir / "states"
-    states.mkdir()
+def warehouse_states(folder: Path, good: Path, rng: random.Random) -> dict[str, str]:
+    """Files at `--db` a run must refuse, written into `folder`: name → what the refusal says."""
+    folder.mkdir(exist_ok=True)
     data = good.read_bytes()
-    (states / "truncated.duckdb").write_bytes(data[: rng.randrange(len(data) // 4, 3 * len(data) // 4)])
-    (states / "random.duckdb").write_bytes(rng.randbytes(1 << 16))
-    (states / "empty.duckdb").write_bytes(b"")
-    (states / "folder.duckdb").mkdir()
-    with duckdb.connect(str(states / "foreign.duckdb")) as con:
+    (folder / "truncated.duckdb").write_bytes(data[: rng.randrange(len(data) // 4, 3 * len(data) // 4)])
+    (folder / "tail_cut.duckdb").write_bytes(data[:-4096])  # opens, and its counts still answer
+    (folder / "random.duckdb").write_bytes(rng.randbytes(1 << 16))
+    (folder / "empty.duckdb").write_bytes(b"")
+    (folder / "folder.duckdb").mkdir()
+    with duckdb.connect(str(folder / "mine.duckdb")) as con:
         con.execute("create table my_notes (note varchar)")
-    shutil.copy(good, states / "ours_and_mine.duckdb")
-    with duckdb.connect(str(states / "ours_and_mine.duckdb")) as con:
+        con.execute("insert into my_notes values ('keep me')")
+    shutil.copy(good, folder / "ours_and_mine.duckdb")
+    with duckdb.connect(str(folder / "ours_and_mine.duckdb")) as con:
         con.execute("create table my_notes (note varchar)")
-    with sqlite3.connect(states / "sqlite.duckdb") as lite:
+    with sqlite3.connect(folder / "lite.duckdb") as lite:
         lite.execute("create table t (x int)")
+    return {"truncated": "ingest again to rebuild it", "tail_cut": "ingest again to rebuild it",
+            "random": "not a DuckDB file", "empty": "not a DuckDB file", "folder": "is not a file",
+            "mine": "did not create (my_notes)", "ours_and_mine": "did not create (my_notes)", "lite": "not a DuckDB file"}
+
+
+def _warehouse_cases(suite: Suite, figures: Figures, workdir: Path, good: Path, repos: list[str], expect) -> None:
+    states = workdir / "states"
+    says = warehouse_states(states, good, random.Random(suite.seed))
     figures.cases["warehouse"] = 0
-    for db in sorted(states.iterdir()):
+    for name, expected in says.items():
+        db = states / f"{name}.duckdb"
         before = db.read_bytes() if db.is_file() else None
         for verb in (["ingest", "--cache-dir", str(workdir / "cache"), *repos], ["status"]):
             figures.cases["warehouse"] += 1
             output = expect(f"{db.name} ({verb[0]})", 6, [verb[0], "--db", str(db), *verb[1:]])
-            if len(output.strip().splitlines()) != 1:
-                figures.crashes.append(f"{db.name} ({verb[0]}): not one line: {output[-300:]}")
+            if len(output.strip().splitlines()) != 1 or expected not in output:
+                figures.crashes.append(f"{db.name} ({verb[0]}): not the one line expected: {output[-300:]}")
             figures.refused[f"{db.name} ({verb[0]})"] = _said(output, workdir)
         if (db.read_bytes() if db.is_file() else None) != before:
             figures.crashes.append(f"{db.name}: changed by a refused run")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from flows.cli import FAILED, NOT_A_WAREHOUSE, UNREACHABLE, USAGE, main
 from tests.conftest import make_repo, url
+from tests.hostile_suite import warehouse_states
 from tests.test_faults import snapshot
 
 SEED = 16
@@ -37,23 +37,7 @@ def ingest(db: Path, cache: Path, *repos: str) -> int:
 
 def test_what_sits_at_db_is_verified_and_never_replaced_when_foreign(built, tmp_path, capsys):
     upstream, good, cache = built
-    truncated = tmp_path / "truncated.duckdb"
-    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    (tmp_path / "tail_cut.duckdb").write_bytes(good.read_bytes()[:-4096])  # opens, and its counts still answer
-    (tmp_path / "random.duckdb").write_bytes(random.Random(SEED).randbytes(1 << 16))
-    (tmp_path / "empty.duckdb").write_bytes(b"")
-    (tmp_path / "folder.duckdb").mkdir()
-    with duckdb.connect(str(tmp_path / "mine.duckdb")) as con:
-        con.execute("create table my_notes (note varchar)")
-        con.execute("insert into my_notes values ('keep me')")
-    shutil.copy(good, tmp_path / "ours_and_mine.duckdb")
-    with duckdb.connect(str(tmp_path / "ours_and_mine.duckdb")) as con:
-        con.execute("create table my_notes (note varchar)")
-    with sqlite3.connect(tmp_path / "lite.duckdb") as lite:
-        lite.execute("create table t (x int)")
-    cases = {"truncated": "ingest again to rebuild it", "tail_cut": "ingest again to rebuild it", "random": "not a DuckDB file", "empty": "not a DuckDB file",
-             "folder": "is not a file", "mine": "did not create (my_notes)", "ours_and_mine": "did not create (my_notes)",
-             "lite": "not a DuckDB file"}
+    cases = warehouse_states(tmp_path, good, random.Random(SEED))
     for name, says in cases.items():
         db = tmp_path / f"{name}.duckdb"
         before = db.read_bytes() if db.is_file() else None
