@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import resource
 import shutil
 import subprocess
@@ -37,6 +38,8 @@ from transform.common.validate import to_frame, validate
 from warehouse.publish import publish
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+BLOCK = re.compile(r"<!-- official-tables:start -->\n.*?<!-- official-tables:end -->", re.DOTALL)
+DISAGREEMENTS_HEADING = "## Disagreements with the official tools"
 LOG_KINDS = {Kind.TRAINING_LOG, Kind.INFERENCE_DETAIL}
 
 
@@ -88,6 +91,8 @@ def official_training(path: Path, version: str, out: Path) -> tuple[float, list[
             with open(target, newline="") as f:
                 rows += list(csv.DictReader(f))
     elapsed = time.perf_counter() - started
+    if not rows:
+        raise SystemExit("the result summarizer wrote no rows (is mlperf-logging installed? pip install -e '.[bench]')")
     # the detailed table (<name>_detailed.csv) has <benchmark>:Energy in joules: kept as rows of their own
     for detailed in sorted(out.glob("*_detailed.csv")):
         with open(detailed, newline="") as f:
@@ -249,7 +254,7 @@ def main() -> None:
         "|---|---|---|",
     ]
     lines += [f"| `{name}` | {seconds * 1000:.0f} ms | {rows:,} |" for name, seconds, rows in views]
-    lines += ["", "## Disagreements with the official tools", "",
+    lines += ["", DISAGREEMENTS_HEADING, "",
               "The current result summarizer re-runs the RCP checker, which rewrites or deletes the scaling.json files",
               "committed with the round; the published scores used the committed ones, as the warehouse does.",
               f"scaling.json files it changed in this run: {len(rewritten)}.", ""]
@@ -257,7 +262,12 @@ def main() -> None:
         lines.append(f"{title}: {len(result['disagreements'])}.")
         lines += [f"- {d}" for d in result["disagreements"][:200]]
         lines.append("")
-    DOC.write_text("\n".join(lines))
+    # the block benchmarks.all_rounds writes (MLCommons' own tables, every round) is kept as it is
+    kept = BLOCK.search(DOC.read_text()) if DOC.exists() else None
+    text = "\n".join(lines)
+    if kept:
+        text = text.replace(DISAGREEMENTS_HEADING, kept[0] + "\n\n" + DISAGREEMENTS_HEADING, 1)
+    DOC.write_text(text)
     print("\n".join(lines))
 
 
