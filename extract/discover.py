@@ -73,6 +73,8 @@ _INFERENCE = [
 # the runs in performance/run_N/ or in performance/ itself.
 _TEXT_LOGS = (re.compile(_SCENARIO + r"/performance/(?:[^/]+/)?mlperf_log_(?:summary|detail)\.txt"), Kind.INFERENCE_TEXT_LOG)
 _PATTERNS = {"training": _TRAINING, "inference": _INFERENCE}
+# Every file under a scenario folder: a folder none of whose files is read is still reported, never passed over.
+_IN_SCENARIO = re.compile(f"({_SCENARIO})/.+")
 # Where a link or submodule is worth reporting: inside the folders we parse.
 _SCOPE = {
     "training": re.compile(r"[^/]+/(systems|results)(/|$)|v0\.5\.0/.+/results(/|$)"),
@@ -97,6 +99,7 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
         repo.close()
     files: list[FileRef] = []
     skipped: list[Skipped] = []
+    scenario_folders: set[str] = set()
     for record in listing.split("\0"):
         if not record:
             continue
@@ -106,7 +109,13 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
             if scope.match(path):
                 skipped.append(Skipped(path, f"{_LINK_MODES[mode]}: not followed"))
             continue
+        if suite == "inference" and (folder := _IN_SCENARIO.fullmatch(path)):
+            scenario_folders.add(folder[1])
         kind = next((k for rx, k in patterns if rx.fullmatch(path)), None)
         if kind is not None and mode in _REGULAR:
             files.append(FileRef(path=path, blob=blob, kind=kind))
+    read = {_IN_SCENARIO.fullmatch(f.path)[1] for f in files if _IN_SCENARIO.fullmatch(f.path)}
+    skipped += [Skipped(folder, "scenario folder without a file this round's results are read from (a detail log, "
+                                "its text logs or endpoints files, accuracy.txt, spl.txt): not a result")
+                for folder in sorted(scenario_folders - read)]
     return files, skipped

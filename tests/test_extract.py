@@ -11,7 +11,7 @@ from extract.discover import Kind, discover
 from extract.git_sync import sync
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
-from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
+from tests.conftest import FIXTURES, commit_files, fixture_bytes, make_repo, url
 from transform.common import parse_cache
 from transform.common.parse_repo import NO_LAYOUT, parse_checkout
 
@@ -85,3 +85,14 @@ def test_a_round_in_a_layout_we_do_not_read_says_so(tmp_path):
     parsed = parse_checkout(checkout, ("v0.5.0",), 1 << 26, tmp_path / "parsed", reuse=False)
     assert parsed.rejects == [{"suite": "training", "round": "v0.5", "source_path": ".", "source_commit": checkout.commit,
                                "stage": "discover", "reason": NO_LAYOUT["training"]}]
+
+
+def test_a_scenario_folder_with_no_file_we_read_is_reported(tmp_path):
+    repo = make_repo(tmp_path / "inference_results_v4.1", "inference_results_v4.1")
+    folder = "closed/Lone/results/sys/resnet50/Offline"
+    commit = commit_files(repo, {f"{folder}/performance/run_1/mlperf_log_summary.txt": b"Result is : VALID\n",
+                                 f"{folder}/README.md": b"summary only\n"}, "a folder without a detail log")
+    files, skipped = discover(repo.working_tree_dir, commit, "inference", "v4.1")
+    assert [s.path for s in skipped] == [folder]
+    assert skipped[0].reason.startswith("scenario folder without a file this round's results are read from")
+    assert not any(f.path.startswith(folder) for f in files)
