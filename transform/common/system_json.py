@@ -18,15 +18,23 @@ _NETWORK_FIELDS = ("network_type", "network_media", "network_rate", "network_pro
 _INTEGER_FIELDS = ("number_of_nodes", "accelerators_per_node", "host_processors_per_node", "host_processor_core_count")
 
 
-def parse_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]]:
-    """Counts become integers ("8" → 8); placeholders and free text ("N/A", "", "4 (big); 4 (LITTLE)") become null.
-    A key given twice keeps its last value, as Python's json module does."""
+def json_object(data: bytes, source: Source, what: str) -> tuple[dict | None, list[dict]]:
+    """The JSON object a description file holds (a UTF-8 BOM allowed), or the reject that says why there is none."""
     try:
         doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as exc:
-        return None, [source.reject("parse", f"system description is not valid JSON ({exc.args[0]})")]
+        return None, [source.reject("parse", f"{what} is not valid JSON ({exc.args[0]})")]
     if not isinstance(doc, dict):
-        return None, [source.reject("parse", f"system description is a JSON {type(doc).__name__}, not an object")]
+        return None, [source.reject("parse", f"{what} is a JSON {type(doc).__name__}, not an object")]
+    return doc, []
+
+
+def parse_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]]:
+    """Counts become integers ("8" → 8); placeholders and free text ("N/A", "", "4 (big); 4 (LITTLE)") become null.
+    A key given twice keeps its last value, as Python's json module does."""
+    doc, rejects = json_object(data, source, "system description")
+    if doc is None:
+        return None, rejects
 
     parts = source.path.split("/")
     # training: <submitter>/systems/<system>.json; inference: <division>/<submitter>/systems/<system>.json

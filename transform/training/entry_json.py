@@ -22,7 +22,7 @@ import re
 import orjson
 
 from transform.common.source import Source
-from transform.common.system_json import parse_system
+from transform.common.system_json import json_object, parse_system
 
 _LINE = re.compile(r"^\s*([A-Za-z0-9_]+):\s*(\{.*\})\s*$")
 _SOCKETS = re.compile(r"^\s*(\d+)\s*x\s*", re.I)
@@ -55,13 +55,8 @@ def parse_early_system(data: bytes, source: Source) -> tuple[dict | None, list[d
 
 def parse_entry(data: bytes, source: Source, submitter: str, system: str) -> tuple[dict | None, list[dict]]:
     """A submission-entry JSON (entry.json) as the systems row of `system`."""
-    try:
-        doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as exc:
-        return None, [source.reject("parse", f"entry.json is not valid JSON ({exc.args[0]})")]
-    if not isinstance(doc, dict):
-        return None, [source.reject("parse", f"entry.json is a JSON {type(doc).__name__}, not an object")]
-    return _row(doc, doc, source, submitter, system)
+    doc, rejects = json_object(data, source, "entry.json")
+    return (None, rejects) if doc is None else _row(doc, doc, source, submitter, system)
 
 
 def parse_payload_system(data: bytes, source: Source) -> tuple[dict | None, list[dict]]:
