@@ -80,7 +80,12 @@ def test_served_runs_complete_and_load_the_warehouse(tmp_path, prefect_server):
         assert nightly["parameters"]["settings"]["db_path"] == str(db)
         assert nightly["parameters"]["settings"]["repos"] == [url(upstream)]
 
-        triggered = httpx.post(f"{api}/deployments/{nightly['id']}/create_flow_run", json={}, timeout=5).json()
+        def trigger():
+            # a busy server may answer with an error instead of a run: ask again
+            created = httpx.post(f"{api}/deployments/{nightly['id']}/create_flow_run", json={}, timeout=5).json()
+            return created if isinstance(created, dict) and "id" in created else None
+
+        triggered = wait_for(trigger, 60, "the triggered run to be created")
         state = wait_for(lambda: _final(httpx.get(f"{api}/flow_runs/{triggered['id']}", timeout=5).json()), 180,
                          "the triggered run to end")
         assert state == "COMPLETED"
