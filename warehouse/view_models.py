@@ -17,6 +17,7 @@ from transform.common.schemas import (
     InferencePower as _Power,
     InferenceResults as _Results,
     OfficialResults as _Official,
+    OfficialTrainingScores as _OfficialTraining,
     Systems as _Systems,
     TrainingScores as _Scores,
 )
@@ -309,6 +310,27 @@ class Reconciliation(pa.DataFrameModel):
                             "neither has a power result).", example="true")
 
 
+class TrainingReconciliation(pa.DataFrameModel):
+    round: str = same(_Scores, "round")
+    division: str = same(_Scores, "division")
+    submitter: str = same(_Scores, "submitter")
+    system: str = same(_Scores, "system")
+    benchmark: str = same(_Scores, "benchmark")
+    official_score_minutes: float = same(_OfficialTraining, "score_minutes", "The score MLCommons' summary publishes.")
+    score_minutes: float = same(_Scores, "score_minutes")
+    valid: bool = same(_Scores, "valid")
+    reason: str = same(_Scores, "reason")
+    rules_checked: bool = same(_Scores, "rules_checked")
+    official_source_path: str = same(_OfficialTraining, "source_path", "The official summary file (null: only ours).")
+    official_source_commit: str = same(_OfficialTraining, "source_commit", "Commit of results_branch it was read at.")
+    source_path: str = same(_Scores, "source_path", "Results folder of our score (null: only official).")
+    verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
+                            description="equal (within a relative 1e-9), different, only official (no score row of "
+                                        "ours), ours invalid (our rules give no score where the summary has one), only "
+                                        "ours (a valid score of ours the summary does not list).",
+                            metadata={"example": "equal"})
+
+
 # Every view, by name (= its file name in warehouse/views/).
 VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "system_hardware": SystemHardware,
@@ -325,6 +347,7 @@ VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "inference_server_vs_offline": InferenceServerVsOffline,
     "inference_round_over_round": InferenceRoundOverRound,
     "reconciliation": Reconciliation,
+    "training_reconciliation": TrainingReconciliation,
 }
 
 

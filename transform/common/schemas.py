@@ -448,6 +448,28 @@ class Rejects(pa.DataFrameModel):
         strict = True
 
 
+class OfficialTrainingScores(pa.DataFrameModel):
+    """One row per score of MLCommons' own training summary (the result summarizer's `summary.csv`, committed to the
+    repository's `results_branch` from v6.0): one per system row and benchmark column with a value. Compared with
+    training_scores in the `training_reconciliation` view."""
+
+    suite: str = _key("Always training.", isin=["training"], example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v6.0")
+    division: str = _key("closed or open, as the summary's `division`.", example="closed")
+    submitter: str = _key("The summary's `submitter`.", example="AMD")
+    system: str = _key("System folder: the name of the system description its `details_url` links to.", example="MI350X_EPYC_9575F_primus")
+    benchmark: str = _key("The summary's benchmark column.", example="llama2_70b_lora")
+    score_minutes: float = _key("The published score.", "minutes", "10.217058333333332")
+    system_name: str = _opt("The summary's `system` (the description's system_name).", example="smci350-rck-g03-b18-40 (AS -8126GS-TNMR)")
+    row_json: str = _json("The published row whole.", '{"division": "closed", "submitter": "AMD", …}', nullable=False)
+    source_path: str = _source_path("results_branch:summary.csv")
+    source_commit: str = _key("Commit of `results_branch` the summary was read at.", SHA, str_matches=r"^[0-9a-f]{40}$")
+
+    class Config:
+        strict = True
+        unique = ["round", "division", "submitter", "system", "benchmark"]
+
+
 class IngestRuns(pa.DataFrameModel):
     """One row per `ingest` run that published the warehouse, including runs that found nothing new."""
 
@@ -460,6 +482,10 @@ class IngestRuns(pa.DataFrameModel):
     rows_loaded: str = _json("Rows loaded per table, as a JSON object.", '{"systems": 120, "training_runs": 461, …}', nullable=False)
     rejects: int = _key("Rejects recorded in this run.", ge=0, unit="rejects", example="0")
     failed_repos: str = _json("Repositories that could not be synced, with the error.", '[]', nullable=False)
+    alarms: str = _json("Rounds of this run that load results they cannot judge (no rules file, a benchmark or model "
+                        "unknown to its rules) or whose official table is not reproduced whole (files absent upstream "
+                        "aside), with their counts, as a JSON list; `[]` when none. `status --check` exits 7 on any.",
+                        '[{"suite": "training", "round": "v6.1", "kind": "not judged", "count": 12, …}]', nullable=True)
     build_fingerprint: str = _key("Hash of the code that built the warehouse and of the accelerator map: a run with "
                                   "the same hash and unchanged upstream commits has nothing to rebuild.",
                                   example="9f2c…")
@@ -487,6 +513,7 @@ JOINS: dict[str, list[str]] = {
     "inference_accuracy": [f"inference_results: on ({RESULT_KEY})"],
     "inference_compliance": [f"inference_results: on ({RESULT_KEY})"],
     "official_results": [f"inference_results: location = division/submitter/'results'/system/benchmark/scenario_dir, same round (the reconciliation view)"],
+    "official_training_scores": ["training_scores: on (round, division, submitter, system, benchmark) (the training_reconciliation view)"],
     "accelerator_models": ["systems: pattern matches lower(accelerator_model_name), first priority wins (see system_hardware)"],
     "rejects": ["sources: on (suite, round)"],
 }
@@ -507,6 +534,7 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "inference_accuracy": InferenceAccuracy,
     "inference_compliance": InferenceCompliance,
     "official_results": OfficialResults,
+    "official_training_scores": OfficialTrainingScores,
     "accelerator_models": AcceleratorModels,
     "rejects": Rejects,
     "ingest_runs": IngestRuns,
