@@ -2,18 +2,21 @@
 between `<!-- training-newest:start -->` and `<!-- training-newest:end -->` in docs/scoring.md.
 
     pip install -e '.[bench]'
-    python -m benchmarks.training_newest [--rounds DIR]    # DIR: bare clones named training_results_<round>
+    python -m benchmarks.training_newest [--rounds DIR [--baseline REF]]   # DIR: bare clones training_results_<round>
 
 - the v6.0 fixture (../shared/fixtures/training_results_v6.0): our score beside mlperf-logging's result_summarizer
   run on a copy of the same files (never with --generate_private_ids: it writes into the tree) and beside the oracle;
 - every rules file against what benchmarks/transcribe_training_rules.py derives from the installed package;
-- with --rounds, each whole round's scores: rows, valid, open-division rows, rows not judged by a reviewed file.
+- with --rounds, each whole round's scores: rows, valid, open-division rows, rows not judged by a reviewed file;
+  with --baseline, how many are equal (score, runs counted and failed, valid, energy) to the same round scored by
+  the code at REF (a temporary git worktree of this repository, run in a process of its own).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import inspect
 import io
 import shutil
 import subprocess
@@ -79,6 +82,34 @@ def _summary_scores(text: str) -> dict[tuple[str, str], float]:
     return out
 
 
+_COMPARED = ["score_minutes", "runs_counted", "runs_failed", "valid", "energy_j"]
+_KEY = ["round", "division", "submitter", "system", "benchmark"]
+
+
+def _baseline_scores(ref: str, repos: list[Path], out: Path) -> None:
+    """Each round scored by the code at `ref`, into out/<round>.parquet."""
+    tree = out / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), ref], check=True, capture_output=True)
+    try:
+        # only modules the baseline has too: this file may not exist there
+        script = ("import subprocess, sys\nfrom pathlib import Path\nimport polars as pl\nfrom git import Repo\n"
+                  "from extract.discover import discover\nfrom extract.read_blobs import read_blobs\n"
+                  "from transform.common.parse_files import parse_files\n"
+                  "from transform.common.tables import build_tables\n\n"
+                  + inspect.getsource(_round_scores) + "\n\nfor repo in sys.argv[2:]:\n"
+                  "    _round_scores(Path(repo)).write_parquet(Path(sys.argv[1]) / (Path(repo).name + '.parquet'))\n")
+        subprocess.run([sys.executable, "-c", script, str(out), *map(str, repos)], check=True, cwd=tree,
+                       env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin", "HOME": str(out)})
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+
+
+def _equal(ours: pl.DataFrame, base: pl.DataFrame) -> int:
+    joined = ours.select(_KEY + _COMPARED).join(base.select(_KEY + _COMPARED), on=_KEY, how="full", suffix="_base",
+                                                 coalesce=True)
+    return joined.filter(pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_base")) for c in _COMPARED])).height
+
+
 def _round_scores(repo: Path) -> pl.DataFrame:
     round_ = repo.name.rsplit("_", 1)[-1]
     commit = Repo(repo).head.commit.hexsha
@@ -90,7 +121,7 @@ def _round_scores(repo: Path) -> pl.DataFrame:
     return build_tables([parsed])[0]["training_scores"]
 
 
-def block(rounds: Path | None) -> str:
+def block(rounds: Path | None, baseline: str | None) -> str:
     root, version = installed()
     ours, theirs = _fixture_scores(), _summarizer(FIXTURE)
     oracle = _summary_scores(ORACLE.read_text())
@@ -104,20 +135,28 @@ def block(rounds: Path | None) -> str:
     lines += ["", f"Rules files equal to what mlperf-logging {version} derives: {len(derivable) - len({p.split()[0] for p in problems})} "
                   f"of {len(derivable)} ({', '.join(derivable)}); v0.5 and v0.6 predate the package's quality targets."]
     if rounds is not None:
-        lines += ["", "| round | scores | valid | open division | not judged by a reviewed rules file |", "|---|---|---|---|---|"]
-        for repo in sorted(rounds.glob("training_results_v*"), key=lambda p: tuple(int(x) for x in p.name.rsplit("_v", 1)[1].split("."))):
-            s = _round_scores(repo)
-            lines.append(f"| {repo.name.rsplit('_', 1)[-1]} | {s.height:,} | {s['valid'].sum():,} | "
-                         f"{s.filter(pl.col('division') == 'open').height} | {(~s['rules_checked']).sum()} |")
+        repos = sorted(rounds.glob("training_results_v*"), key=lambda p: tuple(int(x) for x in p.name.rsplit("_v", 1)[1].split(".")))
+        with tempfile.TemporaryDirectory() as tmp:
+            if baseline:
+                _baseline_scores(baseline, repos, Path(tmp))
+            base = f" | equal to {baseline}" if baseline else ""
+            lines += ["", f"| round | scores | valid | open division | not judged by a reviewed rules file{base} |",
+                      "|---|---|---|---|---|" + "---|" * bool(baseline)]
+            for repo in repos:
+                s = _round_scores(repo)
+                equal = f" | {_equal(s, pl.read_parquet(Path(tmp) / (repo.name + '.parquet'))):,} of {s.height:,}" if baseline else ""
+                lines.append(f"| {repo.name.rsplit('_', 1)[-1]} | {s.height:,} | {s['valid'].sum():,} | "
+                             f"{s.filter(pl.col('division') == 'open').height} | {(~s['rules_checked']).sum()}{equal} |")
     return "\n".join(lines + ["", END])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=Path)
+    parser.add_argument("--baseline", help="a git ref of this repository whose scores each round is compared with")
     args = parser.parse_args()
     text = DOC.read_text()
-    new = block(args.rounds)
+    new = block(args.rounds, args.baseline)
     text = text[:text.index(START)] + new + text[text.index(END) + len(END):] if START in text else text.rstrip() + "\n\n" + new + "\n"
     DOC.write_text(text)
     print(new)
