@@ -140,6 +140,10 @@ def block(rounds: Path | None, baseline: str | None) -> str:
             if baseline:
                 _baseline_scores(baseline, repos, Path(tmp))
             base = f" | equal to {baseline}" if baseline else ""
+            lines += ["", "Whole rounds (every readable file of local copies of MLCommons' repositories; blobs the copies "
+                          "lack are rejects). An open-division row is judged by its ruleset's open check; "
+                          + (f"'equal to {baseline}': score, runs counted, runs failed, valid and energy all equal to "
+                             f"the same round scored by the code at {baseline}." if baseline else "")]
             lines += ["", f"| round | scores | valid | open division | not judged by a reviewed rules file{base} |",
                       "|---|---|---|---|---|" + "---|" * bool(baseline)]
             for repo in repos:
