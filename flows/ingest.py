@@ -19,7 +19,7 @@ from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import quiet_empty_tracebacks
-from flows.runners import parse_runner
+from flows.runners import parse_runner, small_change
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from transform.common.accelerators import accelerator_models
@@ -145,6 +145,11 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             logger.info("%s @ %s: unchanged since the last ingest", repo.name, outcome.commit[:10])
             continue
         changed[repo] = prior_commit
+        if small_change(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
+            # a few changed files: parsed here, on the flow's own threads, without waking a worker
+            parts.append(((repos.index(repo), 1), parse_part.submit(outcome, partition(outcome, 1)[0], "1/1", settings,
+                                                                    prior_commit)))
+            continue
         # in parts of whole submitters, as many as there are workers
         groups = partition(outcome, settings.workers)
         parts += [((repos.index(repo), n), runner.submit(parse_part, {
