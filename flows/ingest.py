@@ -18,7 +18,7 @@ from extract.git_errors import GitFailure, NothingSynced, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
-from flows.logs import quiet_empty_tracebacks
+from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
 from flows.runners import parse_runner, small_change
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
@@ -88,7 +88,8 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
     reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
     cache = settings.cache_dir / f"{checkout.repo.name}.parsed"
-    parsed = parse_checkout(checkout, submitters, settings.max_file_bytes, cache, reuse)
+    parsed = parse_checkout(checkout, submitters, settings.max_file_bytes, cache, reuse, every(
+        PROGRESS_SECONDS, lambda done, total: logger.info("%s %s: %d of %d files", checkout.repo.name, part, done, total)))
     logger.info(
         "%s @ %s, %d submitters: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
         checkout.repo.name, checkout.commit[:10], len(submitters), parsed.files, parsed.bytes / 1e6,
