@@ -15,6 +15,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from transform.common.schemas import TABLES
 from transform.common.validate import to_frame
 from warehouse.reconciliation import COUNTS
 from warehouse.view_models import view_sql
@@ -54,11 +55,6 @@ _TRAINING_COUNTS = """
            count(*) filter (where verdict = 'only ours') as only_ours
     from training_reconciliation group by round order by round"""
 
-# the tables the alarm reads, for a run's frames before they are published
-_TABLES = ("training_scores", "inference_results", "inference_power", "official_results", "official_training_scores",
-           "rejects")
-
-
 def training_reproduced(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Per round with an official training summary: official scores, reproduced, and the rest by verdict."""
     return con.sql(_TRAINING_COUNTS).pl().to_dicts()
@@ -89,7 +85,8 @@ def run_alarms(tables: dict[str, pl.DataFrame]) -> tuple[list[dict], list[dict]]
     """The alarms of a run's tables before they are published, and its training reconciliation counts: the same
     views over the run's frames, in memory."""
     with duckdb.connect() as con:
-        for name in _TABLES:
+        # every table, whatever the reconciliation views come to read
+        for name in TABLES:
             con.register(name, tables[name] if name in tables else to_frame(name, []))
         sql = view_sql()
         for view in ("reconciliation", "training_reconciliation"):
