@@ -27,7 +27,7 @@ from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_repo import parse_checkout, partition
 from transform.common.tables import build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
-from transform.training.official_summary import official_summary
+from transform.training.official_summary import official_summaries
 from warehouse.alarm import run_alarms
 from warehouse.run_record import run_record
 from warehouse.lock import exclusive
@@ -190,10 +190,7 @@ def ingest(settings: Settings) -> Summary:
         for part in built:
             files[part.repo] += part.files_parsed
         parts = concat_tables([b.tables for b in built])
-        official, official_rejects = [], []
-        for checkout, _ in changed:
-            rows, failed = official_summary(checkout, settings.max_file_bytes)
-            official, official_rejects = official + rows, official_rejects + failed
+        official, official_rejects = official_summaries([checkout for checkout, _ in changed], settings.max_file_bytes)
         valid = validate_tables({"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at),
                                  "accelerator_models": accelerator_models(settings.accelerator_map),
                                  "official_training_scores": to_frame("official_training_scores", official)},

@@ -16,7 +16,7 @@ from git import Repo
 
 from flows.ingest import ingest
 from flows.settings import Settings
-from tests.conftest import AUTHOR, FIXTURES, make_repo, url
+from tests.conftest import AUTHOR, FIXTURES, commit_files, make_repo, url
 from transform.common.source import Source
 from transform.training.official_summary import parse_official_summary
 from transform.training.package_rules import installed
@@ -54,8 +54,12 @@ def run(tmp_path_factory, prefect_harness):
     good = make_repo(root / "training_results_v6.0", "training_results_v6.0")
     with_results_branch(good, ORACLE)
     bad = make_repo(root / "training_results_v6.1", "training_results_v6.0")
-    broken_row = ORACLE.splitlines()[1].replace(b"/systems/MI350X", b"/nosystems/MI350X").replace(b",closed,", b",open,", 1)
-    with_results_branch(bad, ORACLE.replace(b",10.217058333333332,", b",10.5,") + broken_row + b"\n")
+    # the summary names the submitter as the system description does, which need not be the folder's name
+    description = Path(bad.working_tree_dir) / "AMD" / "systems" / f"{SYSTEM}.json"
+    commit_files(bad, {f"AMD/systems/{SYSTEM}.json": description.read_bytes().replace(b'"AMD"', b'"AMD Inc."', 1)}, "renamed")
+    summary = ORACLE.replace(b",10.217058333333332,", b",10.5,").replace(b",AMD,", b",AMD Inc.,")
+    broken_row = summary.splitlines()[1].replace(b"/systems/MI350X", b"/nosystems/MI350X").replace(b",closed,", b",open,", 1)
+    with_results_branch(bad, summary + broken_row + b"\n")
     unknown = make_repo(root / "training_results_v9.9", "training_results_v6.0")
     settings = Settings(db_path=root / "w.duckdb", cache_dir=root / "cache", repos=tuple(url(r) for r in (good, bad, unknown)),
                         sync_retries=0)
@@ -99,6 +103,10 @@ def test_a_round_without_rules_and_a_disagreeing_summary_fire_the_alarm(run):
              reason.endswith("names no systems/<system>.json")) for path, reason in rejects] == [
         ("results_branch:summary.csv", True, True)]
     assert loaded == [(10.5,)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.sql("select * from training_reconciliation where round = 'v6.1'").pl().row(0, named=True)
+    assert (row["submitter"], row["official_submitter"], row["verdict"]) == ("AMD", "AMD Inc.", "different")
+    assert (row["official_score_minutes"], row["score_minutes"]) == (10.5, 10.217058333333332)
 
 
 def test_a_summary_that_is_not_the_summarizers_is_one_reject():

@@ -314,6 +314,7 @@ class TrainingReconciliation(pa.DataFrameModel):
     round: str = same(_Scores, "round")
     division: str = same(_Scores, "division")
     submitter: str = same(_Scores, "submitter")
+    official_submitter: str = same(_OfficialTraining, "submitter")
     system: str = same(_Scores, "system")
     benchmark: str = same(_Scores, "benchmark")
     official_score_minutes: float = same(_OfficialTraining, "score_minutes", "The score MLCommons' summary publishes.")

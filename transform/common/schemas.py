@@ -456,7 +456,7 @@ class OfficialTrainingScores(pa.DataFrameModel):
     suite: str = _key("Always training.", isin=["training"], example="training")
     round: str = _key("MLPerf round.", str_matches=ROUND, example="v6.0")
     division: str = _key("closed or open, as the summary's `division`.", example="closed")
-    submitter: str = _key("The summary's `submitter`.", example="AMD")
+    submitter: str = _key("The summary's `submitter`: the system description's name, not always the folder's (`Krai` in `krai/`; the training_reconciliation view maps it).", example="AMD")
     system: str = _key("System folder: the name of the system description its `details_url` links to.", example="MI350X_EPYC_9575F_primus")
     benchmark: str = _key("The summary's benchmark column.", example="llama2_70b_lora")
     score_minutes: float = _key("The published score.", "minutes", "10.217058333333332")

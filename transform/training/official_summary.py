@@ -78,8 +78,17 @@ def parse_official_summary(data: bytes, source: Source) -> tuple[list[dict], lis
     return rows, rejects
 
 
-def official_summary(checkout, max_bytes: int) -> tuple[list[dict], list[dict]]:
-    """The rows and rejects of the summary files a checkout found on `results_branch` (none before v6.0)."""
+def official_summaries(checkouts: list, max_bytes: int) -> tuple[list[dict], list[dict]]:
+    """The rows and rejects of the summary files the checkouts found on `results_branch` (none before v6.0)."""
+    rows, rejects = [], []
+    for checkout in checkouts:
+        found, failed = _official_summary(checkout, max_bytes)
+        rows += found
+        rejects += failed
+    return rows, rejects
+
+
+def _official_summary(checkout, max_bytes: int) -> tuple[list[dict], list[dict]]:
     rows, rejects = [], []
     for ref, size, data in read_blobs(checkout.path, checkout.official_files, max_bytes, checkout.unavailable):
         source = Source("training", checkout.repo.round, f"{RESULTS_BRANCH}:{ref.path}", checkout.official_commit)
