@@ -164,6 +164,8 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             over = {}
             if s in overwrite.get(model, {}):
                 over["field"] = overwrite[model][s]
+            if s in facts.get("fields", {}).get(model, {}):  # what the published table shows the checker used
+                over["field"] = facts["fields"][model][s]
             unit = special.get(model, {}).get(s)
             if unit is not None and unit != units[s]:
                 over["units"] = unit
@@ -185,6 +187,13 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
                                   for s, v in limits.items()}
         models[model] = m
     rules["models"] = models
+    if "RESULT_FIELD_ENDPOINTS" in names and "endpoints" in facts:
+        # the endpoints harness's results (v6.1+): which models may use it and the field per scenario, as data;
+        # which checks it skips, as the code says
+        by_scenario = {s.lower(): s for s in _SCENARIOS}
+        fields = _value(names["RESULT_FIELD_ENDPOINTS"]).get(round_, {})
+        rules["endpoints"] = {"models": _value(names["ENDPOINTS_ALLOWED_MODELS"]), **facts["endpoints"],
+                              "metric": {by_scenario[s]: f for s, f in fields.items()}}
     return rules
 
 

@@ -12,6 +12,8 @@ from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_bounds,
     canonical_scenario,
+    compliance_place,
+    compliance_place_of,
     compliance_verdict_files,
     is_published,
     model_key,
@@ -267,9 +269,12 @@ def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[t
     """Add the compliance rows to `out`; return (test, verify) → verdicts per (division, submitter, system,
     benchmark, scenario)."""
     found: dict[tuple, dict[tuple[str, str], list]] = defaultdict(lambda: defaultdict(list))
+    place = compliance_place(rules_of(files.round))
     for row in files.inference_compliance:
         scenario = canonical_scenario(row["scenario_dir"])
         out.append({**row, "scenario": scenario})
+        if compliance_place_of(row["source_path"]) != place:  # loaded, but not where the round's checker looks
+            continue
         found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][(row["test"], row["verify"])].append(row["passed"])
     return found
 

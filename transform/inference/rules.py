@@ -15,7 +15,7 @@ from functools import cache
 
 from transform.common.rules import round_rules
 from transform.inference.detail_log import LOG_KEY_COLUMNS
-from transform.inference.endpoints import endpoints_skipped
+from transform.inference.endpoints import endpoints_skipped, is_endpoints
 
 SCENARIOS = {s.lower(): s for s in ("Offline", "Server", "SingleStream", "MultiStream", "Interactive")}
 
@@ -81,6 +81,13 @@ def _metric(rules: dict, model: str, scenario: str) -> dict:
     return {**default, **rules.get("models", {}).get(model, {}).get("metric", {}).get(scenario, {})}
 
 
+def _endpoints_metric(rules: dict, model: str, scenario: str) -> dict:
+    """An endpoints result's field: the round's `[endpoints] metric` of the scenario (RESULT_FIELD_ENDPOINTS) unless
+    the model names its own (RESULT_FIELD_BENCHMARK_OVERWRITE); units and divisions as a loadgen result's."""
+    own = rules.get("models", {}).get(model, {}).get("metric", {}).get(scenario, {}).get("field")
+    return {**_metric(rules, model, scenario), "field": own or rules.get("endpoints", {}).get("metric", {}).get(scenario)}
+
+
 def _figure(detail: dict, key: str, divide_by: list[int]) -> float | None:
     """A detail-log figure as the checker turns it into the result: float(), then each division in turn
     (ns → ms; wan-2.2's ms → s), which a single multiplication would not reproduce to the last bit."""
@@ -106,7 +113,7 @@ def published_result(detail: dict, rules: dict | None, model: str, benchmark: st
     units_name = model if rules.get("checker", {}).get("units_from", "model") == "model" else benchmark
     units = _metric(rules, units_name, scenario).get("units")
     if logged == scenario or (scenario == "Interactive" and logged == "Server"):
-        pick = _metric(rules, model, logged)
+        pick = _endpoints_metric(rules, model, scenario) if is_endpoints(detail) else _metric(rules, model, logged)
         field = pick.get("field")
         if not field:
             return Published(None, None, False, None, None)
@@ -173,7 +180,9 @@ def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
     """accuracy.txt as check_accuracy_dir reads it: each line is matched (re.match) against each target's
     pattern, a later match replacing an earlier one, until every target is met and the hash line seen; upper
     limits likewise. The table prints the checker's dict through json.dumps with its punctuation removed
-    (`ROUGE1: 44.6  ROUGE2: 22.1`), or, in rounds that kept one value, that value alone."""
+    (`ROUGE1: 44.6  ROUGE2: 22.1`), or, in rounds that kept one value, that value alone: the last one read
+    ("value", one target per model up to v3.0) or the first target metric's (v3.1, v4.0: gptj-99 ROUGE1, not
+    GEN_LEN)."""
     patterns = rules.get("accuracy_patterns", {})
     targets, uppers = accuracy_bounds(rules, model)
     values: dict[str, str] = {}
@@ -204,8 +213,11 @@ def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
                 upper_values[metric] = match[1]
         if all(seen) and digest:
             break
-    if rules.get("checker", {}).get("accuracy_text", "named") == "value":
+    printed = rules.get("checker", {}).get("accuracy_text", "named")
+    if printed == "value":
         text = last
+    elif printed == "first":
+        text = values.get(targets[0][0]) if targets else None
     else:
         text = "  ".join(f"{metric}: {value}" for metric, value in values.items()) or None
     return AccuracyRead(values, upper_values, all_met and all(seen) and upper_ok, digest, text)
@@ -228,9 +240,21 @@ def power_units(rules: dict | None, scenario: str) -> str:
 
 # Which verify_*.txt decides a test, as the checkers read them: verify_performance for TEST01/04/05 (a TEST01
 # verify_accuracy FAIL is settled with baseline and compliance accuracy files, which are not read here),
-# verify_accuracy for TEST06. A file may name more; a required test without one is not judged here.
+# verify_accuracy for TEST06. A file may name more (from v6.0: TEST07 and TEST08 verify_accuracy, TEST09
+# verify_output_len); a required test without one is not judged here.
 _VERDICT_FILES = {"TEST01": "performance", "TEST04": "performance", "TEST04-A": "performance", "TEST05": "performance",
                   "TEST06": "accuracy"}
+
+
+def compliance_place(rules: dict | None) -> str:
+    """Where the round's checker looks for a result's compliance tests (COMPLIANCE_PATH): "submitter"
+    (`<division>/<submitter>/compliance/<system>/<benchmark>/<scenario>/TEST0x/`, up to v5.1) or "scenario"
+    (`<division>/<submitter>/results/<system>/<benchmark>/<scenario>/TEST0x/`, from v6.0)."""
+    return (rules or {}).get("checker", {}).get("compliance_in", "submitter")
+
+
+def compliance_place_of(path: str) -> str:
+    return "submitter" if path.split("/")[2] == "compliance" else "scenario"
 
 
 def compliance_verdict_files(rules: dict | None) -> dict[str, str]:
