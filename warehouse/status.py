@@ -8,6 +8,7 @@ import duckdb
 import orjson
 import polars as pl
 
+from transform.common.printable import printable
 from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
 
 _SECTIONS = {
@@ -32,7 +33,10 @@ _OFFICIAL = {"Official results reproduced": COUNTS.format(where=""), "First disa
 def _frames(db: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
         sections = _SECTIONS | (_OFFICIAL if has_view(con) else {})
-        return {title: con.sql(query).pl() for title, query in sections.items()}
+        frames = {title: con.sql(query).pl() for title, query in sections.items()}
+    # text from repositories (locations, reasons, URLs) escaped before it reaches a terminal
+    return {title: frame.with_columns(pl.col(pl.String).map_elements(printable, return_dtype=pl.String))
+            for title, frame in frames.items()}
 
 
 def status(db: Path) -> str:
