@@ -177,6 +177,9 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             m["metric"] = metric
         if model in facts.get("token_latency_models", []):
             m["use_token_latencies"] = True
+        elif model in llm_limits and facts.get("token_latency_models"):
+            # bounds in LLM_LATENCY_LIMITS, but not one of get_llm_models: llm_check passes it unchecked (v6.0 gpt-oss-120b)
+            m["use_token_latencies"] = False
         if model in facts.get("equal_issue_models", []):
             m["equal_issue"] = True
         if model in llm_limits:

@@ -14,7 +14,7 @@ from extract.discover import FileRef, Kind, discover
 from flows.ingest import ingest
 from flows.settings import Settings
 from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
-from transform.common.official_results import parse_official_table
+from transform.common.official_results import location_key, parse_official_table
 from transform.common.parse_files import parse_files
 from transform.common.source import Source
 from transform.common.tables import build_tables
@@ -245,3 +245,76 @@ def test_status_prints_the_reproduced_counts(reconciled):
     _, _, settings = reconciled
     text = status(settings.db_path)
     assert "Official results reproduced" in text and "First disagreements" in text
+
+
+def test_v60_fixture_reproduces_its_official_rows():
+    """The v6.0 layout: compliance tests in each scenario folder (judged where the round's checker looks), scenario
+    folders in lower case (Krai), a loadgen folder carrying accuracy_results.json (AMD 94xMI355X gpt-oss-120b): every
+    official row of the fixture's folders equal in value, units and accuracy text, and valid."""
+    official = {location_key(r["Location"]): r for r in orjson.loads(fixture_bytes("inference_results_v6.0/summary_results.json"))}
+    tables, rejects = _built("v6.0", "inference_results_v6.0", "closed")
+    assert not [r for r in rejects if "accuracy_results.json" in r["source_path"]]
+    rows = tables["inference_results"].to_dicts()
+    compared = 0
+    for row in rows:
+        location = f"{row['division']}/{row['submitter']}/results/{row['system']}/{row['benchmark']}/{row['scenario_dir']}"
+        published = official.get(location)
+        if published is None:
+            continue
+        compared += 1
+        assert row["result"] == pytest.approx(published["Performance_Result"], rel=1e-9), location
+        assert (row["units"], row["accuracy_text"], row["valid"], row["compliance_passed"]) == (
+            published["Performance_Units"], published["Accuracy"], True, True), location
+    assert compared == len(rows) == 18 and {r["scenario_dir"] for r in rows if r["submitter"] == "Krai"} == {"offline", "singlestream"}
+    compliance = tables["inference_compliance"].to_dicts()
+    assert compliance and all("/results/" in c["source_path"] for c in compliance)
+    assert {c["test"] for c in compliance} >= {"TEST07", "TEST09"} and "output_len" in {c["verify"] for c in compliance}
+
+
+def test_an_endpoints_singlestream_result_takes_the_field_its_rules_name():
+    """No endpoints SingleStream folder of v6.1 is readable here: the real deepseek-r1 Server result_summary.json,
+    read as a wan-2.2 SingleStream folder's, gives the mean latency (RESULT_FIELD_ENDPOINTS) in seconds (ns / 1e6
+    / 1000, as the checker divides), and as any other model's, in ms."""
+    from transform.inference.rules import published_result
+    facts = parse_result_summary(fixture_bytes(f"inference_results_v6.1/{V61_VR}/Server/performance/result_summary.json"))
+    rules = round_rules("inference", "v6.1")
+    for model, units, seconds in (("wan-2.2-t2v-a14b", "Latency (s)", True), ("qwen3-vl-235b-a22b", "Latency (ms)", False)):
+        detail = {**facts, "effective_scenario": None,
+                  "source_path": f"closed/x/results/s/{model}/SingleStream/performance/result_summary.json"}
+        published = published_result(detail, rules, model, model, "SingleStream")
+        expected = facts["latency_mean_ns"] / 1_000_000 / (1000 if seconds else 1)
+        assert (published.value, published.units, published.metric) == (expected, units, "latency_mean_ns"), model
+
+
+def test_a_wrong_value_on_a_result_we_judge_invalid_counts_as_different(reconciled, tmp_path):
+    from warehouse.reconciliation import describe, reproduced
+    _, _, settings = reconciled
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(settings.db_path.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"""update inference_results set result = result * 2, valid = false, invalid_reason = 'x'
+                        where round = 'v6.1' and scenario_dir = 'Server' and system = '{V61_VR.split("/")[3]}'""")
+    [entry] = reproduced(db, ["v6.1"])
+    assert (entry["reproduced"], entry["different"], entry["ours_invalid"]) == (2, 1, 1)
+    assert describe(entry)[1].startswith(f"    different and ours invalid: {V61_VR}/Server: official 1.17589e+06 Tokens/s")
+
+
+def test_a_submitter_table_speaks_for_its_own_folders_only():
+    """DellEMC's real checker csv committed under another submitter's folder is no table of DellEMC's results;
+    a Location holding a newline and escape codes reaches no reject reason or summary line unescaped."""
+    from warehouse.reconciliation import describe
+    data = fixture_bytes("inference_results_v0.7/open/DellEMC/summary.csv")
+    rows, _ = parse_official_table(data, Source("inference", "v0.7", "open/DellEMC/summary.csv", "0" * 40))
+    assert rows
+    rows, rejects = parse_official_table(data, Source("inference", "v0.7", "open/ASUSTeK/summary.csv", "0" * 40))
+    assert rows == [] and all("is not a folder of open/ASUSTeK" in r["reason"] for r in rejects) and rejects
+    forged = "open/DellEMC/results/s\n\x1b[2JRejects: 0/resnet/Offline"
+    header, first = data.decode().splitlines()[:2]  # Location is the last column
+    hostile = "\n".join([header, first.rsplit(",", 1)[0] + f',"{forged}"']).encode()
+    _, rejects = parse_official_table(hostile, Source("inference", "v0.7", "open/ASUSTeK/summary.csv", "0" * 40))
+    assert rejects and not any(c in r["reason"] for r in rejects for c in "\n\x1b")
+    entry = {"round": "v0.7", "official": 1, "reproduced": 0, "different": 1, "ours_invalid": 0, "accuracy_different": 0,
+             "power_different": 0, "only_official": 0, "only_ours": 0, "first_disagreements": [{
+                 "verdict": "different", "ours_invalid": False, "location": forged, "official_result": 1.0,
+                 "official_units": "Samples/s\x1b[0m", "result": 2.0, "units": "Samples/s", "invalid_reason": None}]}
+    assert not any(c in line for line in describe(entry) for c in "\n\x1b")
