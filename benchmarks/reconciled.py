@@ -51,7 +51,7 @@ def measure(repos: list[Path], tmp: Path) -> tuple[list[dict], list[tuple], list
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import ingest  # after the logging settings, which Prefect reads on import
     settings = Settings(db_path=tmp / "w.duckdb", cache_dir=tmp / "cache", sync_retries=0, workers=1,
-                        repos=tuple(p.resolve().as_uri() for p in repos))
+                        repos=tuple(p.absolute().as_uri() for p in repos))
     summary = ingest(settings)
     if summary.failed:
         raise SystemExit(f"the ingest failed: {summary.failed}")

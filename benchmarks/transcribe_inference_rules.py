@@ -143,6 +143,8 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             m["min_queries"] = config["min-queries"][model]
         if "Server" in latency.get(model, {}):
             m["server_latency_ns"] = latency[model]["Server"]
+        if set(latency.get(model, {})) - {"Server"}:  # bounds of other scenarios (v6.0+ qwen3-vl Interactive)
+            m["latency_ns"] = {s: v for s, v in latency[model].items() if s != "Server"}
         # check_compliance_dir's list: the tests for these models, or for every model but those; from v6.0 in MODEL_CONFIG
         tests = {**facts.get("compliance", {}), **{t: [m for m in config["models"] if m not in ms]
                                                      for t, ms in facts.get("compliance_except", {}).items()}}

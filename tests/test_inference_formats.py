@@ -318,3 +318,15 @@ def test_a_submitter_table_speaks_for_its_own_folders_only():
                  "verdict": "different", "ours_invalid": False, "location": forged, "official_result": 1.0,
                  "official_units": "Samples/s\x1b[0m", "result": 2.0, "units": "Samples/s", "invalid_reason": None}]}
     assert not any(c in line for line in describe(entry) for c in "\n\x1b")
+
+
+def test_a_non_llm_endpoints_result_is_held_to_its_p99_latency_bound():
+    """v6.1's latency_check: an endpoints result of a model outside the LLM check (qwen3-vl) has its p99 latency
+    compared with the bound of its scenario folder (Interactive 1.5 s); the real Interactive folder's row, as qwen3-vl's."""
+    from transform.inference.rules import validity_problems
+    tables, _ = _built("v6.1", "inference_results_v6.1", V61_VR)
+    rules = round_rules("inference", "v6.1")
+    row = {**_row(tables, scenario_dir="Interactive"), "model": "qwen3-vl-235b-a22b", "effective_scenario": None}
+    bound = rules["models"]["qwen3-vl-235b-a22b"]["latency_ns"]["Interactive"]
+    assert [p for p in validity_problems({**row, "latency_p99_ns": bound + 1}, rules) if "p99 latency" in p]
+    assert not [p for p in validity_problems({**row, "latency_p99_ns": bound}, rules) if "p99 latency" in p]

@@ -315,6 +315,11 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
     bound = spec.get("server_latency_ns") if logged == "Server" else None
     if "server_latency" in enforced and bound and early and (row["target_latency_ns"] or 0) > bound:
         problems.append(f"target latency {row['target_latency_ns']} ns above the {bound} ns bound")
+    if is_endpoints(row) and not token_check and rules.get("endpoints", {}).get("latency_bound") == "p99":
+        # no early stopping in the endpoints harness: its p99 latency against the bound of the scenario folder
+        bound = spec.get("latency_ns", {}).get(scenario) or (spec.get("server_latency_ns") if scenario == "Server" else None)
+        if bound and (row["latency_p99_ns"] or 0) > bound:
+            problems.append(f"p99 latency {row['latency_p99_ns']} ns above the {bound} ns bound")
     queries = spec.get("min_queries", {}).get(logged)
     if "min_queries" in enforced and "min_queries" not in skipped and queries and not early and (row["min_query_count"] or 0) < queries:
         problems.append(f"min_query_count {row['min_query_count']} < {queries}")
