@@ -68,6 +68,9 @@ def _bounds(node: ast.AST | None) -> dict[str, list[dict]]:
     if not isinstance(node, ast.Dict):
         return out
     for k, v in zip(node.keys, node.values):
+        if isinstance(v, ast.Dict):  # targets per scenario (v6.1 qwen3-vl)
+            out[_value(k)] = {s: bounds for s, bounds in _bounds(v).items()}
+            continue
         items = v.elts if isinstance(v, ast.Tuple) else []
         bounds = []
         for name, expr in zip(items[::2], items[1::2]):
@@ -150,7 +153,10 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
                                                      for t, ms in facts.get("compliance_except", {}).items()}}
         tests |= {k.removeprefix("models_"): v for k, v in config.items() if k.startswith("models_TEST")}
         m["compliance"] = sorted(t for t, ms in tests.items() if model in ms or "*" in ms)
-        m["accuracy"] = targets.get(model, [])
+        if isinstance(targets.get(model), dict):
+            m["accuracy_by_scenario"] = targets[model]
+        else:
+            m["accuracy"] = targets.get(model, [])
         if model in uppers:
             m["accuracy_upper"] = uppers[model]
         m["scenarios"] = {}

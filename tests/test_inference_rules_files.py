@@ -64,7 +64,8 @@ def test_every_rules_file_says_where_it_comes_from_and_names_what_the_code_reads
     assert source["commit_date"] <= source["published"] and source["config_key"] == round_
     assert all(re.compile(p) for p in rules["accuracy_patterns"].values())
     for model, spec in rules["models"].items():
-        for bound in spec.get("accuracy", []) + spec.get("accuracy_upper", []):
+        by_scenario = [b for bounds in spec.get("accuracy_by_scenario", {}).values() for b in bounds]
+        for bound in spec.get("accuracy", []) + spec.get("accuracy_upper", []) + by_scenario:
             assert bound["metric"] in rules["accuracy_patterns"], (model, bound)
         for metric in [*rules["metric"].values(), *spec.get("metric", {}).values()]:
             assert not metric.get("field") or metric["field"] in LOG_KEY_COLUMNS, (model, metric)

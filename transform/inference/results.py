@@ -12,6 +12,7 @@ from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_bounds,
     canonical_scenario,
+    endpoints_accuracy,
     compliance_place,
     compliance_place_of,
     compliance_verdict_files,
@@ -113,6 +114,8 @@ def _result(files: ParsedFiles, detail: dict, compliance_found: dict, system_typ
 
     # a format that carries its accuracy (endpoints) brings its rows
     acc_rows = [{**r, "model": model, "scenario": scenario} for r in detail.get("accuracy_rows") or ()]
+    if acc_rows and row["rules_checked"]:
+        acc_rows, row["accuracy_met"] = endpoints_accuracy(row, rules, acc_rows)
     found = files.inference_accuracy.get(key)
     if found is not None:
         acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, rules if row["rules_checked"] else None, *found)
@@ -176,8 +179,8 @@ def _accuracy(row: dict, rules: dict | None, lines: list[str], path: str) -> tup
     can be read, the file is only known to exist."""
     if rules is None:
         return [], None, None
-    read = read_accuracy(rules, row["model"], lines)
-    targets, uppers = (dict(bounds) for bounds in accuracy_bounds(rules, row["model"]))
+    read = read_accuracy(rules, row["model"], lines, row["scenario"])
+    targets, uppers = (dict(bounds) for bounds in accuracy_bounds(rules, row["model"], row["scenario"]))
     rows = []
     for metric in dict.fromkeys([*read.values, *read.upper_values]):
         text = read.values.get(metric, read.upper_values.get(metric))

@@ -151,11 +151,14 @@ def is_published(rules: dict | None, model: str, scenario: str, system_type: str
     return any(scenario in published[s] for s in suites)
 
 
-def accuracy_bounds(rules: dict | None, model: str) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+def accuracy_bounds(rules: dict | None, model: str, scenario: str | None = None
+                    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     """(targets, upper limits) as (metric, bound) in the checker's order; bound = reference × factor, computed
-    as the checker writes it."""
+    as the checker writes it. A model with targets per scenario (v6.1 qwen3-vl: get_accuracy_target(model,
+    scenario)) takes its scenario's."""
     spec = (rules or {}).get("models", {}).get(model, {})
-    return ([(b["metric"], b["reference"] * b["factor"]) for b in spec.get("accuracy", [])],
+    targets = spec.get("accuracy_by_scenario", {}).get(scenario, spec.get("accuracy", []))
+    return ([(b["metric"], b["reference"] * b["factor"]) for b in targets],
             [(b["metric"], b["reference"] * b["factor"]) for b in spec.get("accuracy_upper", [])])
 
 
@@ -176,7 +179,7 @@ class AccuracyRead:
     text: str | None  # as the table prints it
 
 
-def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
+def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | None = None) -> AccuracyRead:
     """accuracy.txt as check_accuracy_dir reads it: each line is matched (re.match) against each target's
     pattern, a later match replacing an earlier one, until every target is met and the hash line seen; upper
     limits likewise. The table prints the checker's dict through json.dumps with its punctuation removed
@@ -184,7 +187,7 @@ def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
     ("value", one target per model up to v3.0) or the first target metric's (v3.1, v4.0: gptj-99 ROUGE1, not
     GEN_LEN)."""
     patterns = rules.get("accuracy_patterns", {})
-    targets, uppers = accuracy_bounds(rules, model)
+    targets, uppers = accuracy_bounds(rules, model, scenario)
     values: dict[str, str] = {}
     upper_values: dict[str, str] = {}
     seen = [False] * len(targets)
@@ -221,6 +224,17 @@ def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
     else:
         text = "  ".join(f"{metric}: {value}" for metric, value in values.items()) or None
     return AccuracyRead(values, upper_values, all_met and all(seen) and upper_ok, digest, text)
+
+
+def endpoints_accuracy(row: dict, rules: dict, rows: list[dict]) -> tuple[list[dict], bool]:
+    """An endpoints result's accuracy as the v6.1 checker's accuracy_check judges it: a score is enough, except
+    for the models `[endpoints] accuracy_checked` names, whose score must reach their first target of the
+    scenario outside the open division."""
+    targets, _ = accuracy_bounds(rules, row["model"], row["scenario"])
+    if row["model"] not in rules.get("endpoints", {}).get("accuracy_checked", []) or not targets or row["division"] == "open":
+        return rows, True
+    met = rows[0]["value"] >= targets[0][1]
+    return [{**rows[0], "target": targets[0][1], "met": met}, *rows[1:]], met
 
 
 def positive_watts_only(rules: dict | None) -> bool:
