@@ -29,11 +29,13 @@ BLOCK = re.compile(r"(<!-- reconciled:start -->\n).*?(<!-- reconciled:end -->)",
 COLUMNS = ("round", "official", "reproduced", "different", "ours_invalid", "accuracy_different", "power_different",
            "only_official", "only_ours")
 
-# every official row not reproduced in value and units, and the first reject under its folder (files we could not read)
+# every official row not reproduced in value and units, the table it comes from, and the rejects under its folder
+# (the files we could not read first: the other rejects there follow from them)
 NOT_REPRODUCED = """
     select r.round, r.verdict, r.location, r.official_result, r.official_units, r.result, r.units, r.ours_invalid,
-           r.invalid_reason,
-           (select string_agg(j.reason || ' (' || j.source_path || ')', '; ' order by j.source_path)
+           r.invalid_reason, r.official_source_path,
+           (select string_agg(j.reason || ' (' || j.source_path || ')', '; '
+                              order by j.stage <> 'read', j.source_path)
             from rejects j
             where j.suite = 'inference' and j.round = r.round and starts_with(j.source_path, r.location || '/')
                 and j.reason not like 'not loaded with its result%') as rejects
@@ -61,6 +63,11 @@ def measure(repos: list[Path], tmp: Path) -> tuple[list[dict], list[tuple], list
         texts = con.execute(OTHER_TEXT).fetchall()
     counts = reproduced(settings.db_path, [r for r, _ in sources], first=0)
     return counts, sources, rows, texts
+
+
+def _same(official: float, ours: float | None) -> bool:
+    """The view's test of equal values."""
+    return ours is not None and abs(ours - official) <= 1e-9 * max(abs(ours), abs(official))
 
 
 def _figure(value, units) -> str:
@@ -91,9 +98,14 @@ def block(counts: list[dict], sources: list[tuple], rows: list[tuple], texts: li
         "| round | verdict | location | official | ours | why |",
         "|---|---|---|---|---|---|",
     ]
-    for round_, verdict, location, official, official_units, result, units, invalid, reason, rejects in rows:
-        why = (rejects or "no file of this folder was read") if verdict == "only official" else \
-            (f"ours invalid: {reason}" if invalid else "value or units differ")
+    for round_, verdict, location, official, official_units, result, units, invalid, reason, table, rejects in rows:
+        if verdict == "only official":
+            why = rejects or "no file of this folder was read"
+        else:
+            differs = [what for what, same in (("value", _same(official, result)), ("units", official_units in (None, units)))
+                       if not same]
+            why = "; ".join([*(f"{' and '.join(differs)} differ{'s' if len(differs) == 1 else ''}" for _ in differs[:1]),
+                             *([f"ours invalid: {reason}"] if invalid else []), f"table {table}"])
         lines.append(f"| {round_} | {verdict}{' and ours invalid' if invalid and verdict == 'different' else ''} | "
                      f"`{_cell(location)}` | {_figure(official, official_units)} | {_figure(result, units)} | {_cell(why)} |")
     if not rows:
