@@ -166,3 +166,21 @@ def test_the_run_summary_names_the_rounds_without_rules(build):
     rows = unknown["inference_results"].height
     assert summary.unchecked_rules == {"v9.9": f"{rows} results: no rules file for inference v9.9"}
     assert f"Not checked by its round's rules: inference v9.9: {rows} results: no rules file" in summary.text(Path("w.duckdb"))
+
+
+_CHECKERS = Path("/work/.mirror/mlcommons+inference/repo")
+
+
+@pytest.mark.skipif(not _CHECKERS.is_dir(), reason="no local copy of mlcommons/inference (the checkers) here")
+@pytest.mark.parametrize("round_", [r for r in rounds_with_rules("inference")
+                                    if (Path(__file__).parents[1] / "benchmarks" / "inference_rules_facts" / f"{r}.toml").exists()])
+def test_every_rules_file_is_what_the_transcription_derives_from_its_checker(round_):
+    """The rules stay data MLCommons wrote: each file equals what benchmarks/transcribe_inference_rules.py derives
+    from the checker commit it names and the round's hand-transcribed facts."""
+    import tomllib
+    from benchmarks.transcribe_inference_rules import to_toml, transcribe
+    rules = round_rules("inference", round_)
+    facts_path = Path(__file__).parents[1] / "benchmarks" / "inference_rules_facts" / f"{round_}.toml"
+    derived = transcribe(str(_CHECKERS), rules["source"]["commit"], round_, rules["source"]["published"],
+                         tomllib.loads(facts_path.read_text()))
+    assert tomllib.loads(to_toml(derived)) == rules
