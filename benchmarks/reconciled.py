@@ -104,7 +104,7 @@ def block(counts: list[dict], sources: list[tuple], rows: list[tuple], texts: li
         else:
             differs = [what for what, same in (("value", _same(official, result)), ("units", official_units in (None, units)))
                        if not same]
-            why = "; ".join([*(f"{' and '.join(differs)} differ{'s' if len(differs) == 1 else ''}" for _ in differs[:1]),
+            why = "; ".join([*(f"{' and '.join(differs)} not equal" for _ in differs[:1]),
                              *([f"ours invalid: {reason}"] if invalid else []), f"table {table}"])
         lines.append(f"| {round_} | {verdict}{' and ours invalid' if invalid and verdict == 'different' else ''} | "
                      f"`{_cell(location)}` | {_figure(official, official_units)} | {_figure(result, units)} | {_cell(why)} |")
