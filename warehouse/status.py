@@ -33,15 +33,15 @@ _OFFICIAL = {"Official results reproduced": COUNTS.format(where=""), "First disa
 def _frames(db: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
         sections = _SECTIONS | (_OFFICIAL if has_view(con) else {})
-        frames = {title: con.sql(query).pl() for title, query in sections.items()}
-    # text from repositories (locations, reasons, URLs) escaped before it reaches a terminal
-    return {title: frame.with_columns(pl.col(pl.String).map_elements(printable, return_dtype=pl.String))
-            for title, frame in frames.items()}
+        return {title: con.sql(query).pl() for title, query in sections.items()}
 
 
 def status(db: Path) -> str:
+    # text from repositories (locations, reasons, URLs) escaped before it reaches a terminal
+    frames = {title: frame.with_columns(pl.col(pl.String).map_elements(printable, return_dtype=pl.String))
+              for title, frame in _frames(db).items()}
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
-        return "\n\n".join(f"{title}\n{frame}" for title, frame in _frames(db).items())
+        return "\n\n".join(f"{title}\n{frame}" for title, frame in frames.items())
 
 
 def status_json(db: Path) -> str:
