@@ -360,3 +360,20 @@ def test_v60_holds_an_interactive_run_to_the_bounds_of_the_scenario_it_logged():
     assert between["ttft_p99_ns"] < bounds["Server"]["ttft_p99_ns"] and validity_problems(between, rules) == []
     above = {**row, "ttft_p99_ns": bounds["Server"]["ttft_p99_ns"]}
     assert [p for p in validity_problems(above, rules) if p.startswith("TTFT")]
+
+
+def test_a_location_with_escape_codes_reaches_the_terminal_escaped(reconciled, tmp_path):
+    """An official row whose Location holds a newline and terminal escape codes (loaded as published) is printed
+    escaped by `status` and by the run summary's lines; nothing forged starts a line."""
+    from warehouse.reconciliation import describe, reproduced
+    from warehouse.status import status
+    _, _, settings = reconciled
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(settings.db_path.read_bytes())
+    forged = "closed/X/results/s\n\x1b[2JRejects: 0/m/Offline"
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into official_results select * replace (? as location, 'X' as submitter) "
+                    "from official_results where round = 'v6.1' limit 1", [forged])
+    lines = [line for entry in reproduced(db, ["v6.1"], first=600) for line in describe(entry)] + status(db).splitlines()
+    assert not [line for line in lines if "\x1b" in line or line.startswith("Rejects: 0")]
+    assert any("s\\n\\x1b[2JRejects: 0" in line for line in lines)
