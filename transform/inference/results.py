@@ -12,10 +12,10 @@ from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_bounds,
     canonical_scenario,
-    endpoints_accuracy,
     compliance_place,
     compliance_place_of,
     compliance_verdict_files,
+    endpoints_accuracy,
     is_published,
     model_key,
     positive_watts_only,
