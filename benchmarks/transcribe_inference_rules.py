@@ -204,7 +204,8 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
         by_scenario = {s.lower(): s for s in _SCENARIOS}
         fields = _value(names["RESULT_FIELD_ENDPOINTS"]).get(round_, {})
         rules["endpoints"] = {"models": _value(names["ENDPOINTS_ALLOWED_MODELS"]), **facts["endpoints"],
-                              "metric": {by_scenario[s]: f for s, f in fields.items()}}
+                              "metric": {by_scenario[s]: f for s, f in fields.items()},
+                              "audit": _value(names["ENDPOINTS_COMPLIANCE_MAPPING"])}
     return rules
 
 

@@ -63,6 +63,8 @@ _INFERENCE = [
     (re.compile(r"[^/]+/[^/]+/compliance/[^/]+/[^/]+/(?:[^/]+/)?[^/]+/TEST[^/]*/verify_(performance|accuracy|output_len)\.txt"),
      Kind.INFERENCE_COMPLIANCE),
     (re.compile(_SCENARIO + r"/TEST[^/]*/verify_(performance|accuracy|output_len)\.txt"), Kind.INFERENCE_COMPLIANCE),
+    # an endpoints result's compliance (v6.1+): <scenario>/audit/audit_<test name>.json
+    (re.compile(_SCENARIO + r"/audit/audit_[^/]+\.json"), Kind.INFERENCE_COMPLIANCE),
     (re.compile(r"[^/]+/[^/]+/model_mapping\.json"), Kind.MODEL_MAPPING),
     # the endpoints format (v6.1+): no loadgen logs
     (re.compile(_SCENARIO + r"/(?:performance/result_summary\.json|accuracy/accuracy_results\.json|config\.yaml)"),

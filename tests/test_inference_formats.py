@@ -19,7 +19,7 @@ from transform.common.parse_files import parse_files
 from transform.common.source import Source
 from transform.common.tables import build_tables
 from transform.common.rules import round_rules
-from transform.inference.endpoints import endpoints_compliance, endpoints_skipped, parse_result_summary
+from transform.inference.endpoints import endpoints_compliance_passed, endpoints_skipped, parse_audit, parse_result_summary
 from transform.inference.pre_mllog import parse_summary_log
 
 V61_VR = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
@@ -160,10 +160,28 @@ def test_endpoints_results_skip_the_checks_their_checker_skips():
     loadgen = {"source_path": "closed/x/results/s/deepseek-r1/Server/performance/run_1/mlperf_log_detail.txt"}
     assert endpoints_skipped(endpoints, rules) == {"performance_sample_count", "min_queries", "offline_samples_per_query", "qsl_rng_seed"}
     assert endpoints_skipped(loadgen, rules) == set()
-    # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only
+    # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only, and one that is
+    # there must pass
     assert rules["models"]["deepseek-r1"]["compliance"] == ["TEST06"]
-    assert endpoints_compliance(endpoints, rules, ["TEST06"]) == [] and endpoints_compliance(loadgen, rules, ["TEST06"]) == ["TEST06"]
-    assert endpoints_compliance(endpoints, rules, ["TEST04"]) == ["TEST04"]
+    assert endpoints_compliance_passed(rules, ["TEST06"], {}) is True
+    assert endpoints_compliance_passed(rules, ["TEST06"], {("TEST06", "audit"): [False]}) is False
+    assert endpoints_compliance_passed(rules, ["TEST04"], {}) is False
+    assert endpoints_compliance_passed(rules, ["TEST04"], {("TEST04", "audit"): [True]}) is True
+    assert endpoints_compliance_passed(rules, [], {}) is None
+
+
+def test_an_endpoints_audit_file_passes_when_its_checker_would_load_it():
+    """compliance_endpoints_check: {"test": <its name>, "passed": true}. No audit file of v6.1 is readable here:
+    the bytes are written as that check reads them."""
+    path = "closed/x/results/s/wan-2.2-t2v-a14b/SingleStream/audit/audit_output_caching_test.json"
+    source = Source("inference", "v6.1", path, "0" * 40)
+    row = parse_audit(b'{"test": "output_caching_test", "passed": true}', source)
+    assert (row["test"], row["verify"], row["passed"], row["scenario_dir"]) == ("TEST04", "audit", True, "SingleStream")
+    assert parse_audit(b'{"test": "consistency_output_test", "passed": true}', source)["passed"] is False
+    assert parse_audit(b'{"test": "output_caching_test", "passed": "yes"}', source)["passed"] is False
+    assert parse_audit(b"[]", source)["passed"] is False
+    from extract.discover import _INFERENCE  # discovery reads it as a compliance file
+    assert [k for rx, k in _INFERENCE if rx.fullmatch(path)] == [Kind.INFERENCE_COMPLIANCE]
 
 
 def test_an_endpoints_folder_without_its_result_summary_is_a_reject():

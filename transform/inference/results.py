@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import polars as pl
 
-from transform.inference.endpoints import endpoints_compliance
+from transform.inference.endpoints import endpoints_compliance_passed, is_endpoints
 from transform.inference.formats import with_other_formats
 from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
@@ -284,10 +284,11 @@ def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[t
 
 def _compliance_passed(row: dict, rules: dict | None, found: dict[tuple[str, str], list]) -> bool | None:
     """Closed/network: every test the round requires for the model is there and its decisive verification passed
-    (compliance_verdict_files). Elsewhere: the decisive verifications found."""
+    (compliance_verdict_files; an endpoints result's audit files). Elsewhere: the decisive verifications found."""
     decisive = compliance_verdict_files(rules)
     required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
-    required = endpoints_compliance(row, rules, required)
+    if is_endpoints(row):
+        return endpoints_compliance_passed(rules, required, found)
     tests = [(t, decisive[t]) for t in required if t in decisive] if required else [k for k in found if decisive.get(k[0]) == k[1]]
     if not tests:
         return None
