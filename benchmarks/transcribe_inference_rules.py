@@ -205,7 +205,10 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
         fields = _value(names["RESULT_FIELD_ENDPOINTS"]).get(round_, {})
         rules["endpoints"] = {"models": _value(names["ENDPOINTS_ALLOWED_MODELS"]), **facts["endpoints"],
                               "metric": {by_scenario[s]: f for s, f in fields.items()},
-                              "audit": _value(names["ENDPOINTS_COMPLIANCE_MAPPING"])}
+                              "audit": _value(names["ENDPOINTS_COMPLIANCE_MAPPING"]),
+                              # compliance_endpoints_check's TEST09: mean output tokens within [TEST09_LOW, TEST09_HIGH]
+                              "output_length": {"test": "TEST09", "low": _value(names["TEST09_LOW"]),
+                                                "high": _value(names["TEST09_HIGH"])}}
     return rules
 
 

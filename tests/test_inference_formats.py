@@ -163,11 +163,24 @@ def test_endpoints_results_skip_the_checks_their_checker_skips():
     # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only, and one that is
     # there must pass
     assert rules["models"]["deepseek-r1"]["compliance"] == ["TEST06"]
-    assert endpoints_compliance_passed(rules, ["TEST06"], {}) is True
-    assert endpoints_compliance_passed(rules, ["TEST06"], {("TEST06", "audit"): [False]}) is False
-    assert endpoints_compliance_passed(rules, ["TEST04"], {}) is False
-    assert endpoints_compliance_passed(rules, ["TEST04"], {("TEST04", "audit"): [True]}) is True
-    assert endpoints_compliance_passed(rules, [], {}) is None
+    assert endpoints_compliance_passed({}, rules, ["TEST06"], {}) is True
+    assert endpoints_compliance_passed({}, rules, ["TEST06"], {("TEST06", "audit"): [False]}) is False
+    assert endpoints_compliance_passed({}, rules, ["TEST04"], {}) is False
+    assert endpoints_compliance_passed({}, rules, ["TEST04"], {("TEST04", "audit"): [True]}) is True
+    assert endpoints_compliance_passed({}, rules, [], {}) is None
+
+
+def test_an_endpoints_output_length_test_bounds_the_mean_output_tokens():
+    """TEST09 of an endpoints result (gpt-oss-120b): output_sequence_lengths.avg within [TEST09_LOW, TEST09_HIGH];
+    the real deepseek-r1 Server result_summary.json's mean, and the same facts moved inside the bounds."""
+    facts = parse_result_summary(fixture_bytes(f"inference_results_v6.1/{V61_VR}/Server/performance/result_summary.json"))
+    rules = round_rules("inference", "v6.1")
+    bounds = rules["endpoints"]["output_length"]
+    outside = not bounds["low"] <= facts["mean_output_tokens"] <= bounds["high"]
+    assert facts["mean_output_tokens"] > 0 and endpoints_compliance_passed(facts, rules, ["TEST09"], {}) is not outside
+    assert endpoints_compliance_passed({**facts, "mean_output_tokens": bounds["low"]}, rules, ["TEST09"], {}) is True
+    assert endpoints_compliance_passed({**facts, "mean_output_tokens": bounds["high"] + 0.01}, rules, ["TEST09"], {}) is False
+    assert endpoints_compliance_passed({**facts, "mean_output_tokens": None}, rules, ["TEST09"], {}) is False
 
 
 def test_an_endpoints_audit_file_passes_when_its_checker_would_load_it():

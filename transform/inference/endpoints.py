@@ -62,6 +62,8 @@ def parse_result_summary(data: bytes) -> dict | None:
         "use_token_latencies": True,  # the checker takes endpoints token latencies as requested
         "loadgen_version": f"endpoints {doc['version']}" if isinstance(doc.get("version"), str) else None,
         "test_datetime": _epoch_ns(doc.get("test_started_at")),
+        # output_sequence_lengths.avg → mean_output_tokens, which TEST09 bounds
+        "mean_output_tokens": _float(_dict(doc.get("output_sequence_lengths")).get("avg")),
     }
     for stat, prefix in (("latency", "latency"), ("ttft", "ttft"), ("tpot", "tpot")):
         block = _dict(doc.get(stat))
@@ -183,13 +185,20 @@ def endpoints_skipped(row: dict, rules: dict | None) -> set[str]:
     return set((rules or {}).get("endpoints", {}).get("skipped_checks", [])) if is_endpoints(row) else set()
 
 
-def endpoints_compliance_passed(rules: dict | None, tests: list[str], found: dict[tuple[str, str], list]) -> bool | None:
+def endpoints_compliance_passed(row: dict, rules: dict | None, tests: list[str], found: dict[tuple[str, str], list]
+                                ) -> bool | None:
     """compliance_endpoints_check: for each required test that has an audit name (`[endpoints] audit`), its
     `audit/audit_<name>.json` must be there where `[endpoints] compliance` requires the file, and must pass where
-    it is there; None when no required test has an audit file."""
+    it is there; the output-length test (`[endpoints] output_length`, TEST09) bounds the run's mean output tokens.
+    None when no required test is judged so."""
     spec = (rules or {}).get("endpoints", {})
     audited = [t for t in tests if t in spec.get("audit", {})]
-    if not audited:
+    length = spec.get("output_length", {})
+    if length.get("test") in tests:
+        mean = row.get("mean_output_tokens")
+        if mean is None or not length["low"] <= mean <= length["high"]:
+            return False
+    elif not audited:
         return None
     for test in audited:
         verdicts = found.get((test, "audit"))

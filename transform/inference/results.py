@@ -288,7 +288,7 @@ def _compliance_passed(row: dict, rules: dict | None, found: dict[tuple[str, str
     decisive = compliance_verdict_files(rules)
     required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
     if is_endpoints(row):
-        return endpoints_compliance_passed(rules, required, found)
+        return endpoints_compliance_passed(row, rules, required, found)
     tests = [(t, decisive[t]) for t in required if t in decisive] if required else [k for k in found if decisive.get(k[0]) == k[1]]
     if not tests:
         return None
