@@ -15,6 +15,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from transform.common.printable import printable
 from transform.common.schemas import TABLES
 from transform.common.validate import to_frame
 from warehouse.reconciliation import COUNTS
@@ -100,11 +101,6 @@ def describe_training(counts: dict) -> str:
             f"{counts['only_official']}, only ours {counts['only_ours']})")
 
 
-def _printable(text: str) -> str:
-    """Folder names reach the notes from third-party repositories: no control character reaches a terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def lines(found: list[dict]) -> list[str]:
     """The alarm as the summary and `status` print it, first."""
     if not found:
@@ -114,5 +110,6 @@ def lines(found: list[dict]) -> list[str]:
     for a in found:
         what = (f"{a['count']} results not judged by a reviewed rules file: {a['note']}" if a["kind"] == "not judged"
                 else f"{a['count']} of {a['of']} official rows not reproduced ({a['note']})")
-        out.append(_printable(f"  {a['suite']} {a['round']}: {what}"))
+        # folder names reach the notes from third-party repositories
+        out.append(printable(f"  {a['suite']} {a['round']}: {what}"))
     return out
