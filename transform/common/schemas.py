@@ -426,6 +426,8 @@ class AcceleratorModels(pa.DataFrameModel):
     chip: str = _key("Canonical chip (H100, MI300X, TPU v5p…).", "H100")
     memory_gb: float = _opt("Memory of one accelerator.", "GB", ge=0, example="80")
     form_factor: str = _opt("SXM, PCIe, OAM, Superchip, Module…", example="SXM")
+    reason: str = _opt("Why a name maps to no single chip (chip 'mixed', 'CPU only' or 'unknown'); a note otherwise.",
+                       example="16 MI325X + 8 MI300X in one system")
 
     class Config:
         strict = True
