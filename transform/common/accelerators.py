@@ -13,6 +13,7 @@ import csv
 import re
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from transform.common.validate import polars_schema
@@ -49,6 +50,7 @@ def load_map(path: Path) -> list[dict]:
         raise BadMap(f"accelerator map {path}: missing column {missing[0]!r} (columns: {', '.join(REQUIRED)}, "
                      "memory_gb, form_factor, reason)")
     rows = []
+    engine = duckdb.connect()  # the views match with DuckDB's RE2, which refuses some patterns Python accepts
     for line, raw in enumerate(reader, start=2):
         row = {_RENAMED.get(k, k): (v or "").strip() or None for k, v in raw.items() if k is not None}
         where = f"accelerator map {path}, line {line}"
@@ -57,8 +59,10 @@ def load_map(path: Path) -> list[dict]:
                 raise BadMap(f"{where}: no {column}")
         try:
             re.compile(row["pattern"])
-        except re.error as exc:
-            raise BadMap(f"{where}: invalid pattern {row['pattern']!r} ({exc})") from None
+            engine.execute("select regexp_matches('', ?)", [row["pattern"]])
+        except (re.error, duckdb.Error) as exc:
+            reason = str(exc).splitlines()[0]
+            raise BadMap(f"{where}: invalid pattern {row['pattern']!r} ({reason})") from None
         if row["chip"] in NOT_A_CHIP and row.get("reason") is None:
             raise BadMap(f"{where}: {row['chip']!r} needs a reason")
         try:
@@ -84,3 +88,11 @@ def accelerator_models(path: Path) -> pl.DataFrame:
     schema = polars_schema("accelerator_models")
     frame = pl.DataFrame(load_map(path), schema={k: v for k, v in schema.items() if k != "priority"})
     return frame.with_row_index("priority").select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def unmapped(systems: pl.DataFrame, path: Path) -> dict[str, int]:
+    """Accelerator names of `systems` no row of the map matches → how many descriptions use each, most used first."""
+    rows = load_map(path)
+    counts = systems.group_by("accelerator_model_name").len()
+    missing = {name or "": n for name, n in counts.iter_rows() if classify(name, rows) is None}
+    return dict(sorted(missing.items(), key=lambda kv: (-kv[1], kv[0])))
