@@ -249,6 +249,7 @@ class TrainingScaling(pa.DataFrameModel):
     round: str = same(_Scores, "round")
     division: str = same(_Scores, "division")
     benchmark: str = same(_Scores, "benchmark")
+    benchmark_name: str = _benchmark_name()
     accelerator_vendor: str = _vendor()
     accelerator: str = _accelerator()
     accelerators_total: int = same(_Systems, "accelerators_total")

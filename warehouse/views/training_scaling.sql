@@ -11,7 +11,7 @@ minutes as (
 
 -- ties on the score: the first submitter and system by name, the same on every query
 best_per_count as (
-    select round, division, benchmark, accelerator_vendor, accelerator, accelerators_total, score_minutes, system, submitter
+    select round, division, benchmark, benchmark_name, accelerator_vendor, accelerator, accelerators_total, score_minutes, system, submitter
     from minutes
     qualify row_number() over (
         partition by round, division, benchmark, accelerator_vendor, accelerator, accelerators_total
@@ -34,6 +34,7 @@ final as (
         round,
         division,
         benchmark,
+        benchmark_name,
         accelerator_vendor,
         accelerator,
         accelerators_total,
