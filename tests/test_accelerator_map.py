@@ -99,3 +99,15 @@ def test_a_bad_map_is_refused_before_the_run(tmp_path, text, said):
     with pytest.raises(SettingsError, match=re.escape(said)) as refused:
         load_settings({"accelerator_map": path}, {})
     assert "\n" not in str(refused.value)
+
+
+def test_the_summary_names_what_a_run_could_not_map(tmp_path):
+    import polars as pl
+
+    from flows.summary import Summary
+    from transform.common.accelerators import unmapped
+
+    systems = pl.DataFrame({"accelerator_model_name": ["NVIDIA GB300", "Acme Z1", "Acme Z1", None, "N/A"]})
+    summary = Summary(unmapped_accelerators=unmapped(systems, DEFAULT_MAP))
+    assert summary.unmapped_accelerators == {"Acme Z1": 2}
+    assert "Accelerators not in the map (see unmapped_accelerators): 'Acme Z1' 2" in summary.text(tmp_path / "w.duckdb")
