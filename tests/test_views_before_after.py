@@ -46,6 +46,11 @@ def _unchanged(con, view: str) -> tuple[int, int, int]:
 @pytest.mark.parametrize("which", ["warehouse", "inference_warehouse"])
 def test_marts_equal_row_for_row_where_no_name_or_unit_changed(request, which):
     con = request.getfixturevalue(which)[0]
-    compared = {view: _unchanged(con, view) for view in _old_views(con)}
+    old = _old_views(con)
+    try:
+        compared = {view: _unchanged(con, view) for view in old}
+    finally:  # the connection is the session's: other tests list its views
+        for view in reversed(old):
+            con.execute(f"drop view old_{view}")
     assert sum(rows for rows, _, _ in compared.values()) > 100
     assert {view: (gone, added) for view, (_, gone, added) in compared.items() if gone or added} == {}
