@@ -40,18 +40,20 @@ spelled as (
         submitter,
         max(renamed) as renamed,
         count(distinct round) as rounds,
-        max([cast(part as integer) for part in string_split(ltrim(round, 'v'), '.')]) as last_round
+        -- vX.Y as a number that orders rounds (v10.0 after v9.1); DuckDB 1.0 clients have no arg_max by a list
+        max(cast(split_part(ltrim(round, 'v'), '.', 1) as integer) * 1000
+            + cast(split_part(ltrim(round, 'v'), '.', 2) as integer)) as last_round
     from keyed
     group by all
 ),
 
 latest as (
-    select
-        submitter_key,
-        -- a rename names the submitter; else the spelling of most rounds, then of the latest
-        coalesce(max(renamed), arg_max(submitter, [rounds] || last_round)) as submitter_name
+    -- a rename names the submitter; else the spelling of most rounds, then of the latest
+    select submitter_key, coalesce(renamed, submitter) as submitter_name
     from spelled
-    group by submitter_key
+    qualify row_number() over (
+        partition by submitter_key order by renamed nulls last, rounds desc, last_round desc, submitter
+    ) = 1
 ),
 
 final as (
