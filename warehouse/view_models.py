@@ -245,6 +245,7 @@ class TrainingBestByAccelerator(pa.DataFrameModel):
     division: str = new("Division of the best score.", example="closed")
     submitter: str = new("Submitter of the best score.", example="Dell")
     system: str = new("System of the best score.", example="XE9680x8H100-SXM-80GB")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="available")
 
 
 class TrainingScaling(pa.DataFrameModel):
@@ -258,6 +259,7 @@ class TrainingScaling(pa.DataFrameModel):
     score_minutes: float = new("Best valid score at this accelerator count.", "minutes")
     submitter: str = new("Submitter of that score.")
     system: str = new("System of that score (ties: the first submitter and system by name).")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="available")
     curve_points: int = new("Accelerator counts measured on this curve (round, division, benchmark, accelerator).",
                             "counts", "3")
     baseline_accelerators: int = new("Smallest accelerator count measured for this round, benchmark and accelerator.",
@@ -279,6 +281,7 @@ class TrainingRoundOverRound(pa.DataFrameModel):
                                           "accelerator-minutes")
     system: str = new("System of that best.")
     submitter: str = new("Submitter of that best.")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="preview")
     speedup_vs_previous_round: float = new("Previous round's best / this round's best (above 1: faster); null for the "
                                            "first round.", "ratio", "1.2")
 
@@ -387,6 +390,7 @@ class InferenceRoundOverRound(pa.DataFrameModel):
     units: str = same(_Results, "units")
     system: str = new("System of that best.")
     submitter: str = new("Submitter of that best.")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="preview")
     gain_vs_previous_round: float = new("This round's best / the previous round's best (above 1: more); null for the "
                                         "first round.", "ratio", "1.3")
 

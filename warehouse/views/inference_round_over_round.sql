@@ -10,7 +10,7 @@ per_accelerator as (
 -- ties on the best: the first submitter and system by name, the same on every query
 best as (
     select model, scenario, accelerator_vendor, accelerator, round,
-           result_per_accelerator as best_result_per_accelerator, units, system, submitter
+           result_per_accelerator as best_result_per_accelerator, units, system, submitter, availability
     from per_accelerator
     qualify row_number() over (
         partition by model, scenario, accelerator_vendor, accelerator, units, round

@@ -24,6 +24,7 @@ select
     round,
     division,
     submitter,
-    system
+    system,
+    availability
 from best
 order by benchmark, accelerator, accelerators_total, accelerator_vendor

@@ -10,7 +10,7 @@ minutes as (
 -- ties on the best: the first submitter and system by name, the same on every query
 best as (
     select benchmark_name as benchmark, accelerator_vendor, accelerator, round, accelerator_minutes as best_accelerator_minutes, system,
-           submitter
+           submitter, availability
     from minutes
     qualify row_number() over (
         partition by benchmark_name, accelerator_vendor, accelerator, round order by accelerator_minutes, submitter, system
