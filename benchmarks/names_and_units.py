@@ -71,7 +71,7 @@ def main(db: str) -> None:
              "", "## whisper v5.1 Offline in the unit it measures", "",
              "`inference_per_accelerator`: `result` in samples/s (the log's figure), the table's number and label "
              "beside it.", "", *whisper, "", "The brief of Dell's XE9680L_B200_SXM_180GBx8_TRT (v5.1): its headlines "
-             "whose published number is in another unit than its label:", "", *(f"> {line}" for line in whisper_brief), "", "## Estimates", ""]
+             "whose published number is in another unit than its label:", "", *(x for line in whisper_brief for x in (f"> {line}", "")), "## Estimates", ""]
     for e in estimates:
         lines += ["```", e.text(), "```", ""]
     DOC.write_text("\n".join(lines))
