@@ -8,6 +8,7 @@ import duckdb
 import orjson
 import polars as pl
 
+from transform.common.printable import printable
 from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
 
 _SECTIONS = {
@@ -38,8 +39,11 @@ def _frames(db: Path) -> dict[str, pl.DataFrame]:
 
 
 def status(db: Path) -> str:
+    # text from repositories (locations, reasons, URLs) escaped before it reaches a terminal
+    frames = {title: frame.with_columns(pl.col(pl.String).map_elements(printable, return_dtype=pl.String))
+              for title, frame in _frames(db).items()}
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
-        return "\n\n".join(f"{title}\n{frame}" for title, frame in _frames(db).items())
+        return "\n\n".join(f"{title}\n{frame}" for title, frame in frames.items())
 
 
 def status_json(db: Path) -> str:

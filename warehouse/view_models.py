@@ -428,15 +428,18 @@ class Reconciliation(pa.DataFrameModel):
     official_source_path: str = _official("source_path")
     source_path: str = same(_Results, "source_path", "File our result was read from (null: only official).")
     verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
-                            description="equal (same value within a relative 1e-9 and the same units where the table "
-                                        "prints units), different, only official (no result of ours in that folder), "
-                                        "ours invalid (our checker rules drop a result the table publishes), only ours "
+                            description="different (another value beyond a relative 1e-9, other units where the table "
+                                        "prints units, or no value of ours: whatever our validity verdict), ours "
+                                        "invalid (same value and units, but our checker rules drop a result the table "
+                                        "publishes), equal, only official (no result of ours in that folder), only ours "
                                         "(a valid result of ours the table does not list).",
                             metadata={"example": "equal"})
-    accuracy_equal: bool = new("The accuracy text as the table prints it (null: the table prints none, or no result of ours).",
-                               example="true")
-    power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9 (null: "
-                            "neither has a power result).", example="true")
+    ours_invalid: bool = new("On an official row with a result of ours: our checker rules drop that result (a row can be "
+                             "different and ours invalid at once); null otherwise.", example="false")
+    accuracy_equal: bool = new("The accuracy text as the table prints it, on every official row with a result of ours "
+                               "(null: the table prints none, or no result of ours).", example="true")
+    power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9, on every "
+                            "official row with a result of ours (null: neither has a power result).", example="true")
 
 
 # Every view, by name (= its file name in warehouse/views/).

@@ -363,7 +363,9 @@ class InferenceAccuracy(pa.DataFrameModel):
 
 
 class InferenceCompliance(pa.DataFrameModel):
-    """One row per compliance verification file (TEST01/04/05/06 verify_performance.txt / verify_accuracy.txt)."""
+    """One row per compliance verification file (TEST01/04/05/06/07/08/09 verify_performance.txt /
+    verify_accuracy.txt / verify_output_len.txt, an endpoints result's audit/audit_<test>.json), under
+    <division>/<submitter>/compliance/ or, from v6.0, in the result's scenario folder."""
 
     suite: str = _key("Always inference.", isin=["inference"], example="inference")
     round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
@@ -373,7 +375,8 @@ class InferenceCompliance(pa.DataFrameModel):
     benchmark: str = _key("Benchmark folder name.", example="resnet50")
     scenario: str = _opt("Scenario (canonical case).", example="Offline")
     test: str = _key("Test folder: TEST01, TEST04, TEST04-A, TEST05, TEST06…", "TEST01")
-    verify: str = _key("performance or accuracy.", isin=["performance", "accuracy"])
+    verify: str = _key("performance, accuracy, output_len (TEST09, from v6.0) or audit (an endpoints result's "
+                       "audit/audit_<test>.json, v6.1).", isin=["performance", "accuracy", "output_len", "audit"])
     passed: bool = _opt("TEST PASS → true, TEST FAIL → false (TEST06: all checks True or Skipped).", example="true")
     reference_score: float = _opt("Score of the submitted run (TEST04-A score for TEST04-A/B).", unit="the result's units", example="51.8056")
     test_score: float = _opt("Score of the compliance run (TEST04-B score for TEST04-A/B).", unit="the result's units", example="51.7962")
