@@ -20,7 +20,6 @@ from statistics import median, quantiles
 import duckdb
 
 from warehouse import scaling
-from warehouse.names import training_benchmark
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "estimate.md"
 FORMS = ("power law", "Amdahl", None)  # None: the form the estimator chooses
@@ -29,11 +28,11 @@ FORMS = ("power law", "Amdahl", None)  # None: the form the estimator chooses
 def curves(db: Path, division: str) -> dict[tuple[str, str, str], list[scaling.Point]]:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("""
-            select round, benchmark, accelerator, accelerators_total, score_minutes from training_scaling
+            select round, benchmark_name, accelerator, accelerators_total, score_minutes from training_scaling
             where division = ? order by round, benchmark, accelerator, accelerators_total""", [division]).fetchall()
     found: dict[tuple[str, str, str], list[scaling.Point]] = {}
-    for rnd, folder, accelerator, n, minutes in rows:
-        found.setdefault((rnd, training_benchmark(rnd, folder), accelerator), []).append((n, minutes))
+    for rnd, name, accelerator, n, minutes in rows:
+        found.setdefault((rnd, name, accelerator), []).append((n, minutes))
     return {k: c for k, c in ((k, scaling.falling(c)) for k, c in found.items()) if len(c) >= 3}
 
 

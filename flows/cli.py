@@ -161,8 +161,7 @@ def _status(args, db: Path) -> int:
 
 
 def _estimate(args, db: Path) -> int:
-    from warehouse.estimate import BadTarget, estimate_inference, estimate_training
-    from warehouse.names import UnknownName
+    from warehouse.estimate import BadTarget, UnknownName, estimate_inference, estimate_training
 
     try:
         if args.suite == "training":

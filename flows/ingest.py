@@ -22,7 +22,7 @@ from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
 from flows.runners import parse_runner, small_change
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
-from transform.common.accelerators import accelerator_models
+from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_repo import parse_checkout, partition
 from transform.common.tables import build_tables, concat_tables, sources_table
@@ -200,6 +200,7 @@ def ingest(settings: Settings) -> Summary:
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
         summary.note_unchecked(valid["inference_results"])
         summary.alarms, summary.official_training = run_alarms(valid)
+        summary.unmapped_accelerators = unmapped(valid["systems"], settings.accelerator_map)
         valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
                                           valid["rejects"].height, summary.failed, summary.alarms)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from extract.repo_id import repo_ids
 
-from transform.common.accelerators import DEFAULT_MAP
+from transform.common.accelerators import DEFAULT_MAP, BadMap, load_map
 
 # Rounds known to be published; later ones are found by probing the next version names upstream.
 KNOWN_ROUNDS = {
@@ -53,6 +53,16 @@ class Settings(BaseModel):
     # The nightly refresh of `mlperf-warehouse serve`.
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
+
+    @field_validator("accelerator_map")
+    @classmethod
+    def _usable_map(cls, path: Path) -> Path:
+        # Checked before the run: a bad map would otherwise publish a warehouse whose views all fail.
+        try:
+            load_map(path)
+        except BadMap as exc:
+            raise ValueError(str(exc)) from None
+        return path
 
     @field_validator("repos")
     @classmethod

@@ -29,6 +29,7 @@ class Summary:
     official_training: list[dict] = field(default_factory=list)
     # rounds of this run that load results they cannot judge or do not reproduce their official table (warehouse/alarm.py)
     alarms: list[dict] = field(default_factory=list)
+    unmapped_accelerators: dict[str, int] = field(default_factory=dict)  # name → descriptions, no map row matches
 
     def text(self, db_path: Path) -> str:
         lines = alarm_lines(self.alarms)
@@ -43,6 +44,7 @@ class Summary:
         by_stage = ", ".join(f"{s} {n}" for s, n in sorted(self.rejects_by_stage.items()))
         lines.append(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
         lines += [f"Not checked by its round's rules: inference {round_}: {note}" for round_, note in self.unchecked_rules.items()]
+        lines += ["Accelerators not in the map (see unmapped_accelerators): " + ", ".join(f"{name!r} {n}" for name, n in self.unmapped_accelerators.items())] if self.unmapped_accelerators else []
         if self.official:
             lines.append("MLCommons' own tables (see the reconciliation view):")
             lines += [line for entry in self.official for line in describe(entry)]

@@ -65,6 +65,7 @@ def test_status_json_for_scripts(warehouse, capsys):
     status = json.loads(capsys.readouterr().out)
     assert sorted(r["repo_url"].rsplit("/", 1)[1] for r in status["repositories"]) == ["training_results_v3.0", "training_results_v4.0"]
     assert status["last_runs"][0]["outcome"] == "ok"
+    assert status["accelerators_not_in_the_map"] == []  # every name of the fixtures maps
 
 
 def test_ingest_json_for_scripts(tmp_path, prefect_harness, capsys):

@@ -10,7 +10,7 @@ from flows.cli import FAILED, OK, USAGE, main
 from tests.test_analytics import official
 from warehouse import scaling
 from warehouse.estimate import BadTarget, estimate_inference, estimate_training
-from warehouse.names import UnknownName
+from warehouse.estimate import UnknownName
 
 
 def _db(con) -> str:

@@ -408,3 +408,27 @@ def test_a_location_with_escape_codes_reaches_the_terminal_escaped(reconciled, t
     lines = [line for entry in reproduced(db, ["v6.1"], first=600) for line in describe(entry)] + status(db).splitlines()
     assert not [line for line in lines if "\x1b" in line or line.startswith("Rejects: 0")]
     assert any("s\\n\\x1b[2JRejects: 0" in line for line in lines)
+
+
+def test_views_and_estimate_work_in_the_unit_each_value_measures(reconciled):
+    """v5.1 llama3.1-8b Interactive is labelled Queries/s but the published number is tokens/s: the views and the
+    estimator work in queries/s (completed samples/s), the published number and label beside; tokens/s on request."""
+    from warehouse.estimate import estimate_inference
+
+    con, _, settings = reconciled
+    published, completed = con.execute("""
+        select result, completed_samples_per_second from inference_results
+        where round = 'v5.1' and model = 'llama3.1-8b' and scenario = 'Interactive'
+          and system = 'B200-SXM-180GBx8_TRT'""").fetchone()
+    row = con.execute("""
+        select result, units, published_result, published_units, result_per_accelerator,
+               tokens_per_second_per_accelerator
+        from inference_per_accelerator where round = 'v5.1' and model = 'llama3.1-8b' and scenario = 'Interactive'
+          and system = 'B200-SXM-180GBx8_TRT'""").fetchone()
+    assert completed < published / 10  # a token count per second, not queries
+    assert row == (completed, "Queries/s", published, "Queries/s", completed / 8, pytest.approx(published / 8))
+    queries = estimate_inference(settings.db_path, "llama3.1-8b", "Interactive", completed * 2.5)
+    assert (queries.accelerators, queries.units) == (24, "Queries/s")
+    assert "labelled Queries/s" in queries.text()
+    tokens = estimate_inference(settings.db_path, "llama3.1-8b", "Interactive", published * 2.5, units="tokens/s")
+    assert (tokens.accelerators, tokens.units) == (24, "Tokens/s")

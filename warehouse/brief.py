@@ -20,10 +20,10 @@ from pathlib import Path
 import altair as alt
 import duckdb
 
+from transform.common.rules import round_key
 from transform.training.score_rules import benchmark_rules
 from warehouse import scaling
 from warehouse.estimate import link, other_curves
-from warehouse.names import round_key, training_benchmark
 
 # What reaching each training benchmark's quality target means (MLPerf Training rules, closed division).
 MEANING = {
@@ -186,7 +186,7 @@ def _training(con, systems: list[dict], round_: str | None) -> tuple[list[Sectio
         select sc.*, src.repo_url from training_scores sc left join sources src on src.suite = 'training'
         and src.round = sc.round where list_contains(?, sc.round || '/' || sc.submitter || '/' || sc.system)
         order by sc.benchmark, sc.round""", [["/".join(n) for n in names]]),
-        lambda r: training_benchmark(r["round"], r["benchmark"]), round_)
+        lambda r: r["benchmark_name"], round_)
     sections = []
     for score in scores:
         sections.append(_training_section(con, score, next(s for s in systems if s["suite"] == "training"
@@ -197,7 +197,7 @@ def _training(con, systems: list[dict], round_: str | None) -> tuple[list[Sectio
 
 def _training_section(con, score: dict, system: dict) -> Section:
     rnd, bench = score["round"], score["benchmark"]
-    name = training_benchmark(rnd, bench)
+    name = score["benchmark_name"]
     key = [rnd, score["submitter"], score["system"], bench]
     runs = _rows(con, """select * from training_runs where round = ? and submitter = ? and system = ? and benchmark = ?
                          order by run_index, run_label""", key)
@@ -296,9 +296,14 @@ def _inference(con, systems: list[dict], round_: str | None) -> tuple[list[Secti
     if not names:
         return [], []
     results = _latest(_rows(con, """
-        select r.*, src.repo_url, p.average_watts, p.power_result, p.power_units, p.performance_per_watt,
-               p.source_path as power_path
+        select r.* replace (m.result as result, m.units as units), r.result as published_result,
+               r.units as published_units, src.repo_url, p.average_watts, p.power_result, p.power_units,
+               p.performance_per_watt, p.source_path as power_path
         from inference_results r
+        -- the value in the unit it measures (the table's number and label kept as published_*)
+        join stg_inference_results m
+            on m.round = r.round and m.division = r.division and m.submitter = r.submitter and m.system = r.system
+            and m.benchmark = r.benchmark and m.scenario = r.scenario
         left join sources src on src.suite = 'inference' and src.round = r.round
         left join inference_power p
             on p.round = r.round and p.division = r.division and p.submitter = r.submitter and p.system = r.system
@@ -319,8 +324,10 @@ def _inference(con, systems: list[dict], round_: str | None) -> tuple[list[Secti
 
 def _inference_blocks(con, r: dict, system: dict) -> list:
     source = lambda path: Source(path, r["repo_url"], r["source_commit"])  # noqa: E731
+    published = ("" if (r["published_result"], r["published_units"]) == (r["result"], r["units"]) else
+                 f" (published: {_num(r['published_result'])} labelled {r['published_units']})")
     head = (f"**{r['scenario']}** on {r['system']} (benchmark folder `{r['benchmark']}`): **{_num(r['result'])} "
-            f"{r['units']}**; {'valid' if r['valid'] else 'INVALID: ' + (r['invalid_reason'] or '?')} "
+            f"{r['units']}**{published}; {'valid' if r['valid'] else 'INVALID: ' + (r['invalid_reason'] or '?')} "
             f"(loadgen: {r['result_validity'] or '—'}; early stopping met: {_num(r['early_stopping_met'])}); "
             f"target QPS {_num(r['target_qps'])}, target latency "
             f"{_num(r['target_latency_ns'] / 1e6 if r['target_latency_ns'] else None)} ms.")
@@ -374,7 +381,7 @@ def brief(db: Path, system: str, round_: str | None = None) -> list[Section] | N
     summary = Section("Summary", "The headline figures, each detailed in its section below.", [
         f"Descriptions used: {'; '.join(used)}.",
         Table(["benchmark", "round", "official score (min)"],
-              [[training_benchmark(s["round"], s["benchmark"]), s["round"], _num(s["score_minutes"])] for s in scores]),
+              [[s["benchmark_name"], s["round"], _num(s["score_minutes"])] for s in scores]),
         Table(["model", "scenario", "round", "result", "units", "p99 latency (ms)"],
               [[r["model"], r["scenario"], r["round"], _num(r["result"]), r["units"],
                 _num(r["latency_p99_ns"] / 1e6 if r["latency_p99_ns"] else None, 3)] for r in results])])

@@ -16,18 +16,77 @@ Only results in one unit are compared, and the unit is said.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from transform.common.rules import round_key
 from warehouse import scaling
-from warehouse.names import (NotMeasured, resolve_accelerator, resolve_model, resolve_training, round_key,
-                             training_benchmark)
 
 
 class BadTarget(ValueError):
     """A target no answer can have (zero, negative, not a number)."""
+
+
+class UnknownName(ValueError):
+    """A name the warehouse does not hold; the message lists the valid ones."""
+
+
+class NotMeasured(LookupError):
+    """A name the accelerator map knows, with no measured result for the question."""
+
+
+# What a planner types, resolved to the names the warehouse holds. Benchmarks are compared by their name across
+# rounds (training_scores.benchmark_name, from the rules files: RetinaNet is the folder `ssd` from v2.0 to v4.1);
+# these are only the spellings people type for them.
+def _key(name: str) -> str:
+    # `mask-rcnn`, `Mask_RCNN` and `maskrcnn` are one name; dots stay (bert-99 is not bert-99.9)
+    return re.sub(r"[^a-z0-9.]", "", name.lower())
+
+
+_TRAINING_ALIASES = {"resnet50": "resnet", "ssd": "retinanet", "gpt": "gpt3", "dlrmdcnv2": "dlrm_dcnv2",
+                     "unet": "unet3d", "3dunet": "unet3d"}
+_INFERENCE_ALIASES = {"resnet50": "resnet", "3dunet": "3d-unet-99", "llama270b": "llama2-70b-99",
+                      "gptj": "gptj-99", "bert": "bert-99", "dlrm": "dlrm-v2-99", "dlrmv2": "dlrm-v2-99"}
+
+
+def resolve_benchmark(name: str, names: list[str]) -> str:
+    """The training benchmark name (benchmark_name) `name` means; UnknownName on a miss."""
+    keys = {_key(n): n for n in names}
+    wanted = _key(_TRAINING_ALIASES.get(_key(name), name))
+    if wanted in keys:
+        return keys[wanted]
+    raise UnknownName(f"no training benchmark {name!r}; valid names: {', '.join(sorted(names))} "
+                      "(resnet50 = resnet; retinanet is the folder `ssd` from v2.0 to v4.1)")
+
+
+def resolve_model(name: str, models: list[str]) -> str:
+    """The inference model key `name` means (resnet50 → resnet); UnknownName on a miss."""
+    keys = {_key(m): m for m in models}
+    wanted = _key(_INFERENCE_ALIASES.get(_key(name), name))
+    if wanted in keys:
+        return keys[wanted]
+    raise UnknownName(f"no inference model {name!r}; valid names: {', '.join(sorted(models))}")
+
+
+def resolve_accelerator(name: str, patterns: list[tuple[str, str]], measured: list[str]) -> str:
+    """The canonical accelerator (e.g. 'H100 SXM 80GB') for a spelling, by the first matching pattern of the map
+    (the map's own order: 'H100' is the SXM part, 'GB200' not 'B200'), else the one measured name containing it.
+    `patterns` are (regex, canonical) in priority order; a pattern of no single chip ('mixed'…) canonical None."""
+    lowered = name.lower()
+    valid = ", ".join(sorted(set(measured)))
+    hit = next(((p, c) for p, c in patterns if re.search(p, lowered)), None)
+    canonical = hit[1] if hit else None
+    if canonical in measured:
+        return canonical
+    if canonical is not None:
+        raise NotMeasured(f"{name!r} is the {canonical}, which has no measured result here (measured: {valid})")
+    containing = sorted({m for m in measured if lowered in m.lower()})
+    if len(containing) == 1:
+        return containing[0]
+    raise UnknownName(f"no measured accelerator {name!r} here; valid names: {valid}")
 
 
 @dataclass
@@ -84,7 +143,8 @@ def _other_divisions(con, division: str, model: str, accelerator: str) -> str:
 
 def _accelerator_patterns(con) -> list[tuple[str, str]]:
     return con.execute("""
-        select pattern, concat_ws(' ', chip, form_factor, cast(memory_gb as integer) || 'GB')
+        select pattern, case when chip not in ('mixed', 'CPU only', 'unknown')
+                            then concat_ws(' ', chip, form_factor, cast(memory_gb as integer) || 'GB') end
         from accelerator_models order by priority""").fetchall()
 
 
@@ -108,13 +168,11 @@ def training_curves(con, benchmark: str, accelerator: str, division: str = "clos
                     ) -> tuple[str, str, dict[str, list[_Point]]]:
     """(benchmark name, canonical accelerator, {round: the curve, by count, each count faster than the smaller ones})
     of one division. UnknownName when the benchmark or accelerator is not measured."""
-    folders = resolve_training(benchmark, con.execute(
-        "select distinct round, benchmark from training_scaling where division = ?", [division]).fetchall())
-    name = training_benchmark(*next(iter(folders.items())))
-    keys = [f"{r}/{f}" for r, f in folders.items()]
+    name = resolve_benchmark(benchmark, [n for (n,) in con.execute(
+        "select distinct benchmark_name from training_scaling where division = ?", [division]).fetchall()])
     measured = [a for (a,) in con.execute(
-        "select distinct accelerator from training_scaling where division = ? "
-        "and list_contains(?, round || '/' || benchmark)", [division, keys]).fetchall()]
+        "select distinct accelerator from training_scaling where division = ? and benchmark_name = ?",
+        [division, name]).fetchall()]
     chip = resolve_accelerator(accelerator, _accelerator_patterns(con), measured)
     rows = con.execute("""
         select s.round, s.accelerators_total, s.score_minutes, s.submitter, s.system, h.accelerators_per_node,
@@ -123,8 +181,8 @@ def training_curves(con, benchmark: str, accelerator: str, division: str = "clos
         join system_hardware h
             on h.suite = 'training' and h.round = s.round and h.submitter = s.submitter and h.system = s.system
         left join sources src on src.suite = 'training' and src.round = s.round
-        where s.division = ? and s.accelerator = ? and list_contains(?, s.round || '/' || s.benchmark)
-        order by s.round, s.accelerators_total""", [division, chip, keys]).fetchall()
+        where s.division = ? and s.accelerator = ? and s.benchmark_name = ?
+        order by s.round, s.accelerators_total""", [division, chip, name]).fetchall()
     curves: dict[str, list[_Point]] = {}
     for r in rows:
         curve = curves.setdefault(r[0], [])
@@ -191,12 +249,12 @@ def other_curves(con, benchmark: str, chip: str, division: str) -> tuple[list[li
     """The measured curves (three counts or more) of the other accelerators, every round, for the band: this
     benchmark's when there are enough of them, else every benchmark's (and which, said in words)."""
     rows = con.execute("""
-        select round, benchmark, accelerator, accelerators_total, score_minutes from training_scaling
+        select round, benchmark_name, accelerator, accelerators_total, score_minutes from training_scaling
         where division = ? and curve_points >= 3 order by round, benchmark, accelerator, accelerators_total""",
         [division]).fetchall()
     curves: dict[tuple, list] = {}
-    for rnd, folder, accelerator, n, minutes in rows:
-        curves.setdefault((training_benchmark(rnd, folder), accelerator, rnd), []).append((n, minutes))
+    for rnd, name, accelerator, n, minutes in rows:
+        curves.setdefault((name, accelerator, rnd), []).append((n, minutes))
     others = {k: scaling.falling(c) for k, c in curves.items() if k[1] != chip}
     same = [c for k, c in others.items() if k[0] == benchmark]
     if len(scaling.error_rates(same)) >= 5:
@@ -244,17 +302,36 @@ def _extrapolated(name: str, chip: str, curves: dict[str, list[_Point]], target:
 
 
 def _official_unit(db: Path, model: str, scenario: str, rows: list) -> str:
-    """The unit to compare in: the closed division's latest for this model and scenario (open results of a mapped
-    model may come in another, which is then not compared), else the most frequent among the rows."""
+    """The unit to compare in: the closed division's latest for this model and scenario, in the unit its value
+    measures (open results of a mapped model may come in another, which is then not compared), else the most
+    frequent among the rows."""
     with duckdb.connect(str(db), read_only=True) as con:
         closed = con.execute("""
-            select units from inference_results where division = 'closed' and model = ? and scenario = ?
+            select units from inference_per_accelerator where division = 'closed' and model = ? and scenario = ?
               and units is not null
             order by round desc limit 1""", [model, scenario]).fetchall()
     if closed:
         return closed[0][0]
     found = [r[4] for r in rows]
     return max(sorted(set(found)), key=found.count)
+
+
+# Units a throughput can be asked in besides its own (the log has both for LLMs); queries/s of Server and
+# Interactive are completed samples/s (one sample per query).
+_SAMPLES, _TOKENS = "Samples/s", "Tokens/s"
+
+
+def _in_units(row: tuple, unit: str) -> tuple | None:
+    """The row (round, accelerator, count, result, units, …, per accelerator, …) with its result in `unit`, when the
+    warehouse holds the value in that unit; None otherwise."""
+    result, units, samples, tokens = row[3], row[4], row[11], row[12]
+    if units.lower() == unit.lower():
+        return row
+    other = {_SAMPLES.lower(): samples, _TOKENS.lower(): tokens}.get(unit.lower())
+    if other is None or not row[2]:
+        return None
+    label = _SAMPLES if unit.lower() == _SAMPLES.lower() else _TOKENS
+    return (*row[:3], other * row[2], label, *row[5:7], other, *row[8:])
 
 
 def estimate_inference(db: Path, model: str, scenario: str, target: float, accelerator: str | None = None,
@@ -272,15 +349,26 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
         except NotMeasured as missing:
             return Estimate(f"{missing} for {model} {scenario} ({division} division): the data cannot answer this"
                             f"{_other_divisions(con, division, model, accelerator)}.")
+        # `result` in the unit it measures (the view's `published_result` is the table's number and label)
         rows = con.execute("""
             select p.round, p.accelerator, p.accelerators_total, p.result, p.units, p.submitter, p.system,
-                   p.result_per_accelerator, src.repo_url, src.commit_sha, p.source_path
+                   p.result_per_accelerator, src.repo_url, src.commit_sha, p.source_path,
+                   p.samples_per_second_per_accelerator, p.tokens_per_second_per_accelerator,
+                   p.published_result, p.published_units
             from inference_per_accelerator p
             left join sources src on src.suite = 'inference' and src.round = p.round
             where p.division = ? and p.model = ? and p.scenario = ? and p.result_per_accelerator is not null
-              and (? is null or p.accelerator = ?) and (? is null or p.round = ?) and (? is null or p.units = ?)
+              and (? is null or p.accelerator = ?) and (? is null or p.round = ?)
             order by p.result_per_accelerator desc, p.submitter, p.system""",
-            [division, model, scenario, chip, chip, round_, round_, units, units]).fetchall()
+            [division, model, scenario, chip, chip, round_, round_]).fetchall()
+    held = sorted({r[4] for r in rows} | {u for r in rows for u, v in ((_SAMPLES, r[11]), (_TOKENS, r[12])) if v})
+    if units and rows:
+        asked = [converted for r in rows if (converted := _in_units(r, units))]
+        if not asked:
+            return Estimate(f"No valid {model} {scenario} ({division} division) result in {units}: the warehouse "
+                            f"holds it in {', '.join(held)} (--units one of them).")
+        rows = sorted(asked, key=lambda r: (-r[7], r[5], r[6]))
+        units = rows[0][4]  # as the warehouse spells it
     where = (f"{model} {scenario} ({division} division" + (f", {chip}" if chip else "")
              + (f", {round_}" if round_ else "") + (f", in {units}" if units else "") + ")")
     if not rows:
@@ -294,7 +382,11 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
     rows = [r for r in rows if r[4] == unit]
     latest = max((r[0] for r in rows), key=round_key)
     best = next(r for r in rows if r[0] == latest)  # the latest round's software, its best system
-    rnd, chip_, per_system, result, unit, submitter, system, per_accelerator, repo_url, commit, path = best
+    rnd, chip_, per_system, result, unit, submitter, system, per_accelerator, repo_url, commit, path = best[:11]
+    published, label = best[13:15]
+    # the table's own number where it is not this value in this unit (v5.1 whisper: 45,024 labelled Samples/s)
+    shown = (f" (published: {_number(published)} labelled {label})"
+             if published is not None and (label != unit or abs(published - result) > 1e-9 * abs(result)) else "")
     systems = math.ceil(target / result)
     return Estimate(
         f"{model} {scenario} at {_number(target)} {unit} ({division} division): {systems} replicas of "
@@ -303,5 +395,5 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
         f"scaling loss is assumed (efficiency 100%)."
         + (f" Results in {', '.join(other_units)} were not compared." if other_units else ""),
         accelerators=systems * per_system, systems=systems, units=unit, round=rnd, assumed_efficiency=1.0,
-        cited=[f"{rnd} {submitter}/{system}: {result:g} {unit}  {link(repo_url, commit, path)}"],
+        cited=[f"{rnd} {submitter}/{system}: {result:g} {unit}{shown}  {link(repo_url, commit, path)}"],
     )

@@ -23,7 +23,7 @@ def _title(text: str, read: str) -> alt.TitleParams:
 
 def _scaling(con, division: str) -> alt.Chart | None:
     data = con.sql("""
-        select benchmark, accelerator, round, accelerators_total, score_minutes, scaling_efficiency
+        select benchmark_name as benchmark, accelerator, round, accelerators_total, score_minutes, scaling_efficiency
         from training_scaling where division = ?
         order by benchmark, accelerator, round, accelerators_total""", params=[division]).pl()
     if data.is_empty():

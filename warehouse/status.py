@@ -22,6 +22,8 @@ _SECTIONS = {
     "Results not checked by their rules": """
         select round, rules_note as reason, count(*) as results from inference_results where not rules_checked
         group by all order by round, reason""",
+    "Accelerators not in the map": """
+        select accelerator_model_name, systems, first_round, last_round from unmapped_accelerators""",
     "Rejects": """
         select suite, round, stage, count(*) as rejects from rejects group by all order by suite, round, stage""",
 }

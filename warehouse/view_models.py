@@ -50,6 +50,39 @@ def _host_processors_total() -> pa.Field:
     return new("number_of_nodes × host_processors_per_node (CPU sockets in the system).", "processors", "2")
 
 
+def _measured() -> pa.Field:
+    return new("The value in the unit it measures, in the unit the official label intends: the log's own figure "
+               "where the published number is in another unit than its label (v5.1 whisper Offline: 709.5 samples/s "
+               "where the table publishes 45,024 tokens/s labelled Samples/s), else the published result.",
+               "see `units`", "709.5")
+
+
+def _measured_units() -> pa.Field:
+    return new("Units of `result` (Samples/s, Queries/s, Tokens/s, Latency (ms), Streams).", example="Samples/s")
+
+
+def _published_result() -> pa.Field:
+    return new("The result as MLCommons publishes it (inference_results.result), in published_units.", example="45024.4")
+
+
+def _published_units() -> pa.Field:
+    return new("The official table's label of published_result (inference_results.units); it may name another unit "
+               "than the number is in.", example="Samples/s")
+
+
+def _submitter_name() -> pa.Field:
+    return new("The submitter by one name across rounds and suites: folder spellings that differ only in case are one "
+               "submitter, named as in its latest round (stg_submitters).", example="NVIDIA")
+
+
+def _benchmark_name() -> pa.Field:
+    return same(_Scores, "benchmark_name")
+
+
+def _availability() -> pa.Field:
+    return same(_Systems, "availability")
+
+
 class SystemHardware(pa.DataFrameModel):
     suite: str = same(_Systems, "suite")
     round: str = same(_Systems, "round")
@@ -71,8 +104,79 @@ class SystemHardware(pa.DataFrameModel):
     accelerator: str = _accelerator()
     accelerator_memory_gb: float = same(_Chips, "memory_gb")
     accelerator_form_factor: str = same(_Chips, "form_factor")
+    accelerator_reason: str = same(_Chips, "reason")
     host_processor_model_name: str = same(_Systems, "host_processor_model_name")
     framework: str = same(_Systems, "framework")
+
+
+class StgSubmitters(pa.DataFrameModel):
+    submitter: str = new("Submitter folder name as spelled in some round.", example="nvidia")
+    submitter_name: str = _submitter_name()
+
+
+class StgInferenceResults(pa.DataFrameModel):
+    round: str = same(_Results, "round")
+    division: str = same(_Results, "division")
+    model: str = same(_Results, "model")
+    scenario: str = same(_Results, "scenario")
+    submitter: str = same(_Results, "submitter")
+    submitter_name: str = _submitter_name()
+    system: str = same(_Results, "system")
+    benchmark: str = same(_Results, "benchmark")
+    scenario_dir: str = same(_Results, "scenario_dir")
+    valid: bool = same(_Results, "valid")
+    invalid_reason: str = same(_Results, "invalid_reason")
+    published: bool = same(_Results, "published")
+    system_name: str = same(_Systems, "system_name")
+    system_type: str = same(_Systems, "system_type")
+    availability: str = _availability()
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    accelerator_chip: str = same(_Chips, "chip")
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    number_of_nodes: int = same(_Systems, "number_of_nodes")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    sockets_total: int = new("CPU sockets in the system (system_hardware.host_processors_total).", "processors")
+    result: float = _measured()
+    units: str = _measured_units()
+    published_result: float = _published_result()
+    published_units: str = _published_units()
+    throughput_samples_per_second: float = new("Offline, Server, Interactive: the log's samples/s (Offline "
+                                               "samples_per_second, else completed_samples_per_second).", "samples/s")
+    throughput_tokens_per_second: float = new("LLM Offline, Server, Interactive: the log's tokens/s (tokens_per_second, "
+                                              "else completed, else inferred).", "tokens/s")
+    target_latency_ns: int = same(_Results, "target_latency_ns")
+    latency_p99_ns: int = same(_Results, "latency_p99_ns")
+    power_result: float = same(_Power, "power_result")
+    power_units: str = same(_Power, "power_units")
+    average_watts: float = same(_Power, "average_watts")
+    performance_per_watt: float = same(_Power, "performance_per_watt")
+    accuracy_text: str = same(_Results, "accuracy_text")
+    source_path: str = same(_Results, "source_path")
+
+
+class StgTrainingScores(pa.DataFrameModel):
+    round: str = same(_Scores, "round")
+    division: str = same(_Scores, "division")
+    benchmark: str = same(_Scores, "benchmark")
+    benchmark_name: str = _benchmark_name()
+    submitter: str = same(_Scores, "submitter")
+    submitter_name: str = _submitter_name()
+    system: str = same(_Scores, "system")
+    valid: bool = same(_Scores, "valid")
+    system_name: str = same(_Systems, "system_name")
+    availability: str = _availability()
+    accelerator_vendor: str = _vendor()
+    accelerator: str = _accelerator()
+    accelerator_model_name: str = same(_Systems, "accelerator_model_name")
+    number_of_nodes: int = same(_Systems, "number_of_nodes")
+    accelerators_per_node: int = same(_Systems, "accelerators_per_node")
+    accelerators_total: int = same(_Systems, "accelerators_total")
+    host_processors_total: int = _host_processors_total()
+    score_minutes: float = same(_Scores, "score_minutes")
+    runs_counted: int = same(_Scores, "runs_counted")
+    scaling_factor: float = same(_Scores, "scaling_factor")
+    source_path: str = same(_Scores, "source_path")
 
 
 class UnmappedAccelerators(pa.DataFrameModel):
@@ -103,6 +207,9 @@ class TrainingFastest(pa.DataFrameModel):
     runs_counted: int = same(_Scores, "runs_counted")
     scaling_factor: float = same(_Scores, "scaling_factor")
     source_path: str = same(_Scores, "source_path")
+    benchmark_name: str = _benchmark_name()
+    submitter_name: str = _submitter_name()
+    availability: str = _availability()
 
 
 class TrainingAcceleratorMinutes(pa.DataFrameModel):
@@ -123,6 +230,8 @@ class TrainingAcceleratorMinutes(pa.DataFrameModel):
                                      "accelerator-minutes", "299.25")
     processor_minutes: float = new("score_minutes × host_processors_total (what CPU-only systems are compared by).",
                                    "processor-minutes")
+    benchmark_name: str = _benchmark_name()
+    availability: str = _availability()
 
 
 class TrainingBestByAccelerator(pa.DataFrameModel):
@@ -137,18 +246,21 @@ class TrainingBestByAccelerator(pa.DataFrameModel):
     division: str = new("Division of the best score.", example="closed")
     submitter: str = new("Submitter of the best score.", example="Dell")
     system: str = new("System of the best score.", example="XE9680x8H100-SXM-80GB")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="available")
 
 
 class TrainingScaling(pa.DataFrameModel):
     round: str = same(_Scores, "round")
     division: str = same(_Scores, "division")
     benchmark: str = same(_Scores, "benchmark")
+    benchmark_name: str = _benchmark_name()
     accelerator_vendor: str = _vendor()
     accelerator: str = _accelerator()
     accelerators_total: int = same(_Systems, "accelerators_total")
     score_minutes: float = new("Best valid score at this accelerator count.", "minutes")
     submitter: str = new("Submitter of that score.")
     system: str = new("System of that score (ties: the first submitter and system by name).")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="available")
     curve_points: int = new("Accelerator counts measured on this curve (round, division, benchmark, accelerator).",
                             "counts", "3")
     baseline_accelerators: int = new("Smallest accelerator count measured for this round, benchmark and accelerator.",
@@ -170,6 +282,7 @@ class TrainingRoundOverRound(pa.DataFrameModel):
                                           "accelerator-minutes")
     system: str = new("System of that best.")
     submitter: str = new("Submitter of that best.")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="preview")
     speedup_vs_previous_round: float = new("Previous round's best / this round's best (above 1: faster); null for the "
                                            "first round.", "ratio", "1.2")
 
@@ -187,14 +300,17 @@ class InferenceLeaderboard(pa.DataFrameModel):
     accelerator_model_name: str = same(_Systems, "accelerator_model_name")
     accelerators_total: int = same(_Systems, "accelerators_total")
     benchmark: str = same(_Results, "benchmark")
-    result: float = same(_Results, "result")
-    units: str = same(_Results, "units")
+    result: float = _measured()
+    units: str = _measured_units()
     power_result: float = same(_Power, "power_result")
     power_units: str = same(_Power, "power_units")
     accuracy_text: str = same(_Results, "accuracy_text")
     source_path: str = same(_Results, "source_path")
     rank: int = new("1 = best in (round, division, model, scenario): highest throughput, or lowest latency when "
                     "units is 'Latency (ms)'.", example="1")
+    published_result: float = _published_result()
+    published_units: str = _published_units()
+    submitter_name: str = _submitter_name()
 
 
 class InferencePerAccelerator(pa.DataFrameModel):
@@ -210,13 +326,21 @@ class InferencePerAccelerator(pa.DataFrameModel):
     number_of_nodes: int = same(_Systems, "number_of_nodes")
     accelerators_total: int = same(_Systems, "accelerators_total")
     sockets_total: int = new("CPU sockets in the system (system_hardware.host_processors_total).", "processors")
-    result: float = same(_Results, "result")
-    units: str = same(_Results, "units")
+    result: float = _measured()
+    units: str = _measured_units()
     target_latency_ns: int = same(_Results, "target_latency_ns")
     source_path: str = same(_Results, "source_path")
     result_per_accelerator: float = new("result / accelerators_total; null for CPU-only systems.", "units per accelerator",
                                         "73025.9")
     result_per_socket: float = new("CPU-only systems: result / sockets_total.", "units per socket")
+    published_result: float = _published_result()
+    published_units: str = _published_units()
+    samples_per_second_per_accelerator: float = new("throughput_samples_per_second / accelerators_total.",
+                                                    "samples/s per accelerator", "88.7")
+    tokens_per_second_per_accelerator: float = new("LLMs: throughput_tokens_per_second / accelerators_total.",
+                                                   "tokens/s per accelerator", "5628.0")
+    availability: str = _availability()
+    submitter_name: str = _submitter_name()
 
 
 class InferencePerfPerWatt(pa.DataFrameModel):
@@ -228,12 +352,15 @@ class InferencePerfPerWatt(pa.DataFrameModel):
     system: str = same(_Results, "system")
     accelerator: str = _accelerator()
     accelerators_total: int = same(_Systems, "accelerators_total")
-    result: float = same(_Results, "result")
-    units: str = same(_Results, "units")
+    result: float = _measured()
+    units: str = _measured_units()
     average_watts: float = same(_Power, "average_watts")
     power_result: float = same(_Power, "power_result")
     power_units: str = same(_Power, "power_units")
     performance_per_watt: float = same(_Power, "performance_per_watt")
+    published_result: float = _published_result()
+    published_units: str = _published_units()
+    availability: str = _availability()
 
 
 class InferenceServerVsOffline(pa.DataFrameModel):
@@ -249,6 +376,8 @@ class InferenceServerVsOffline(pa.DataFrameModel):
                                    "ratio", "0.92")
     latency_bound_ms: float = new("Server target latency (target_latency_ns / 1e6).", "ms", "15.0")
     server_p99_latency_ms: float = new("99th percentile latency of the Server run (latency_p99_ns / 1e6).", "ms")
+    offline_units: str = new("Units of offline_result.", example="Samples/s")
+    availability: str = _availability()
 
 
 class InferenceRoundOverRound(pa.DataFrameModel):
@@ -262,6 +391,7 @@ class InferenceRoundOverRound(pa.DataFrameModel):
     units: str = same(_Results, "units")
     system: str = new("System of that best.")
     submitter: str = new("Submitter of that best.")
+    availability: str = new("Availability of that system (available, preview, rdi).", example="preview")
     gain_vs_previous_round: float = new("This round's best / the previous round's best (above 1: more); null for the "
                                         "first round.", "ratio", "1.3")
 
@@ -337,6 +467,9 @@ class TrainingReconciliation(pa.DataFrameModel):
 
 # Every view, by name (= its file name in warehouse/views/).
 VIEWS: dict[str, type[pa.DataFrameModel]] = {
+    "stg_submitters": StgSubmitters,
+    "stg_inference_results": StgInferenceResults,
+    "stg_training_scores": StgTrainingScores,
     "system_hardware": SystemHardware,
     "unmapped_accelerators": UnmappedAccelerators,
     "system_catalogue": SystemCatalogue,

@@ -28,8 +28,11 @@ def round_rules(suite: str, round_: str) -> dict | None:
         return tomllib.load(file)
 
 
+def round_key(round_: str) -> tuple[int, ...]:
+    """v0.7 < v1.0 < v4.1 < v10.0 (text order breaks at v10)."""
+    return tuple(int(part) for part in round_.removeprefix("v").split("."))
+
+
 def rounds_with_rules(suite: str) -> list[str]:
     """Rounds that have a rules file, oldest first."""
-    def version(round_: str) -> tuple[int, ...]:
-        return tuple(int(part) for part in round_.removeprefix("v").split("."))
-    return sorted((p.stem for p in rules_folder(suite).glob("v*.toml")), key=version)
+    return sorted((p.stem for p in rules_folder(suite).glob("v*.toml")), key=round_key)

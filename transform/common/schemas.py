@@ -177,6 +177,7 @@ class TrainingScores(pa.DataFrameModel):
     submitter: str = _key("Submitter folder name.", example="Dell")
     system: str = _key("Results folder name.", example="XE9680x8H100-SXM-80GB")
     benchmark: str = _key("Benchmark folder name.", example="ssd")
+    benchmark_name: str = _key("The benchmark by one name across rounds, from the round's rules file (`ssd` is ssd-resnet34 until v1.1 and retinanet from v2.0, the folder `retinanet` from v5.0); what views compare rounds on.", example="retinanet")
     runs_total: int = _key("Result logs found for this benchmark, including unreadable ones.", ge=0, unit="runs", example="5")
     runs_required: int = _opt("Runs the rules require for this benchmark in this round.", ge=1, unit="runs", example="5")
     runs_counted: int = _key("Runs averaged into the score after dropping the fastest and slowest.", ge=0, unit="runs", example="3")
@@ -431,6 +432,8 @@ class AcceleratorModels(pa.DataFrameModel):
     chip: str = _key("Canonical chip (H100, MI300X, TPU v5p…).", "H100")
     memory_gb: float = _opt("Memory of one accelerator.", "GB", ge=0, example="80")
     form_factor: str = _opt("SXM, PCIe, OAM, Superchip, Module…", example="SXM")
+    reason: str = _opt("Why a name maps to no single chip (chip 'mixed', 'CPU only' or 'unknown'); a note otherwise.",
+                       example="16 MI325X + 8 MI300X in one system")
 
     class Config:
         strict = True

@@ -12,6 +12,10 @@ Mapping: system_name = hardware (else platform); number_of_nodes = the node grou
 accelerators_per_node, accelerator_model_name, host_processor_model_name, host_memory_capacity from the node group
 (when the groups agree); host_processors_per_node from a leading "2x " of cpu, and then host_processor_core_count
 = num_cores / that count (num_cores is per node).
+
+TPU pods (v0.5 Google): `num_accelerators` is the whole slice, the number in its name (`tpuv2-512`: 512 on 64
+hosts), not a per-host count: the slice is the system's total (512, not 64 × 512 = 32,768), and the per-node count
+is what each host drives (512 / 64 = 8).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from transform.common.system_json import json_object, parse_system
 
 _LINE = re.compile(r"^\s*([A-Za-z0-9_]+):\s*(\{.*\})\s*$")
 _SOCKETS = re.compile(r"^\s*(\d+)\s*x\s*", re.I)
+_TPU_SLICE = re.compile(r"tpu-?v\d+-(\d+)", re.I)
 
 
 _ALIASES = {"sumitter": "submitter", "number of nodes": "number_of_nodes",
@@ -93,7 +98,7 @@ def _row(entry: dict, raw: dict, source: Source, submitter: str, system: str) ->
         "status": entry.get("status"),
         "system_name": entry.get("hardware") or entry.get("platform"),
         "number_of_nodes": _total(groups, "num_nodes"),
-        "accelerators_per_node": _same(groups, "num_accelerators"),
+        "accelerators_per_node": _per_host(groups),
         "accelerator_model_name": _same(groups, "accelerator"),
         "host_processor_model_name": cpu,
         "host_processors_per_node": int(sockets[1]) if sockets else None,
@@ -136,6 +141,14 @@ def _count(value) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def _per_host(groups: list[dict]):
+    per_node, name, nodes = _same(groups, "num_accelerators"), _same(groups, "accelerator"), _total(groups, "num_nodes")
+    slice_ = _TPU_SLICE.fullmatch(name.strip()) if isinstance(name, str) else None
+    if slice_ and nodes and _count(per_node) == int(slice_[1]) and int(slice_[1]) % nodes == 0:
+        return int(slice_[1]) // nodes
+    return per_node
 
 
 def _per_socket(cores, sockets: int) -> int | None:

@@ -53,6 +53,15 @@ def benchmark_entry(round_: str, benchmark: str) -> dict | None:
     return rules.get("benchmarks", {}).get(rules.get("folder_names", {}).get(benchmark, benchmark))
 
 
+def benchmark_name(round_: str, benchmark: str) -> str:
+    """The benchmark a folder holds, by one name across rounds: the rules file's `name` where the folder's name
+    changed meaning (`ssd` is SSD-ResNet34 until v1.1, RetinaNet from v2.0, when v5.0 renamed the folder
+    `retinanet`), else the name the round's tools map the folder to, else the folder."""
+    rules = round_rules("training", round_) or {}
+    key = rules.get("folder_names", {}).get(benchmark, benchmark)
+    return (rules.get("benchmarks", {}).get(key) or {}).get("name", key)
+
+
 def benchmark_rules(round_: str, benchmark: str) -> BenchmarkRules | None:
     """None when the round has no rules file or the file has no entry for the benchmark."""
     rules = training_rules(round_)

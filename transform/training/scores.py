@@ -25,8 +25,8 @@ import polars as pl
 
 from transform.common.validate import to_frame
 from transform.training.energy import energies_by_folder, score_energy
-from transform.training.score_rules import (BenchmarkRules, bad_lines_void_run, benchmark_rules, converged_by_run_stop,
-                                            unchecked_note)
+from transform.training.score_rules import (BenchmarkRules, bad_lines_void_run, benchmark_name, benchmark_rules,
+                                            converged_by_run_stop, unchecked_note)
 
 
 def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, benchmark: str) -> tuple[float | None, int, str | None]:
@@ -107,6 +107,7 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
                                                energies.get(folder), scored=unscaled is not None)
         rows.append({
             **{k: g[k] for k in keys},
+            "benchmark_name": benchmark_name(g["round"], g["benchmark"]),
             "runs_total": g["runs_total"],
             "runs_required": required,
             "runs_counted": counted,

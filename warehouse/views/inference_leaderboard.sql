@@ -1,63 +1,40 @@
 -- Who leads each inference benchmark? The valid results of every round, division, model and scenario, ranked:
--- throughput (Samples/s, Queries/s, Tokens/s) highest first, latency (ms) lowest first. Power where measured.
+-- throughput (Samples/s, Queries/s, Tokens/s) highest first, latency (ms) lowest first, in the unit each value
+-- measures (stg_inference_results); the published number and label beside it. Power where measured.
 with
 
 results as (
-    select * from inference_results where valid
-),
-
--- not named `systems`: DuckDB < 1.4 reads a CTE named like the table it selects from as a circular reference
-descriptions as (
-    select * from systems where suite = 'inference'
-),
-
-power as (
-    select * from inference_power
-),
-
-joined as (
-    select
-        results.round,
-        results.division,
-        results.model,
-        results.scenario,
-        results.submitter,
-        results.system,
-        descriptions.system_name,
-        descriptions.system_type,
-        descriptions.availability,
-        descriptions.accelerator_model_name,
-        descriptions.accelerators_total,
-        results.benchmark,
-        results.result,
-        results.units,
-        power.power_result,
-        power.power_units,
-        results.accuracy_text,
-        results.source_path
-    from results
-    left join descriptions
-        on descriptions.round = results.round
-        and descriptions.division = results.division
-        and descriptions.submitter = results.submitter
-        and descriptions.system = results.system
-    left join power
-        on power.round = results.round
-        and power.division = results.division
-        and power.submitter = results.submitter
-        and power.system = results.system
-        and power.benchmark = results.benchmark
-        and power.scenario = results.scenario
+    select * from stg_inference_results where valid
 ),
 
 ranked as (
     select
-        *,
+        round,
+        division,
+        model,
+        scenario,
+        submitter,
+        system,
+        system_name,
+        system_type,
+        availability,
+        accelerator_model_name,
+        accelerators_total,
+        benchmark,
+        result,
+        units,
+        power_result,
+        power_units,
+        accuracy_text,
+        source_path,
         rank() over (
             partition by round, division, model, scenario
             order by case when units = 'Latency (ms)' then result else -result end
-        ) as rank
-    from joined
+        ) as rank,
+        published_result,
+        published_units,
+        submitter_name
+    from results
 )
 
 select * from ranked

@@ -1,49 +1,43 @@
 -- How much throughput does one accelerator deliver? Valid Offline, Server and Interactive results divided by the
--- system's accelerators (nodes × accelerators per node), with the canonical accelerator. CPU-only systems
--- (0 accelerators) are normalised per CPU socket instead.
+-- system's accelerators (nodes × accelerators per node), with the canonical accelerator, in the unit each value
+-- measures (stg_inference_results; the published number and label beside it), and per accelerator in samples/s and
+-- tokens/s where the log has them. CPU-only systems (0 accelerators) are normalised per CPU socket instead.
 with
 
 results as (
-    select * from inference_results
+    select * from stg_inference_results
     where valid and scenario in ('Offline', 'Server', 'Interactive')
-),
-
-hardware as (
-    select * from system_hardware where suite = 'inference'
-),
-
-joined as (
-    select
-        results.round,
-        results.division,
-        results.model,
-        results.scenario,
-        results.submitter,
-        results.system,
-        hardware.accelerator_vendor,
-        hardware.accelerator,
-        hardware.accelerator_model_name,
-        hardware.number_of_nodes,
-        hardware.accelerators_total,
-        hardware.host_processors_total as sockets_total,
-        results.result,
-        results.units,
-        results.target_latency_ns,
-        results.source_path
-    from results
-    left join hardware
-        on hardware.round = results.round
-        and hardware.division = results.division
-        and hardware.submitter = results.submitter
-        and hardware.system = results.system
 ),
 
 final as (
     select
-        *,
+        round,
+        division,
+        model,
+        scenario,
+        submitter,
+        system,
+        accelerator_vendor,
+        accelerator,
+        accelerator_model_name,
+        number_of_nodes,
+        accelerators_total,
+        sockets_total,
+        result,
+        units,
+        target_latency_ns,
+        source_path,
         case when accelerators_total > 0 then result / accelerators_total end as result_per_accelerator,
-        case when coalesce(accelerators_total, 0) = 0 and sockets_total > 0 then result / sockets_total end as result_per_socket
-    from joined
+        case when coalesce(accelerators_total, 0) = 0 and sockets_total > 0 then result / sockets_total end as result_per_socket,
+        published_result,
+        published_units,
+        case when accelerators_total > 0 then throughput_samples_per_second / accelerators_total end
+            as samples_per_second_per_accelerator,
+        case when accelerators_total > 0 then throughput_tokens_per_second / accelerators_total end
+            as tokens_per_second_per_accelerator,
+        availability,
+        submitter_name
+    from results
 )
 
 select * from final

@@ -3,47 +3,30 @@
 with
 
 results as (
-    select * from inference_results where valid
+    select * from stg_inference_results where valid and power_result is not null
 ),
 
-power as (
-    select * from inference_power where power_result is not null
-),
-
-hardware as (
-    select * from system_hardware where suite = 'inference'
-),
-
-joined as (
+final as (
     select
-        results.round,
-        results.division,
-        results.model,
-        results.scenario,
-        results.submitter,
-        results.system,
-        hardware.accelerator,
-        hardware.accelerators_total,
-        results.result,
-        results.units,
-        power.average_watts,
-        power.power_result,
-        power.power_units,
-        power.performance_per_watt
+        round,
+        division,
+        model,
+        scenario,
+        submitter,
+        system,
+        accelerator,
+        accelerators_total,
+        result,
+        units,
+        average_watts,
+        power_result,
+        power_units,
+        performance_per_watt,
+        published_result,
+        published_units,
+        availability
     from results
-    join power
-        on power.round = results.round
-        and power.division = results.division
-        and power.submitter = results.submitter
-        and power.system = results.system
-        and power.benchmark = results.benchmark
-        and power.scenario = results.scenario
-    left join hardware
-        on hardware.round = results.round
-        and hardware.division = results.division
-        and hardware.submitter = results.submitter
-        and hardware.system = results.system
 )
 
-select * from joined
+select * from final
 order by round, model, scenario, performance_per_watt desc, division, submitter, system, result desc

@@ -1,5 +1,6 @@
 -- How much more does the same chip serve each round (software gains)? For each model, scenario and canonical
--- accelerator: the best throughput per accelerator of each round, and the change from the previous round.
+-- accelerator: the best throughput per accelerator of each round, and the change from the previous round, only
+-- between values of one unit (the unit each value measures: inference_per_accelerator).
 with
 
 per_accelerator as (
@@ -9,10 +10,10 @@ per_accelerator as (
 -- ties on the best: the first submitter and system by name, the same on every query
 best as (
     select model, scenario, accelerator_vendor, accelerator, round,
-           result_per_accelerator as best_result_per_accelerator, units, system, submitter
+           result_per_accelerator as best_result_per_accelerator, units, system, submitter, availability
     from per_accelerator
     qualify row_number() over (
-        partition by model, scenario, accelerator_vendor, accelerator, round
+        partition by model, scenario, accelerator_vendor, accelerator, units, round
         order by result_per_accelerator desc, submitter, system
     ) = 1
 ),
@@ -22,7 +23,7 @@ final as (
         *,
         best_result_per_accelerator / lag(best_result_per_accelerator) over history as gain_vs_previous_round
     from best
-    window history as (partition by model, scenario, accelerator_vendor, accelerator order by round)
+    window history as (partition by model, scenario, accelerator_vendor, accelerator, units order by round)
 )
 
 select * from final

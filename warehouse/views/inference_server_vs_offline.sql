@@ -1,9 +1,10 @@
 -- How much throughput does a latency bound cost? For each system, round and model with both: Server throughput
--- (under the model's latency bound) against Offline throughput (no bound); server_to_offline = Server / Offline.
+-- (under the model's latency bound) against Offline throughput (no bound); server_to_offline = Server / Offline,
+-- each in the unit it measures (stg_inference_results).
 with
 
 results as (
-    select * from inference_results where valid
+    select * from stg_inference_results where valid
 ),
 
 offline as (
@@ -26,7 +27,9 @@ paired as (
         server.units as server_units,
         server.result / offline.result as server_to_offline,
         server.target_latency_ns / 1e6 as latency_bound_ms,
-        server.latency_p99_ns / 1e6 as server_p99_latency_ms
+        server.latency_p99_ns / 1e6 as server_p99_latency_ms,
+        offline.units as offline_units,
+        server.availability
     from server
     join offline
         on offline.round = server.round

@@ -34,26 +34,14 @@ coverage as (
     from official
 ),
 
-power as (
-    select round, division, submitter, system, benchmark, scenario, power_result, power_units
-    from inference_power
-),
-
 ours as (
+    -- compared as published: the staging view's `result` is what the value measures, `published_result` the number
     select
-        results.*,
-        results.division || '/' || results.submitter || '/results/' || results.system || '/'
-            || results.benchmark || '/' || results.scenario_dir as location,
-        power.power_result,
-        power.power_units
-    from inference_results as results
-    left join power
-        on power.round = results.round
-        and power.division = results.division
-        and power.submitter = results.submitter
-        and power.system = results.system
-        and power.benchmark = results.benchmark
-        and power.scenario = results.scenario
+        * exclude (result, units),
+        published_result as result,
+        published_units as units,
+        division || '/' || submitter || '/results/' || system || '/' || benchmark || '/' || scenario_dir as location
+    from stg_inference_results as results
     where exists (
         select 1 from coverage
         where coverage.round = results.round

@@ -1,7 +1,9 @@
 -- What hardware is each system, in canonical terms? One row per system description, with the first pattern of
 -- accelerator_models that matches its accelerator name (vendor, family, chip, memory, form factor), the original
 -- spelling kept, and the accelerator count (nodes × accelerators per node; 0 for CPU-only systems).
--- `accelerator` (e.g. 'H100 SXM 80GB') is the unit the other views compare; `accelerator_chip` is the chip alone.
+-- `accelerator` (e.g. 'H100 SXM 80GB') is the unit the other views compare; `accelerator_chip` is the chip alone, or
+-- the map's verdict where there is no single chip ('mixed', 'CPU only', 'unknown'; `accelerator_reason` says why),
+-- and then `accelerator` is null: such systems are in no per-chip comparison. A missing name is matched as ''.
 with
 
 -- not named `systems`: DuckDB < 1.4 reads a CTE named like the table it selects from as a circular reference
@@ -25,10 +27,11 @@ candidates as (
         models.family,
         models.chip,
         models.memory_gb,
-        models.form_factor
+        models.form_factor,
+        models.reason
     from descriptions
     join models
-        on regexp_matches(lower(descriptions.accelerator_model_name), models.pattern)
+        on regexp_matches(lower(coalesce(descriptions.accelerator_model_name, '')), models.pattern)
 ),
 
 best as (
@@ -56,11 +59,12 @@ final as (
         best.family as accelerator_family,
         best.chip as accelerator_chip,
         -- the comparable unit: the same chip in the same form factor and memory size
-        case when best.chip is not null
+        case when best.chip not in ('mixed', 'CPU only', 'unknown')
             then concat_ws(' ', best.chip, best.form_factor, cast(best.memory_gb as integer) || 'GB')
         end as accelerator,
         best.memory_gb as accelerator_memory_gb,
         best.form_factor as accelerator_form_factor,
+        best.reason as accelerator_reason,
         descriptions.host_processor_model_name,
         descriptions.framework
     from descriptions

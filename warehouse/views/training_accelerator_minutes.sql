@@ -4,41 +4,29 @@
 with
 
 scores as (
-    select * from training_scores where valid
-),
-
-hardware as (
-    select * from system_hardware where suite = 'training'
-),
-
-joined as (
-    select
-        scores.round,
-        scores.division,
-        scores.benchmark,
-        scores.submitter,
-        scores.system,
-        hardware.accelerator_vendor,
-        hardware.accelerator,
-        hardware.accelerator_model_name,
-        hardware.number_of_nodes,
-        hardware.accelerators_per_node,
-        hardware.accelerators_total,
-        hardware.host_processors_total,
-        scores.score_minutes
-    from scores
-    left join hardware
-        on hardware.round = scores.round
-        and hardware.submitter = scores.submitter
-        and hardware.system = scores.system
+    select * from stg_training_scores where valid
 ),
 
 final as (
     select
-        *,
+        round,
+        division,
+        benchmark,
+        submitter,
+        system,
+        accelerator_vendor,
+        accelerator,
+        accelerator_model_name,
+        number_of_nodes,
+        accelerators_per_node,
+        accelerators_total,
+        host_processors_total,
+        score_minutes,
         case when accelerators_total > 0 then score_minutes * accelerators_total end as accelerator_minutes,
-        score_minutes * host_processors_total as processor_minutes
-    from joined
+        score_minutes * host_processors_total as processor_minutes,
+        benchmark_name,
+        availability
+    from scores
 )
 
 select * from final

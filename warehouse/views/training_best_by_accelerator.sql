@@ -1,4 +1,4 @@
--- What is the best time to train each benchmark with a given accelerator and accelerator count?
+-- What is the best time to train each benchmark (by its name across rounds) with a given accelerator and count?
 -- One row per (benchmark, canonical accelerator, accelerator count): the fastest valid score across all rounds and
 -- divisions, with where it was measured.
 with
@@ -10,12 +10,12 @@ minutes as (
 best as (
     select * from minutes
     qualify row_number() over (
-        partition by benchmark, accelerator_vendor, accelerator, accelerators_total order by score_minutes, round, division, submitter, system
+        partition by benchmark_name, accelerator_vendor, accelerator, accelerators_total order by score_minutes, round, division, submitter, system
     ) = 1
 )
 
 select
-    benchmark,
+    benchmark_name as benchmark,
     accelerator_vendor,
     accelerator,
     accelerators_total,
@@ -24,6 +24,7 @@ select
     round,
     division,
     submitter,
-    system
+    system,
+    availability
 from best
 order by benchmark, accelerator, accelerators_total, accelerator_vendor

@@ -3,35 +3,29 @@
 with
 
 scores as (
-    select * from training_scores where valid
-),
-
--- not named `systems`: DuckDB < 1.4 reads a CTE named like the table it selects from as a circular reference
-descriptions as (
-    select * from systems where suite = 'training'
+    select * from stg_training_scores where valid
 ),
 
 ranked as (
     select
-        scores.round,
-        scores.division,
-        scores.benchmark,
-        rank() over (partition by scores.round, scores.division, scores.benchmark order by scores.score_minutes) as rank,
-        scores.submitter,
-        scores.system,
-        descriptions.system_name,
-        descriptions.accelerator_model_name,
-        descriptions.number_of_nodes,
-        descriptions.accelerators_total,
-        scores.score_minutes,
-        scores.runs_counted,
-        scores.scaling_factor,
-        scores.source_path
+        round,
+        division,
+        benchmark,
+        rank() over (partition by round, division, benchmark order by score_minutes) as rank,
+        submitter,
+        system,
+        system_name,
+        accelerator_model_name,
+        number_of_nodes,
+        accelerators_total,
+        score_minutes,
+        runs_counted,
+        scaling_factor,
+        source_path,
+        benchmark_name,
+        submitter_name,
+        availability
     from scores
-    left join descriptions
-        on descriptions.round = scores.round
-        and descriptions.submitter = scores.submitter
-        and descriptions.system = scores.system
 )
 
 select * from ranked

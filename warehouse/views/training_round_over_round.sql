@@ -1,5 +1,6 @@
--- How much faster does the same chip train each round (software gains)? For each benchmark and canonical
--- accelerator: the best accelerator-minutes of each round, and the change from the previous round it appeared in.
+-- How much faster does the same chip train each round (software gains)? For each benchmark (by its name across
+-- rounds: RetinaNet is the folder `ssd` until v4.1) and canonical accelerator: the best accelerator-minutes of each
+-- round, and the change from the previous round it appeared in.
 with
 
 minutes as (
@@ -8,11 +9,11 @@ minutes as (
 
 -- ties on the best: the first submitter and system by name, the same on every query
 best as (
-    select benchmark, accelerator_vendor, accelerator, round, accelerator_minutes as best_accelerator_minutes, system,
-           submitter
+    select benchmark_name as benchmark, accelerator_vendor, accelerator, round, accelerator_minutes as best_accelerator_minutes, system,
+           submitter, availability
     from minutes
     qualify row_number() over (
-        partition by benchmark, accelerator_vendor, accelerator, round order by accelerator_minutes, submitter, system
+        partition by benchmark_name, accelerator_vendor, accelerator, round order by accelerator_minutes, submitter, system
     ) = 1
 ),
 

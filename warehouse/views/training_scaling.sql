@@ -11,7 +11,8 @@ minutes as (
 
 -- ties on the score: the first submitter and system by name, the same on every query
 best_per_count as (
-    select round, division, benchmark, accelerator_vendor, accelerator, accelerators_total, score_minutes, system, submitter
+    select round, division, benchmark, benchmark_name, accelerator_vendor, accelerator, accelerators_total, score_minutes, system, submitter,
+           availability
     from minutes
     qualify row_number() over (
         partition by round, division, benchmark, accelerator_vendor, accelerator, accelerators_total
@@ -34,12 +35,14 @@ final as (
         round,
         division,
         benchmark,
+        benchmark_name,
         accelerator_vendor,
         accelerator,
         accelerators_total,
         score_minutes,
         submitter,
         system,
+        availability,
         curve_points,
         baseline_accelerators,
         baseline_score_minutes,

@@ -1,5 +1,6 @@
--- Which accelerator names does the accelerator map not know yet? Names of systems with accelerators and no
--- matching pattern, with how many system descriptions use them: add a pattern to accelerators.csv for each.
+-- Which accelerator names does the accelerator map not know yet? Names no pattern matches (neither a chip nor an
+-- explicit 'mixed', 'CPU only' or 'unknown'), with how many system descriptions use them: add a row to
+-- accelerators.csv for each.
 with
 
 hardware as (
@@ -13,7 +14,7 @@ unmapped as (
         min(round) as first_round,
         max(round) as last_round
     from hardware
-    where accelerator is null and not cpu_only
+    where accelerator_chip is null
     group by accelerator_model_name
 )
 
