@@ -30,6 +30,15 @@ class GitFailure(Exception):
         return self.reason
 
 
+class NothingSynced(RuntimeError):
+    """No repository could be synced (or reached): nothing is published."""
+
+    def __init__(self, failures: dict[str, GitFailure]):
+        super().__init__(f"no repository could be synced: {next(iter(failures.values()), 'none was given')}")
+        self.failed = {url: str(failure) for url, failure in failures.items()}
+        self.network = bool(failures) and all(failure.network for failure in failures.values())
+
+
 def git_failure(exc: BaseException) -> GitFailure:
     if isinstance(exc, GitFailure):
         return exc

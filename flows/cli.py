@@ -241,8 +241,9 @@ def _serve(settings: Settings) -> int:
 def _ingest(settings: Settings, as_json: bool) -> int:
     import duckdb
 
+    from extract.git_errors import NothingSynced
     from extract.repo_id import repo_ids
-    from flows.unchanged import record_if_unchanged
+    from flows.unchanged import preflight
     from warehouse.lock import WarehouseBusy, exclusive
 
     _quiet_children()
@@ -255,9 +256,12 @@ def _ingest(settings: Settings, as_json: bool) -> int:
     try:
         with exclusive(settings.db_path):
             # Without a Prefect server, find out first whether there is anything to do: a temporary one takes seconds.
-            summary = None if os.environ.get("PREFECT_API_URL") else record_if_unchanged(settings)
+            # Someone at a terminal is told at once that nothing answers; an unattended run keeps its retries.
+            summary = None if os.environ.get("PREFECT_API_URL") else preflight(settings, interactive=sys.stderr.isatty())
             if summary is None:
                 summary = _run_flow(settings)
+    except NothingSynced as nothing:
+        raise _nothing_synced(nothing) from None
     except WarehouseBusy as exc:
         raise Refused(str(exc), BUSY) from None
     except (OSError, duckdb.IOException) as exc:  # disk full, read-only location, quota
@@ -268,18 +272,21 @@ def _ingest(settings: Settings, as_json: bool) -> int:
 
 
 def _run_flow(settings: Settings):
-    from flows.ingest import NothingSynced, ingest
+    from flows.ingest import ingest
     from warehouse.verify import NotAWarehouse
 
     try:
         return ingest(settings)
     except NotAWarehouse as exc:  # replaced by something else since the command checked it
         raise Refused(str(exc), NOT_A_WAREHOUSE) from None
-    except NothingSynced as nothing:
-        if nothing.network:
-            raise Refused(f"{nothing}. Check the network (and GitHub's status), or ingest local copies with "
-                          "--repo file:///path/to/training_results_vX.Y; the warehouse is as it was.", UNREACHABLE) from None
-        raise Refused(f"{nothing}; the warehouse is as it was", FAILED) from None
+
+
+def _nothing_synced(nothing) -> Refused:
+    if nothing.network:
+        return Refused(f"{nothing}. Check the network (and GitHub's status), or ingest local copies with "
+                       "--repo file:///path/to/training_results_vX.Y or --organization-url file:///path/to/mirrors; "
+                       "the warehouse is as it was.", UNREACHABLE)
+    return Refused(f"{nothing}; the warehouse is as it was", FAILED)
 
 
 def _quiet_children() -> None:

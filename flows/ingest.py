@@ -14,10 +14,11 @@ from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner
 from prefect.states import Completed, Failed
 
-from extract.git_errors import GitFailure, with_retries
+from extract.git_errors import GitFailure, NothingSynced, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
+from flows.logs import quiet_empty_tracebacks
 from flows.runners import parse_runner
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
@@ -33,14 +34,7 @@ from warehouse.reconciliation import reproduced
 from warehouse.state import ingested
 from warehouse.verify import NotAWarehouse, verify
 
-
-class NothingSynced(RuntimeError):
-    """No repository could be synced: nothing is published."""
-
-    def __init__(self, failures: dict[str, GitFailure]):
-        super().__init__(f"no repository could be synced: {next(iter(failures.values()), 'none was given')}")
-        self.failed = {url: str(failure) for url, failure in failures.items()}
-        self.network = bool(failures) and all(failure.network for failure in failures.values())
+quiet_empty_tracebacks()
 
 
 def retry_delays(settings: Settings) -> list[float]:

@@ -1,8 +1,13 @@
-"""A refresh with nothing to do, told before Prefect starts: upstream heads against what the warehouse holds.
+"""Before Prefect starts: ask upstream for its heads, and end the run there when that already says how it ends.
 
-Starting Prefect's temporary server costs seconds; asking upstream for its heads costs milliseconds. When every
-repository is at the commit the warehouse holds, parsed by the same code, the run is recorded in `ingest_runs`
-and ends there. Any doubt (a network error, a new round, other code) and the full flow runs instead.
+Starting Prefect's temporary server costs seconds; asking upstream for its heads (`git ls-remote`) costs
+milliseconds. Two outcomes need no flow:
+- every repository is at the commit the warehouse holds, parsed by the same code: the run is recorded in
+  `ingest_runs` and ends;
+- no repository answers, for a reason no retry can fix (a mistyped path, no such repository), or for the network
+  while someone waits at a terminal: the run fails at once with git's own line (`NothingSynced`).
+Any other case (some repositories answer, something changed, a network error in an unattended run, which keeps its
+retries) runs the full flow.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from extract.git_errors import GitFailure, NothingSynced, git_failure
 from extract.git_sync import upstream_head
-from extract.repo_id import repo_id, repo_ids
+from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
@@ -23,23 +29,44 @@ from warehouse.run_record import run_record
 from warehouse.state import build_fingerprint, ingested, last_build
 
 
-def record_if_unchanged(settings: Settings) -> Summary | None:
-    """The summary of a run that found nothing new (and recorded itself), or None when the flow must run."""
+def _head(repo: RepoId) -> str | GitFailure:
+    try:
+        return upstream_head(repo)
+    except Exception as exc:  # classified: the caller decides what a failure means
+        return git_failure(exc)
+
+
+def _fails_now(failures: dict[str, GitFailure], interactive: bool) -> bool:
+    """Whether these failures of every repository end the run before any flow: no retry could change them."""
+    return bool(failures) and (interactive or not any(failure.network for failure in failures.values()))
+
+
+def preflight(settings: Settings, interactive: bool) -> Summary | None:
+    """The summary of a run that found nothing new (and recorded itself), or None when the flow must run.
+
+    Raises NothingSynced when no repository can be reached and retrying is not the run's business: the failure is
+    not the network's, or someone waits at a terminal (`interactive`), who is told in seconds, not minutes."""
     started_at, started = datetime.now(UTC), time.perf_counter()
-    if last_build(settings.db_path) != build_fingerprint(settings.accelerator_map):
+    repos, refused = repo_ids(settings.repos)
+    if refused:  # the flow records them as failures
+        return None
+    if not repos:
+        try:
+            urls = new_round_urls(settings.organization_url, KNOWN_ROUNDS)
+        except Exception as exc:
+            probe = {settings.organization_url: git_failure(exc)}
+            if _fails_now(probe, interactive):
+                raise NothingSynced(probe) from None
+            return None  # the flow probes again, with its retries
+        repos = [repo_id(url) for url in known_urls(settings.organization_url, KNOWN_ROUNDS) + urls]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        heads = list(pool.map(_head, repos))
+    failures = {repo.url: head for repo, head in zip(repos, heads) if isinstance(head, GitFailure)}
+    if len(failures) == len(repos) and _fails_now(failures, interactive):
+        raise NothingSynced(failures)
+    if failures or last_build(settings.db_path) != build_fingerprint(settings.accelerator_map):
         return None
     previous = ingested(settings.db_path)
-    try:
-        repos, refused = repo_ids(settings.repos)
-        if refused:  # the flow records them as failures
-            return None
-        if not repos:
-            repos = [repo_id(url) for url in known_urls(settings.organization_url, KNOWN_ROUNDS)
-                     + new_round_urls(settings.organization_url, KNOWN_ROUNDS)]
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            heads = list(pool.map(upstream_head, repos))
-    except Exception:  # whatever it is, the flow will meet it again, retry it and report it
-        return None
     if any(previous.get((r.suite, r.round)) != (head, code_fingerprint()) for r, head in zip(repos, heads)):
         return None
     summary = Summary(repos=[(r.name, head) for r, head in zip(repos, heads)], unchanged=[r.name for r in repos])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -161,3 +162,33 @@ def test_unreachable_and_missing_repositories(tmp_path, prefect_harness, capsys,
     assert err.splitlines()[-1] == (f"mlperf-warehouse: no repository could be synced: fatal: '{missing.removeprefix('file://')}' "
                                     "does not appear to be a git repository; the warehouse is as it was")
     assert not db.exists()
+    assert "Beginning flow run" not in caplog.text  # said before any flow (and Prefect server) starts
+
+
+def test_offline_at_a_terminal_is_told_at_once(tmp_path):
+    """At a terminal, a network nobody can reach is said in one line before any flow or retry starts (the served
+    and unattended runs keep their retries: the test above). A real pseudo-terminal, a real git."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    closed = "http://127.0.0.1:9/mlcommons/training_results_v4.0"
+    env = {**os.environ, "MLPERF_WAREHOUSE_SYNC_RETRY_DELAYS": "3600"}  # a retry would hang the test, not pass it
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", "--db", str(tmp_path / "w.duckdb"),
+                           "--cache-dir", str(tmp_path / "cache"), "--repo", closed],
+                          stdin=secondary, stdout=secondary, stderr=secondary, env=env, timeout=600)
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal is closed once everything written to it is read
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(primary)
+    lines = output.decode().splitlines()
+    assert done.returncode == UNREACHABLE
+    assert len(lines) == 1 and lines[0].startswith("mlperf-warehouse: no repository could be synced: fatal: unable to access")
+    assert "Check the network" in lines[0] and not (tmp_path / "w.duckdb").exists()

@@ -61,7 +61,7 @@ def test_a_symlinked_db_updates_its_target(built, tmp_path):
     assert ingest(link, cache, upstream) == 0
     assert link.is_symlink() and link.resolve() == target  # the link is kept, the file behind it refreshed
     assert snapshot(target) == before
-    assert (target.parent / "w.duckdb.lock").exists() and not (tmp_path / "link.duckdb.lock").exists()
+    assert not (target.parent / "w.duckdb.lock").exists() and not (tmp_path / "link.duckdb.lock").exists()
 
 
 def test_repositories_refused_up_front_and_the_others_still_run(built, tmp_path, capsys):

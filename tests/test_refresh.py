@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from flows.cli import main
-from extract.git_errors import GitFailure
+from extract.git_errors import GitFailure, NothingSynced
 from extract.rounds import new_round_urls
-from flows.ingest import NothingSynced, ingest
+from flows.ingest import ingest
 from flows.settings import Settings
 from tests.conftest import AUTHOR, commit_files, make_repo, url
 from tests.test_cli import holding_the_lock
