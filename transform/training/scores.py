@@ -61,8 +61,8 @@ def _note() -> pl.Expr:
     return pl.concat_str([init, duplicate], separator="; ", ignore_nulls=True)
 
 
-# An RCP scaling factor is the reference convergence's mean epochs over the submission's (about 1 to 1.5 in every
-# published round): a hundredfold penalty is no measurement.
+# An RCP scaling factor is a penalty, the reference convergence's mean epochs over the submission's when the
+# submission converged faster (1.0003 to 1.19 in the published rounds): below 1 or a hundredfold is no measurement.
 MAX_SCALING_FACTOR = 100.0
 
 
@@ -71,8 +71,9 @@ def _implausible(times: list[float], labels: list[str], unscaled: float | None, 
     instant = [f"{label} ({time:g} minutes)" for time, label in zip(times, labels) if not time > 0]
     if instant:
         return f"run_stop at or before run_start in run {', '.join(instant)}: not a time to train"
-    if not factor <= MAX_SCALING_FACTOR:
-        return f"scaling factor {factor:g} in scaling.json: an RCP penalty is a ratio of epochs, at most {MAX_SCALING_FACTOR:g}"
+    if not 1 <= factor <= MAX_SCALING_FACTOR:
+        return (f"scaling factor {factor:g} in scaling.json: an RCP penalty is a ratio of epochs from 1 to "
+                f"{MAX_SCALING_FACTOR:g}")
     if unscaled is not None and not (math.isfinite(unscaled * factor) and unscaled * factor > 0):
         return f"{unscaled:g} minutes × scaling factor {factor:g} is not a finite positive score"
     return None
