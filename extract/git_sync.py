@@ -55,7 +55,7 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
             return _checkout(repo, path)
         try:
             return _checkout(repo, path)
-        except GitCommandError as exc:
+        except Exception as exc:  # noqa: BLE001 (a clone git cannot read or update, for any reason but the network)
             if git_failure(exc).network:
                 raise
         _clone(repo, path)
