@@ -259,10 +259,17 @@ def _folder_case(suite: Suite, suite_name: str, fixture: str, source: str, avail
             suite.files[suite_name][target] = data
 
 
+def _small(fixture: str, available: list[str], paths: list[str], limit: int = 2_000_000) -> list[str]:
+    """Those of `paths` read with under `limit` bytes of other files (CI time: unet3d's 40 logs are 6 MB)."""
+    return [p for p in paths if sum((FIXTURES / fixture / f).stat().st_size for f in _context(p, available)) < limit]
+
+
 def _numbers(suite: Suite, rng: random.Random, per_kind: int, available: dict, fixture: dict) -> None:
-    logs = [p for p in available["training"] if re.search(FILE_KINDS["training log"][1], p)]
-    scalings = [p for p in available["training"] if p.endswith("/scaling.json")]
-    details = [p for p in available["inference"] if re.search(FILE_KINDS["detail log"][1], p)]
+    logs = _small(fixture["training"], available["training"],
+                  [p for p in available["training"] if re.search(FILE_KINDS["training log"][1], p)])
+    scalings = _small(fixture["training"], available["training"], [p for p in available["training"] if p.endswith("/scaling.json")])
+    details = _small(fixture["inference"], available["inference"],
+                     [p for p in available["inference"] if re.search(FILE_KINDS["detail log"][1], p)])
     for n in range(per_kind):
         source, every, earlier = rng.choice(logs), n % 2 == 0, (0, 0, 60_000)[n % 3]
         _folder_case(suite, "training", fixture["training"], source, available["training"], f"HostileInstant{n:02d}",
@@ -282,7 +289,9 @@ def _numbers(suite: Suite, rng: random.Random, per_kind: int, available: dict, f
 
 
 def _layouts(suite: Suite, rng: random.Random, per_kind: int, available: dict, fixture: dict) -> None:
-    kinds = {kind: [p for p in available[FILE_KINDS[kind][0]] if re.search(FILE_KINDS[kind][1], p)] for kind in FILE_KINDS}
+    kinds = {kind: _small(fixture[FILE_KINDS[kind][0]], available[FILE_KINDS[kind][0]],
+                          [p for p in available[FILE_KINDS[kind][0]] if re.search(FILE_KINDS[kind][1], p)])
+             for kind in FILE_KINDS}
     for n in range(per_kind):
         depth, name = TRAINING_CAPITALS[n % len(TRAINING_CAPITALS)]
         source = rng.choice(kinds["training log" if name.lower() == "results" else "training system"])
@@ -294,11 +303,12 @@ def _layouts(suite: Suite, rng: random.Random, per_kind: int, available: dict, f
         _folder_case(suite, "inference", fixture["inference"], rng.choice(kinds[kind]), available["inference"],
                      f"HostileCaps{n:02d}", "layouts", "inference folder spelled with capitals",
                      where=lambda path, depth=depth, name=name: _recase(path, depth, name))
-        # a benchmark folder of logs under other names (training v0.7 Alibaba's <job>_<n>.log)
+        # a benchmark folder of a log under another name (training v0.7 Alibaba's <job>_<n>.log)
         source = rng.choice(kinds["training log"])
-        _folder_case(suite, "training", fixture["training"], source, available["training"], f"HostileNoLog{n:02d}",
-                     "layouts", "training benchmark folder without a result log",
-                     where=lambda path: re.sub(r"/result_(\d+)\.txt$", r"/200711025203744603517_\1.log", path))
+        suite.add("training", re.sub(r"/result_(\d+)\.txt$", r"/200711025203744603517_\1.log",
+                                     _rehome(source, "training", f"HostileNoLog{n:02d}")),
+                  (FIXTURES / fixture["training"] / source).read_bytes(), "layouts",
+                  "training benchmark folder without a result log")
 
 
 # --- running it through the command -----------------------------------------------------------------------------
@@ -472,23 +482,20 @@ def _command_cases(suite: Suite, figures: Figures, workdir: Path, repos: list[st
 
 # What a settings file, the environment or a flag may say that must be refused whole before a run: (how, setting, value)
 BAD_SETTINGS = [
-    *(("config", "sync_retry_delays", v) for v in ("[-1]", "[nan]", "[inf]", "[-inf]", "[1e400]", "[]", '["soon"]',
-                                                   "[10, -5]", "[86401]", "10")),
-    *(("environment", "sync_retry_delays", v) for v in ("-1", "nan", "inf", "1e999", "ten")),
-    *(("config", "sync_retries", v) for v in ("-1", "101", "1.5", '"many"')),
-    *(("config", "workers", v) for v in ("0", "100000", "-2")),
-    *(("config", "max_file_bytes", v) for v in ("0", "-1")),
-    *(("config", "organization_url", v) for v in ('"ext::sh -c touch% x"', '"--upload-pack=touch x"', '"/srv/mirror"',
+    *(("config", "sync_retry_delays", v) for v in ("[-1]", "[nan]", "[inf]", "[]", "[10, -5]", '["soon"]')),
+    *(("environment", "sync_retry_delays", v) for v in ("-1", "nan", "1e999")),
+    *(("config", "sync_retries", v) for v in ("-1", "101")),
+    *(("config", "workers", v) for v in ("0", "100000")),
+    ("config", "max_file_bytes", "0"),
+    *(("config", "organization_url", v) for v in ('"ext::sh -c touch% x"', '"--upload-pack=touch x"',
                                                   f'"https://user:{SECRET}@127.0.0.1:9/mlcommons x"')),
-    *(("config", "schedule_timezone", v) for v in ('"Mars/Olympus"', '"../../etc/passwd"', '""')),
+    ("config", "schedule_timezone", '"Mars/Olympus"'),
     ("config", "no_such_setting", "1"),
     ("config", "db_path", "["),
     ("config", "repos", f'["https://a:{SECRET}@h/training_results_v4.0", "ssh://b:{SECRET}@h/training_results_v4.0"]'),
     ("flag", "--sync-retries", "-1"),
     ("flag", "--workers", "0"),
-    ("flag", "--max-file-bytes", "-5"),
 ]
-
 
 def _settings_cases(suite: Suite, figures: Figures, workdir: Path, repos: list[str], env: dict[str, str], judge) -> None:
     """Each bad setting refused in one line (exit 2) before anything runs: no warehouse is created."""
@@ -565,10 +572,10 @@ def _reader_cases(suite: Suite, figures: Figures, workdir: Path, db: Path, env: 
             "select distinct system from training_runs where time_to_train_minutes <= 0 order by 1").fetchall()]
         benchmarks = [b for (b,) in con.execute(
             "select distinct benchmark from training_runs where submitter like 'HostileInstant%' order by 1").fetchall()]
-    for system in systems[:2]:
+    for system in systems[:1]:
         expect(f"brief {system}", 0, ["brief", system, "--db", str(db)])
         figures.case("readers", f"brief of {system}, on a curve with instant runs", "exit 0")
-    for benchmark in benchmarks[:2]:
+    for benchmark in benchmarks[:1]:
         argv = ["estimate", "--db", str(db), "--suite", "training", "--benchmark", benchmark, "--accelerator", "H100",
                 "--target-minutes", "0.01", "--extrapolate"]
         expect(f"estimate {benchmark}", (0, 1), argv)  # 1: the data cannot answer, said in a line
