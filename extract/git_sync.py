@@ -116,6 +116,16 @@ def is_ancestor(path: Path, old: str, new: str) -> bool:
         repo.close()
 
 
+def changed_paths(path: Path, old: str, new: str) -> set[str]:
+    """The paths whose content differs between two commits: a comparison of trees, no file content is fetched."""
+    repo = Repo(path)
+    try:
+        listing = repo.git.execute(["git", *_SAFE_CONFIG, "diff", "--no-renames", "--name-only", "-z", old, new])
+    finally:
+        repo.close()
+    return {name for name in listing.split("\0") if name}
+
+
 def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
     """Download, in one request, those of `blobs` the clone lacks; return the ones upstream does not have."""
     missing, unavailable = blobs - _objects(local).keys(), set()

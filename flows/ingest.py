@@ -18,8 +18,8 @@ from extract.git_errors import GitFailure, NothingSynced, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
-from flows.logs import quiet_empty_tracebacks
-from flows.runners import parse_runner
+from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
+from flows.runners import parse_runner, small_change
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from transform.common.accelerators import accelerator_models
@@ -88,7 +88,8 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
     reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
     cache = settings.cache_dir / f"{checkout.repo.name}.parsed"
-    parsed = parse_checkout(checkout, submitters, settings.max_file_bytes, cache, reuse)
+    parsed = parse_checkout(checkout, submitters, settings.max_file_bytes, cache, reuse, every(
+        PROGRESS_SECONDS, lambda done, total: logger.info("%s %s: %d of %d files", checkout.repo.name, part, done, total)))
     logger.info(
         "%s @ %s, %d submitters: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
         checkout.repo.name, checkout.commit[:10], len(submitters), parsed.files, parsed.bytes / 1e6,
@@ -163,6 +164,11 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             logger.info("%s @ %s: unchanged since the last ingest", repo.name, outcome.commit[:10])
             continue
         changed[repo] = prior_commit
+        if small_change(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
+            # a few changed files: parsed here, on the flow's own threads, without waking a worker
+            parts.append(((repos.index(repo), 1), parse_part.submit(outcome, partition(outcome, 1)[0], "1/1", settings,
+                                                                    prior_commit)))
+            continue
         # in parts of whole submitters, as many as there are workers
         groups = partition(outcome, settings.workers)
         parts += [((repos.index(repo), n), runner.submit(parse_part, {

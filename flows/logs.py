@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+
+# A long step (a sync, a parse) says how far it is at least this often.
+PROGRESS_SECONDS = 10
 
 
 class _NoEmptyTraceback(logging.Filter):
@@ -20,3 +25,16 @@ def quiet_empty_tracebacks() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _NoEmptyTraceback) for f in logger.filters):
             logger.addFilter(_NoEmptyTraceback())
+
+
+def every(seconds: float, say: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """`say(done, total)`, at most once per `seconds`: progress of a long step without a line per file."""
+    last = time.monotonic()
+
+    def tell(done: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= seconds:
+            last = time.monotonic()
+            say(done, total)
+
+    return tell

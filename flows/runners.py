@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+from extract.git_sync import Checkout, changed_paths, is_ancestor
 from flows.settings import Settings
+
+# Below this many bytes of changed files, a refresh parses them in the flow's own process: a worker takes seconds
+# to start (spawn, imports, its API client), the parse of a few files a fraction of one.
+SMALL_CHANGE_BYTES = 16 * 2**20
 
 
 @contextmanager
@@ -48,3 +54,11 @@ def _start_worker(api: str) -> None:
 @task(name="start parse worker", cache_policy=NO_CACHE)
 def start_parse_worker() -> int:
     return os.getpid()
+
+
+def small_change(checkout: Checkout, previous_commit: str | None, parse_cache: Path) -> bool:
+    """True when a refresh of `checkout` re-parses only a few files, whose bytes a worker would not pay for."""
+    if previous_commit is None or not parse_cache.is_dir() or not is_ancestor(checkout.path, previous_commit, checkout.commit):
+        return False
+    paths = changed_paths(checkout.path, previous_commit, checkout.commit)
+    return sum(checkout.sizes.get(ref.blob, 0) for ref in checkout.files if ref.path in paths) <= SMALL_CHANGE_BYTES

@@ -29,6 +29,8 @@ _WRITE_FAILED = re.compile(r"could not (write|create|open|truncate)|no space lef
 
 # The oldest storage format DuckDB 2.x can write; DuckDB reports it as tags['storage_version'] = 'v1.0.0+'.
 STORAGE_VERSION = "v1.0.0"
+# Above this share of free blocks after a refresh, the file is rewritten compact.
+MAX_FREE_SHARE = 0.1
 
 
 def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
@@ -43,19 +45,21 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         if db_path.exists():
             shutil.copyfile(db_path, building)
             if storage_version(building) != STORAGE_VERSION:
-                _downgrade_storage(building)
+                _rewrite(building)
         with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
             _ensure_tables(con, logger)
             con.execute("BEGIN TRANSACTION")
             loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
             _create_views(con)  # one statement each: a view waiting for another must not abort a transaction
-            # Only what changed (tables copied from the last file keep theirs), in one commit: ~0.45 s otherwise.
-            con.execute("BEGIN TRANSACTION")
-            for statement in comment_statements(existing_comments(con)):
-                con.execute(statement)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
+            _comment(con)
+            wasteful = _free_share(con) > MAX_FREE_SHARE
+        if wasteful:
+            # Deleted rows leave free blocks that DuckDB reuses only in part: copied whole into a new file, the
+            # warehouse stays near the size of a fresh build however many refreshes it has seen (docs/compaction.md).
+            _rewrite(building)
+            with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
+                _comment(con)  # a copy keeps table and view comments, not column ones
         fsync(building)
         os.replace(building, db_path)
         fsync(db_path.parent)
@@ -77,19 +81,34 @@ def storage_version(path: Path) -> str:
     return tags.get("storage_version", "").removesuffix("+")
 
 
-def _downgrade_storage(building: Path) -> None:
-    """Rewrite a copy in a newer format (files of earlier versions of this tool) into STORAGE_VERSION.
+def _rewrite(building: Path) -> None:
+    """Copy the file's contents into a new file in STORAGE_VERSION: no free blocks, and the oldest format readers need.
 
-    A file cannot change format in place; copying keeps every row, so no repository has to be ingested again."""
-    newer = building.with_name(building.name + ".newer")
-    os.replace(building, newer)
+    A file cannot change format in place (files of earlier versions of this tool were written in a newer one);
+    copying keeps every row, so no repository has to be ingested again."""
+    old = building.with_name(building.name + ".old")
+    os.replace(building, old)
     try:
         with duckdb.connect() as con:
-            con.execute("ATTACH ? AS newer (READ_ONLY)", [str(newer)])
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(old)])
             con.execute(f"ATTACH ? AS building (STORAGE_VERSION '{STORAGE_VERSION}')", [str(building)])
-            con.execute("COPY FROM DATABASE newer TO building")
+            con.execute("COPY FROM DATABASE old TO building")
     finally:
-        newer.unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
+
+
+def _comment(con) -> None:
+    """Only the comments that differ (tables copied from the last file keep theirs), in one commit: ~0.45 s otherwise."""
+    con.execute("BEGIN TRANSACTION")
+    for statement in comment_statements(existing_comments(con)):
+        con.execute(statement)
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+
+
+def _free_share(con) -> float:
+    total, free = con.execute("select total_blocks, free_blocks from pragma_database_size() limit 1").fetchone()
+    return free / total if total else 0.0
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from extract.git_sync import Checkout
@@ -40,9 +41,11 @@ def partition(checkout: Checkout, parts: int) -> list[tuple[str, ...]]:
     return [tuple(sorted(group)) for group in groups]
 
 
-def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, cache_dir: Path, reuse: bool
-                   ) -> ParsedFiles:
-    """All parse output of the files of `submitters`; `files`/`bytes` count only what was read and parsed this time."""
+def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, cache_dir: Path, reuse: bool,
+                   progress: Callable[[int, int], None] = lambda done, total: None) -> ParsedFiles:
+    """All parse output of the files of `submitters`; `files`/`bytes` count only what was read and parsed this time.
+
+    `progress(files done, files in all)` is told after each file."""
     suite, round_, commit = checkout.repo.suite, checkout.repo.round, checkout.commit
     mine = set(submitters)
     parsed = ParsedFiles(round=round_, commit=commit)
@@ -50,10 +53,12 @@ def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: i
     by_submitter: dict[str, list] = {}
     for ref in files:
         by_submitter.setdefault(submitter(suite, ref.path), []).append(ref)
-    files_read = bytes_read = 0
+    files_read = bytes_read = done = 0
     for name, refs in sorted(by_submitter.items()):
         cache_file = parse_cache.submitter_file(cache_dir, name)
-        fragments, read = _parse(checkout, refs, max_bytes, parse_cache.load(cache_file) if reuse else {})
+        fragments, read = _parse(checkout, refs, max_bytes, parse_cache.load(cache_file) if reuse else {},
+                                 lambda n, before=done: progress(before + n, len(files)))
+        done += len(refs)
         # a blob upstream failed to send is asked for again next time, not remembered as parsed
         parse_cache.save(cache_file, {(r.path, r.blob): fragments[(r.path, r.blob)] for r in refs
                                       if r.blob not in checkout.unavailable})
@@ -69,7 +74,8 @@ def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: i
     return parsed
 
 
-def _parse(checkout: Checkout, refs: list, max_bytes: int, cached: dict) -> tuple[dict, tuple[int, int]]:
+def _parse(checkout: Checkout, refs: list, max_bytes: int, cached: dict, progress: Callable[[int], None]
+           ) -> tuple[dict, tuple[int, int]]:
     """Each file's parse output, from the cache where its blob is there; and the files and bytes read anew."""
     fragments = {(ref.path, ref.blob): cached[(ref.path, ref.blob)] for ref in refs if (ref.path, ref.blob) in cached}
     todo = [ref for ref in refs if (ref.path, ref.blob) not in fragments]
@@ -78,4 +84,5 @@ def _parse(checkout: Checkout, refs: list, max_bytes: int, cached: dict) -> tupl
         fragment = parse_file(repo.suite, repo.round, checkout.commit, ref, size, data, max_bytes)
         fragments[(ref.path, ref.blob)] = fragment
         files, size_read = files + fragment.files, size_read + fragment.bytes
+        progress(len(fragments))
     return fragments, (files, size_read)
