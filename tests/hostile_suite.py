@@ -394,8 +394,9 @@ def run(suite: Suite, workdir: Path, env: dict[str, str]) -> Figures:
         counts = figures.by_kind.setdefault(kind, [0, 0, 0, 0])
         # a file is rejected itself, or with a folder above it (a folder the layout does not read)
         rejected_as = next((f for f in _folders(path) if f in rejected), None)
-        # a scaling.json is loaded as the scaling_factor of its folder's score
-        is_row = path in loaded or (path.endswith("/scaling.json") and path.rsplit("/", 1)[0] in loaded)
+        # a scaling.json is loaded as the scaling_factor of its folder's score, unless it is rejected itself
+        is_row = path in loaded or (path.endswith("/scaling.json") and path.rsplit("/", 1)[0] in loaded
+                                    and path not in rejected)
         if not is_row and rejected_as is None:
             figures.unaccounted.append(path)
         counts[0] += 1

@@ -75,14 +75,24 @@ def test_kill_9_of_the_cli_at_twelve_random_points(tmp_path, prefect_harness):
                "--repo", url(upstream)]
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONUNBUFFERED": "1"}
 
-    def refresh(commit: str, kill_at: tuple[int, float] | None = None) -> tuple[str, int]:
+    def refresh(commit: str, kill_at: tuple[int, float] | str | None = None) -> tuple[str, int]:
         """Move upstream to `commit` (a new commit, or a force-push back), then refresh.
 
         With `kill_at` = (n, seconds): kill -9 that many seconds after the flow's n-th log line; with `kill_at`
-        "git fetch": kill -9 while a `git fetch` runs (a ref or pack lock left half-written in the clone).
+        "git fetch": kill -9 while a `git fetch` runs, from an upstream that answers after 0.3 s (what it leaves in
+        the clone: a ref lock, a half-received pack).
         Returns where the flow was when it ended (its last log line) and how many lines the flow logged."""
         upstream.git.reset("--hard", commit)
-        cli = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        run_env = env
+        if kill_at == "git fetch":
+            # upstream answers after a pause, as a far server does: the fetch is running long enough to be hit
+            slow = tmp_path / "slow-upload-pack"
+            slow.write_text('#!/bin/sh\nsleep 0.3\nexec git-upload-pack "$@"\n')
+            slow.chmod(0o755)
+            n = int(env.get("GIT_CONFIG_COUNT", "0"))
+            run_env = {**env, "GIT_CONFIG_COUNT": str(n + 1), f"GIT_CONFIG_KEY_{n}": "remote.origin.uploadpack",
+                       f"GIT_CONFIG_VALUE_{n}": str(slow)}
+        cli = subprocess.Popen(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(cli.stdout), daemon=True)
@@ -92,6 +102,7 @@ def test_kill_9_of_the_cli_at_twelve_random_points(tmp_path, prefect_harness):
         elif kill_at == "git fetch":
             while not git_fetch_in(cli.pid) and cli.poll() is None:
                 time.sleep(0.001)
+            time.sleep(rng.uniform(0, 0.4))  # waiting for upstream, receiving the pack, or writing the refs
             try:
                 os.killpg(cli.pid, signal.SIGKILL)
             except ProcessLookupError:
