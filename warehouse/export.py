@@ -29,7 +29,7 @@ _PLAIN = "0-plain-folder"  # a folder exported in place by an earlier version; s
 def export(db: Path, directory: Path, fmt: str = "parquet") -> dict[str, int]:
     directory = directory.absolute()  # not resolve(): `directory` itself is the link to replace
     directory.parent.mkdir(parents=True, exist_ok=True)
-    with open(directory.with_name(f".{directory.name}.lock"), "a") as lock:
+    with open(directory.with_name(f".{directory.name}-export.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the process ends, however it ends
         # dated for people; unique whatever the clock says
         folder = Path(tempfile.mkdtemp(prefix=f".{directory.name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-",
