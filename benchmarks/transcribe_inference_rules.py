@@ -68,6 +68,9 @@ def _bounds(node: ast.AST | None) -> dict[str, list[dict]]:
     if not isinstance(node, ast.Dict):
         return out
     for k, v in zip(node.keys, node.values):
+        if isinstance(v, ast.Dict):  # targets per scenario (v6.1 qwen3-vl)
+            out[_value(k)] = {s: bounds for s, bounds in _bounds(v).items()}
+            continue
         items = v.elts if isinstance(v, ast.Tuple) else []
         bounds = []
         for name, expr in zip(items[::2], items[1::2]):
@@ -143,12 +146,17 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             m["min_queries"] = config["min-queries"][model]
         if "Server" in latency.get(model, {}):
             m["server_latency_ns"] = latency[model]["Server"]
+        if set(latency.get(model, {})) - {"Server"}:  # bounds of other scenarios (v6.0+ qwen3-vl Interactive)
+            m["latency_ns"] = {s: v for s, v in latency[model].items() if s != "Server"}
         # check_compliance_dir's list: the tests for these models, or for every model but those; from v6.0 in MODEL_CONFIG
         tests = {**facts.get("compliance", {}), **{t: [m for m in config["models"] if m not in ms]
                                                      for t, ms in facts.get("compliance_except", {}).items()}}
         tests |= {k.removeprefix("models_"): v for k, v in config.items() if k.startswith("models_TEST")}
         m["compliance"] = sorted(t for t, ms in tests.items() if model in ms or "*" in ms)
-        m["accuracy"] = targets.get(model, [])
+        if isinstance(targets.get(model), dict):
+            m["accuracy_by_scenario"] = targets[model]
+        else:
+            m["accuracy"] = targets.get(model, [])
         if model in uppers:
             m["accuracy_upper"] = uppers[model]
         m["scenarios"] = {}
@@ -164,6 +172,8 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             over = {}
             if s in overwrite.get(model, {}):
                 over["field"] = overwrite[model][s]
+            if s in facts.get("fields", {}).get(model, {}):  # what the published table shows the checker used
+                over["field"] = facts["fields"][model][s]
             unit = special.get(model, {}).get(s)
             if unit is not None and unit != units[s]:
                 over["units"] = unit
@@ -175,6 +185,9 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
             m["metric"] = metric
         if model in facts.get("token_latency_models", []):
             m["use_token_latencies"] = True
+        elif model in llm_limits and facts.get("token_latency_models"):
+            # bounds in LLM_LATENCY_LIMITS, but not one of get_llm_models: llm_check passes it unchecked (v6.0 gpt-oss-120b)
+            m["use_token_latencies"] = False
         if model in facts.get("equal_issue_models", []):
             m["equal_issue"] = True
         if model in llm_limits:
@@ -185,6 +198,17 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
                                   for s, v in limits.items()}
         models[model] = m
     rules["models"] = models
+    if "RESULT_FIELD_ENDPOINTS" in names and "endpoints" in facts:
+        # the endpoints harness's results (v6.1+): which models may use it and the field per scenario, as data;
+        # which checks it skips, as the code says
+        by_scenario = {s.lower(): s for s in _SCENARIOS}
+        fields = _value(names["RESULT_FIELD_ENDPOINTS"]).get(round_, {})
+        rules["endpoints"] = {"models": _value(names["ENDPOINTS_ALLOWED_MODELS"]), **facts["endpoints"],
+                              "metric": {by_scenario[s]: f for s, f in fields.items()},
+                              "audit": _value(names["ENDPOINTS_COMPLIANCE_MAPPING"]),
+                              # compliance_endpoints_check's TEST09: mean output tokens within [TEST09_LOW, TEST09_HIGH]
+                              "output_length": {"test": "TEST09", "low": _value(names["TEST09_LOW"]),
+                                                "high": _value(names["TEST09_HIGH"])}}
     return rules
 
 

@@ -58,9 +58,13 @@ _INFERENCE = [
     (re.compile(_SCENARIO + r"/performance/run_1/mlperf_log_detail\.txt"), Kind.INFERENCE_DETAIL),
     (re.compile(_SCENARIO + r"/performance/run_1/spl\.txt"), Kind.INFERENCE_POWER),
     (re.compile(_SCENARIO + r"/accuracy/accuracy\.txt"), Kind.INFERENCE_ACCURACY),
-    # v3.0 also has compliance/<system>/<benchmark>/<benchmark>/<scenario>/TEST0x/
-    (re.compile(r"[^/]+/[^/]+/compliance/[^/]+/[^/]+/(?:[^/]+/)?[^/]+/TEST[^/]*/verify_(performance|accuracy)\.txt"),
+    # v3.0 also has compliance/<system>/<benchmark>/<benchmark>/<scenario>/TEST0x/; from v6.0 the tests sit in the
+    # scenario folder itself (results/<system>/<benchmark>/<scenario>/TEST0x/): which place counts is the round's rule
+    (re.compile(r"[^/]+/[^/]+/compliance/[^/]+/[^/]+/(?:[^/]+/)?[^/]+/TEST[^/]*/verify_(performance|accuracy|output_len)\.txt"),
      Kind.INFERENCE_COMPLIANCE),
+    (re.compile(_SCENARIO + r"/TEST[^/]*/verify_(performance|accuracy|output_len)\.txt"), Kind.INFERENCE_COMPLIANCE),
+    # an endpoints result's compliance (v6.1+): <scenario>/audit/audit_<test name>.json
+    (re.compile(_SCENARIO + r"/audit/audit_[^/]+\.json"), Kind.INFERENCE_COMPLIANCE),
     (re.compile(r"[^/]+/[^/]+/model_mapping\.json"), Kind.MODEL_MAPPING),
     # the endpoints format (v6.1+): no loadgen logs
     (re.compile(_SCENARIO + r"/(?:performance/result_summary\.json|accuracy/accuracy_results\.json|config\.yaml)"),
@@ -125,11 +129,22 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
             files.append(FileRef(path=path, blob=blob, kind=kind))
         else:
             unread.append(path)
-    read = {_IN_SCENARIO.fullmatch(f.path)[1] for f in files if _IN_SCENARIO.fullmatch(f.path)}
+    files = _without_endpoints_beside_loadgen(files)
+    # a compliance test is not a result: a folder holding only TEST0x/ is still reported
+    read = {_IN_SCENARIO.fullmatch(f.path)[1] for f in files
+            if f.kind is not Kind.INFERENCE_COMPLIANCE and _IN_SCENARIO.fullmatch(f.path)}
     skipped += [Skipped(folder, "scenario folder without a file this round's results are read from (a detail log, "
                                 "its text logs or endpoints files, accuracy.txt, spl.txt): not a result")
                 for folder in sorted(scenario_folders - read)]
     return files, skipped + _outside_layout(suite, unread, files)
+
+
+def _without_endpoints_beside_loadgen(files: list[FileRef]) -> list[FileRef]:
+    """A folder with a loadgen detail log is a loadgen result: an `accuracy/accuracy_results.json` there (AMD's
+    v6.0 gpt-oss-120b folders carry one) is none of the endpoints harness's (the v6.1 checker reads a folder as
+    endpoints only when it has no loadgen log)."""
+    loadgen = {_IN_SCENARIO.fullmatch(f.path)[1] for f in files if f.kind in (Kind.INFERENCE_DETAIL, Kind.INFERENCE_TEXT_LOG)}
+    return [f for f in files if f.kind is not Kind.INFERENCE_ENDPOINTS or _IN_SCENARIO.fullmatch(f.path)[1] not in loadgen]
 
 
 def _outside_layout(suite: str, unread: list[str], files: list[FileRef]) -> list[Skipped]:

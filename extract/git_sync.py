@@ -19,11 +19,13 @@ from pathlib import Path
 from git import Git, Repo
 from git.exc import GitCommandError
 
-from extract.discover import FileRef, Skipped, discover
+from extract.discover import FileRef, Kind, Skipped, discover
 from extract.git_errors import git_failure
 from extract.repo_id import RepoId
 
 _NOT_OUR_REF = re.compile(r"not our ref ([0-9a-f]{40})")
+# From training v6.0 MLCommons' workflow commits the result summarizer's table to this branch (absent before).
+RESULTS_BRANCH, RESULTS_BRANCH_FILES = "results_branch", ("summary.csv",)
 # Third-party repos: never run their hooks, never let them pull in submodules.
 _SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "core.symlinks=false"]
 # Where the clone keeps the commit upstream's HEAD was at, on the last fetch.
@@ -39,6 +41,9 @@ class Checkout:
     skipped: tuple[Skipped, ...]  # links and submodules among them, not followed
     unavailable: frozenset[str] = frozenset()  # blobs of `files` that upstream could not send
     sizes: Mapping[str, int] = field(default_factory=dict)  # bytes of each blob of `files` in the clone
+    # MLCommons' own summary on `results_branch`, at that branch's commit (training from v6.0; else none)
+    official_commit: str | None = None
+    official_files: tuple[FileRef, ...] = ()
 
 
 def sync(repo: RepoId, cache_dir: Path) -> Checkout:
@@ -73,10 +78,12 @@ def _checkout(repo: RepoId, path: Path) -> Checkout:
         local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "--no-write-fetch-head", "origin", f"+HEAD:{UPSTREAM}"])
         commit = local.git.rev_parse(f"{UPSTREAM}^{{commit}}")
         files, skipped = discover(path, commit, repo.suite, repo.round)
-        wanted = {ref.blob for ref in files}
+        official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
+        wanted = {ref.blob for ref in (*files, *official)}
         unavailable = _fetch_blobs(local, wanted)
         sizes = {blob: size for blob, size in _objects(local).items() if blob in wanted}
-        return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes)
+        return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes,
+                        official_commit, official)
     finally:
         local.close()
 
@@ -96,6 +103,27 @@ def _clear_leftovers(git_dir: Path) -> None:
     for folder, pattern in ((git_dir, "*.lock"), (git_dir / "refs", "**/*.lock"), (git_dir / "logs", "**/*.lock")):
         for leftover in folder.glob(pattern):
             leftover.unlink(missing_ok=True)
+
+
+def _results_branch(local: Repo) -> tuple[str | None, tuple[FileRef, ...]]:
+    """The summary files on upstream's `results_branch` and its commit; (None, ()) where there is no such branch,
+    which is normal for rounds before training v6.0 (the clone is single-branch: the branch is fetched by name)."""
+    ref = f"refs/remotes/origin/{RESULTS_BRANCH}"
+    try:
+        local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{RESULTS_BRANCH}:{ref}"])
+    except GitCommandError as exc:
+        if "couldn't find remote ref" in str(exc.stderr):
+            return None, ()
+        raise
+    commit = local.git.rev_parse(f"{ref}^{{commit}}")
+    listing = local.git.execute(["git", "ls-tree", commit, "--", *RESULTS_BRANCH_FILES])
+    files = []
+    for line in listing.splitlines():
+        meta, name = line.split("\t", 1)
+        mode, kind, blob = meta.split()
+        if kind == "blob" and mode in ("100644", "100755"):  # never a link
+            files.append(FileRef(name, blob, Kind.OFFICIAL_TABLE))
+    return commit, tuple(files)
 
 
 def upstream_head(repo: RepoId) -> str:

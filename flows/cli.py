@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 
     status = command("status", "repositories, last runs and rejects of the warehouse")
     status.add_argument("--json", action="store_true", help="print as JSON")
+    status.add_argument("--check", action="store_true",
+                        help="exit 7 when a round loads results it cannot judge or does not reproduce its official table")
 
     estimate = command("estimate", "how many accelerators for a target, from measured results")
     estimate.add_argument("--suite", choices=["training", "inference"], required=True)
@@ -152,10 +154,11 @@ def _writing(action, target: Path):
 
 
 def _status(args, db: Path) -> int:
-    from warehouse.status import status, status_json
+    from warehouse.alarm import EXIT_CODE
+    from warehouse.status import current_alarms, status, status_json
 
     print(status_json(db) if args.json else status(db))
-    return OK
+    return EXIT_CODE if args.check and current_alarms(db) else OK
 
 
 def _estimate(args, db: Path) -> int:

@@ -27,6 +27,8 @@ from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_repo import parse_checkout, partition
 from transform.common.tables import build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
+from transform.training.official_summary import official_summaries
+from warehouse.alarm import run_alarms
 from warehouse.run_record import run_record
 from warehouse.lock import exclusive
 from warehouse.publish import publish
@@ -213,15 +215,19 @@ def ingest(settings: Settings) -> Summary:
         for part in built:
             files[part.repo] += part.files_parsed
         parts = concat_tables([b.tables for b in built])
+        official, official_rejects = official_summaries([checkout for checkout, _ in changed], settings.max_file_bytes)
         valid = validate_tables({"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at),
-                                 "accelerator_models": accelerator_models(settings.accelerator_map)}, parts.pop("rejects"))
+                                 "accelerator_models": accelerator_models(settings.accelerator_map),
+                                 "official_training_scores": to_frame("official_training_scores", official)},
+                                pl.concat([parts.pop("rejects"), to_frame("rejects", official_rejects)]))
         valid = {"sources": valid.pop("sources"), **parts, **valid}
         summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
         summary.note_unchecked(valid["inference_results"])
+        summary.alarms, summary.official_training = run_alarms(valid)
         valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
-                                          valid["rejects"].height, summary.failed)
+                                          valid["rejects"].height, summary.failed, summary.alarms)
         replaced = [(checkout.repo.suite, checkout.repo.round) for checkout, _ in changed]
         summary.rows_loaded = load_warehouse(settings, valid, replaced)
         summary.rows_loaded.pop("ingest_runs", None)

@@ -22,8 +22,10 @@ from transform.common.accelerators import DEFAULT_MAP
 
 # Rounds known to be published; later ones are found by probing the next version names upstream.
 KNOWN_ROUNDS = {
-    "training": ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"),
-    "inference": ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"),
+    "training": ("v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1",
+                 "v6.0"),
+    "inference": ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1",
+                  "v6.0", "v6.1"),
 }
 
 ENV_PREFIX = "MLPERF_WAREHOUSE_"

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import polars as pl
 
+from warehouse.alarm import describe_training, lines as alarm_lines
 from warehouse.reconciliation import describe
 
 
@@ -24,9 +25,14 @@ class Summary:
     seconds: float = 0.0
     # per round with an official MLCommons table: counts by verdict and the first disagreements
     official: list[dict] = field(default_factory=list)
+    # per training round with MLCommons' summary on results_branch: counts by verdict
+    official_training: list[dict] = field(default_factory=list)
+    # rounds of this run that load results they cannot judge or do not reproduce their official table (warehouse/alarm.py)
+    alarms: list[dict] = field(default_factory=list)
 
     def text(self, db_path: Path) -> str:
-        lines = [f"Ingested {len(self.repos)} repos into {db_path} in {self.seconds:.1f} s"]
+        lines = alarm_lines(self.alarms)
+        lines.append(f"Ingested {len(self.repos)} repos into {db_path} in {self.seconds:.1f} s")
         lines += [f"  {name:<28} {commit}{'  (unchanged)' if name in self.unchanged else ''}" for name, commit in self.repos]
         lines += [f"  FAILED {url}: {error}" for url, error in self.failed.items()]
         lines.append(f"Files parsed: {self.files_parsed}"
@@ -40,6 +46,9 @@ class Summary:
         if self.official:
             lines.append("MLCommons' own tables (see the reconciliation view):")
             lines += [line for entry in self.official for line in describe(entry)]
+        if self.official_training:
+            lines.append("MLCommons' own training summaries (see the training_reconciliation view):")
+            lines += [describe_training(entry) for entry in self.official_training]
         return "\n".join(lines)
 
     def note_unchecked(self, results: pl.DataFrame) -> None:

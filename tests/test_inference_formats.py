@@ -14,12 +14,12 @@ from extract.discover import FileRef, Kind, discover
 from flows.ingest import ingest
 from flows.settings import Settings
 from tests.conftest import FIXTURES, fixture_bytes, make_repo, url
-from transform.common.official_results import parse_official_table
+from transform.common.official_results import location_key, parse_official_table
 from transform.common.parse_files import parse_files
 from transform.common.source import Source
 from transform.common.tables import build_tables
 from transform.common.rules import round_rules
-from transform.inference.endpoints import endpoints_compliance, endpoints_skipped, parse_result_summary
+from transform.inference.endpoints import endpoints_compliance_passed, endpoints_skipped, parse_audit, parse_result_summary
 from transform.inference.pre_mllog import parse_summary_log
 
 V61_VR = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
@@ -160,10 +160,41 @@ def test_endpoints_results_skip_the_checks_their_checker_skips():
     loadgen = {"source_path": "closed/x/results/s/deepseek-r1/Server/performance/run_1/mlperf_log_detail.txt"}
     assert endpoints_skipped(endpoints, rules) == {"performance_sample_count", "min_queries", "offline_samples_per_query", "qsl_rng_seed"}
     assert endpoints_skipped(loadgen, rules) == set()
-    # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only
+    # deepseek-r1 needs TEST06; an endpoints submission needs an audit file for TEST04 only, and one that is
+    # there must pass
     assert rules["models"]["deepseek-r1"]["compliance"] == ["TEST06"]
-    assert endpoints_compliance(endpoints, rules, ["TEST06"]) == [] and endpoints_compliance(loadgen, rules, ["TEST06"]) == ["TEST06"]
-    assert endpoints_compliance(endpoints, rules, ["TEST04"]) == ["TEST04"]
+    assert endpoints_compliance_passed({}, rules, ["TEST06"], {}) is True
+    assert endpoints_compliance_passed({}, rules, ["TEST06"], {("TEST06", "audit"): [False]}) is False
+    assert endpoints_compliance_passed({}, rules, ["TEST04"], {}) is False
+    assert endpoints_compliance_passed({}, rules, ["TEST04"], {("TEST04", "audit"): [True]}) is True
+    assert endpoints_compliance_passed({}, rules, [], {}) is None
+
+
+def test_an_endpoints_output_length_test_bounds_the_mean_output_tokens():
+    """TEST09 of an endpoints result (gpt-oss-120b): output_sequence_lengths.avg within [TEST09_LOW, TEST09_HIGH];
+    the real deepseek-r1 Server result_summary.json's mean, and the same facts moved inside the bounds."""
+    facts = parse_result_summary(fixture_bytes(f"inference_results_v6.1/{V61_VR}/Server/performance/result_summary.json"))
+    rules = round_rules("inference", "v6.1")
+    bounds = rules["endpoints"]["output_length"]
+    outside = not bounds["low"] <= facts["mean_output_tokens"] <= bounds["high"]
+    assert facts["mean_output_tokens"] > 0 and endpoints_compliance_passed(facts, rules, ["TEST09"], {}) is not outside
+    assert endpoints_compliance_passed({**facts, "mean_output_tokens": bounds["low"]}, rules, ["TEST09"], {}) is True
+    assert endpoints_compliance_passed({**facts, "mean_output_tokens": bounds["high"] + 0.01}, rules, ["TEST09"], {}) is False
+    assert endpoints_compliance_passed({**facts, "mean_output_tokens": None}, rules, ["TEST09"], {}) is False
+
+
+def test_an_endpoints_audit_file_passes_when_its_checker_would_load_it():
+    """compliance_endpoints_check: {"test": <its name>, "passed": true}. No audit file of v6.1 is readable here:
+    the bytes are written as that check reads them."""
+    path = "closed/x/results/s/wan-2.2-t2v-a14b/SingleStream/audit/audit_output_caching_test.json"
+    source = Source("inference", "v6.1", path, "0" * 40)
+    row = parse_audit(b'{"test": "output_caching_test", "passed": true}', source)
+    assert (row["test"], row["verify"], row["passed"], row["scenario_dir"]) == ("TEST04", "audit", True, "SingleStream")
+    assert parse_audit(b'{"test": "consistency_output_test", "passed": true}', source)["passed"] is False
+    assert parse_audit(b'{"test": "output_caching_test", "passed": "yes"}', source)["passed"] is False
+    assert parse_audit(b"[]", source)["passed"] is False
+    from extract.discover import _INFERENCE  # discovery reads it as a compliance file
+    assert [k for rx, k in _INFERENCE if rx.fullmatch(path)] == [Kind.INFERENCE_COMPLIANCE]
 
 
 def test_an_endpoints_folder_without_its_result_summary_is_a_reject():
@@ -245,3 +276,135 @@ def test_status_prints_the_reproduced_counts(reconciled):
     _, _, settings = reconciled
     text = status(settings.db_path)
     assert "Official results reproduced" in text and "First disagreements" in text
+
+
+def test_v60_fixture_reproduces_its_official_rows():
+    """The v6.0 layout: compliance tests in each scenario folder (judged where the round's checker looks), scenario
+    folders in lower case (Krai), a loadgen folder carrying accuracy_results.json (AMD 94xMI355X gpt-oss-120b): every
+    official row of the fixture's folders equal in value, units and accuracy text, and valid."""
+    official = {location_key(r["Location"]): r for r in orjson.loads(fixture_bytes("inference_results_v6.0/summary_results.json"))}
+    tables, rejects = _built("v6.0", "inference_results_v6.0", "closed")
+    assert not [r for r in rejects if "accuracy_results.json" in r["source_path"]]
+    rows = tables["inference_results"].to_dicts()
+    compared = 0
+    for row in rows:
+        location = f"{row['division']}/{row['submitter']}/results/{row['system']}/{row['benchmark']}/{row['scenario_dir']}"
+        published = official.get(location)
+        if published is None:
+            continue
+        compared += 1
+        assert row["result"] == pytest.approx(published["Performance_Result"], rel=1e-9), location
+        assert (row["units"], row["accuracy_text"], row["valid"], row["compliance_passed"]) == (
+            published["Performance_Units"], published["Accuracy"], True, True), location
+    assert compared == len(rows) == 18 and {r["scenario_dir"] for r in rows if r["submitter"] == "Krai"} == {"offline", "singlestream"}
+    compliance = tables["inference_compliance"].to_dicts()
+    assert compliance and all("/results/" in c["source_path"] for c in compliance)
+    assert {c["test"] for c in compliance} >= {"TEST07", "TEST09"} and "output_len" in {c["verify"] for c in compliance}
+
+
+def test_an_endpoints_singlestream_result_takes_the_field_its_rules_name():
+    """No endpoints SingleStream folder of v6.1 is readable here: the real deepseek-r1 Server result_summary.json,
+    read as a wan-2.2 SingleStream folder's, gives the mean latency (RESULT_FIELD_ENDPOINTS) in seconds (ns / 1e6
+    / 1000, as the checker divides), and as any other model's, in ms."""
+    from transform.inference.rules import published_result
+    facts = parse_result_summary(fixture_bytes(f"inference_results_v6.1/{V61_VR}/Server/performance/result_summary.json"))
+    rules = round_rules("inference", "v6.1")
+    for model, units, seconds in (("wan-2.2-t2v-a14b", "Latency (s)", True), ("qwen3-vl-235b-a22b", "Latency (ms)", False)):
+        detail = {**facts, "effective_scenario": None,
+                  "source_path": f"closed/x/results/s/{model}/SingleStream/performance/result_summary.json"}
+        published = published_result(detail, rules, model, model, "SingleStream")
+        expected = facts["latency_mean_ns"] / 1_000_000 / (1000 if seconds else 1)
+        assert (published.value, published.units, published.metric) == (expected, units, "latency_mean_ns"), model
+
+
+def test_a_wrong_value_on_a_result_we_judge_invalid_counts_as_different(reconciled, tmp_path):
+    from warehouse.reconciliation import describe, reproduced
+    _, _, settings = reconciled
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(settings.db_path.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"""update inference_results set result = result * 2, valid = false, invalid_reason = 'x'
+                        where round = 'v6.1' and scenario_dir = 'Server' and system = '{V61_VR.split("/")[3]}'""")
+    [entry] = reproduced(db, ["v6.1"])
+    assert (entry["reproduced"], entry["different"], entry["ours_invalid"]) == (2, 1, 1)
+    assert describe(entry)[1].startswith(f"    different and ours invalid: {V61_VR}/Server: official 1.17589e+06 Tokens/s")
+
+
+def test_a_submitter_table_speaks_for_its_own_folders_only():
+    """DellEMC's real checker csv committed under another submitter's folder is no table of DellEMC's results;
+    a Location holding a newline and escape codes reaches no reject reason or summary line unescaped."""
+    from warehouse.reconciliation import describe
+    data = fixture_bytes("inference_results_v0.7/open/DellEMC/summary.csv")
+    rows, _ = parse_official_table(data, Source("inference", "v0.7", "open/DellEMC/summary.csv", "0" * 40))
+    assert rows
+    rows, rejects = parse_official_table(data, Source("inference", "v0.7", "open/ASUSTeK/summary.csv", "0" * 40))
+    assert rows == [] and all("is not a folder of open/ASUSTeK" in r["reason"] for r in rejects) and rejects
+    forged = "open/DellEMC/results/s\n\x1b[2JRejects: 0/resnet/Offline"
+    header, first = data.decode().splitlines()[:2]  # Location is the last column
+    hostile = "\n".join([header, first.rsplit(",", 1)[0] + f',"{forged}"']).encode()
+    _, rejects = parse_official_table(hostile, Source("inference", "v0.7", "open/ASUSTeK/summary.csv", "0" * 40))
+    assert rejects and not any(c in r["reason"] for r in rejects for c in "\n\x1b")
+    entry = {"round": "v0.7", "official": 1, "reproduced": 0, "different": 1, "ours_invalid": 0, "accuracy_different": 0,
+             "power_different": 0, "only_official": 0, "only_ours": 0, "first_disagreements": [{
+                 "verdict": "different", "ours_invalid": False, "location": forged, "official_result": 1.0,
+                 "official_units": "Samples/s\x1b[0m", "result": 2.0, "units": "Samples/s", "invalid_reason": None}]}
+    assert not any(c in line for line in describe(entry) for c in "\n\x1b")
+
+
+def test_a_non_llm_endpoints_result_is_held_to_its_p99_latency_bound():
+    """v6.1's latency_check: an endpoints result of a model outside the LLM check (qwen3-vl) has its p99 latency
+    compared with the bound of its scenario folder (Interactive 1.5 s); the real Interactive folder's row, as qwen3-vl's."""
+    from transform.inference.rules import validity_problems
+    tables, _ = _built("v6.1", "inference_results_v6.1", V61_VR)
+    rules = round_rules("inference", "v6.1")
+    row = {**_row(tables, scenario_dir="Interactive"), "model": "qwen3-vl-235b-a22b", "effective_scenario": None}
+    bound = rules["models"]["qwen3-vl-235b-a22b"]["latency_ns"]["Interactive"]
+    assert [p for p in validity_problems({**row, "latency_p99_ns": bound + 1}, rules) if "p99 latency" in p]
+    assert not [p for p in validity_problems({**row, "latency_p99_ns": bound}, rules) if "p99 latency" in p]
+
+
+def test_an_endpoints_score_meets_a_target_only_where_the_checker_compares_one():
+    """v6.1's accuracy_check: qwen3-vl's score against its target of the scenario (Interactive 0.7878 × 0.99,
+    Offline 0.7903 × 0.99), outside the open division; any other model's score is enough."""
+    from transform.inference.rules import endpoints_accuracy
+    rules = round_rules("inference", "v6.1")
+    rows = [{"value": 0.781, "target": None, "met": None}]
+    qwen = {"model": "qwen3-vl-235b-a22b", "division": "closed"}
+    assert endpoints_accuracy({**qwen, "scenario": "Interactive"}, rules, rows)[1] is True
+    assert endpoints_accuracy({**qwen, "scenario": "Offline"}, rules, rows) == (
+        [{"value": 0.781, "target": 0.7903 * 0.99, "met": False}], False)
+    assert endpoints_accuracy({**qwen, "scenario": "Offline", "division": "open"}, rules, rows)[1] is True
+    assert endpoints_accuracy({"model": "deepseek-r1", "division": "closed", "scenario": "Offline"}, rules, rows)[1] is True
+
+
+def test_v60_holds_an_interactive_run_to_the_bounds_of_the_scenario_it_logged():
+    """v6.0's llm_check takes the TTFT/TPOT bounds of the run's effective_scenario: an Interactive folder's loadgen
+    run logs Server (AMD 8xMI355X llama2-70b-99, real), so a TTFT between the Interactive and Server bounds passes."""
+    from transform.inference.rules import validity_problems
+    folder = "closed/AMD/results/8xMI355X_2xEPYC_9575F/llama2-70b-99/Interactive"
+    tables, _ = _built("v6.0", "inference_results_v6.0", folder)
+    rules = round_rules("inference", "v6.0")
+    bounds = rules["models"]["llama2-70b-99"]["token_latency"]
+    # the detail-log fields the result table does not keep, as this log has them
+    row = {**_row(tables, scenario_dir="Interactive"), "effective_scenario": "Server", "use_token_latencies": True}
+    between = {**row, "ttft_p99_ns": bounds["Interactive"]["ttft_p99_ns"] + 1}
+    assert between["ttft_p99_ns"] < bounds["Server"]["ttft_p99_ns"] and validity_problems(between, rules) == []
+    above = {**row, "ttft_p99_ns": bounds["Server"]["ttft_p99_ns"]}
+    assert [p for p in validity_problems(above, rules) if p.startswith("TTFT")]
+
+
+def test_a_location_with_escape_codes_reaches_the_terminal_escaped(reconciled, tmp_path):
+    """An official row whose Location holds a newline and terminal escape codes (loaded as published) is printed
+    escaped by `status` and by the run summary's lines; nothing forged starts a line."""
+    from warehouse.reconciliation import describe, reproduced
+    from warehouse.status import status
+    _, _, settings = reconciled
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(settings.db_path.read_bytes())
+    forged = "closed/X/results/s\n\x1b[2JRejects: 0/m/Offline"
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into official_results select * replace (? as location, 'X' as submitter) "
+                    "from official_results where round = 'v6.1' limit 1", [forged])
+    lines = [line for entry in reproduced(db, ["v6.1"], first=600) for line in describe(entry)] + status(db).splitlines()
+    assert not [line for line in lines if "\x1b" in line or line.startswith("Rejects: 0")]
+    assert any("s\\n\\x1b[2JRejects: 0" in line for line in lines)

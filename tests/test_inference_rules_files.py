@@ -64,7 +64,8 @@ def test_every_rules_file_says_where_it_comes_from_and_names_what_the_code_reads
     assert source["commit_date"] <= source["published"] and source["config_key"] == round_
     assert all(re.compile(p) for p in rules["accuracy_patterns"].values())
     for model, spec in rules["models"].items():
-        for bound in spec.get("accuracy", []) + spec.get("accuracy_upper", []):
+        by_scenario = [b for bounds in spec.get("accuracy_by_scenario", {}).values() for b in bounds]
+        for bound in spec.get("accuracy", []) + spec.get("accuracy_upper", []) + by_scenario:
             assert bound["metric"] in rules["accuracy_patterns"], (model, bound)
         for metric in [*rules["metric"].values(), *spec.get("metric", {}).values()]:
             assert not metric.get("field") or metric["field"] in LOG_KEY_COLUMNS, (model, metric)
@@ -165,3 +166,21 @@ def test_the_run_summary_names_the_rounds_without_rules(build):
     rows = unknown["inference_results"].height
     assert summary.unchecked_rules == {"v9.9": f"{rows} results: no rules file for inference v9.9"}
     assert f"Not checked by its round's rules: inference v9.9: {rows} results: no rules file" in summary.text(Path("w.duckdb"))
+
+
+_CHECKERS = Path("/work/.mirror/mlcommons+inference/repo")
+
+
+@pytest.mark.skipif(not _CHECKERS.is_dir(), reason="no local copy of mlcommons/inference (the checkers) here")
+@pytest.mark.parametrize("round_", [r for r in rounds_with_rules("inference")
+                                    if (Path(__file__).parents[1] / "benchmarks" / "inference_rules_facts" / f"{r}.toml").exists()])
+def test_every_rules_file_is_what_the_transcription_derives_from_its_checker(round_):
+    """The rules stay data MLCommons wrote: each file equals what benchmarks/transcribe_inference_rules.py derives
+    from the checker commit it names and the round's hand-transcribed facts."""
+    import tomllib
+    from benchmarks.transcribe_inference_rules import to_toml, transcribe
+    rules = round_rules("inference", round_)
+    facts_path = Path(__file__).parents[1] / "benchmarks" / "inference_rules_facts" / f"{round_}.toml"
+    derived = transcribe(str(_CHECKERS), rules["source"]["commit"], round_, rules["source"]["published"],
+                         tomllib.loads(facts_path.read_text()))
+    assert tomllib.loads(to_toml(derived)) == rules

@@ -21,11 +21,15 @@ from transform.training.duplicates import mark_duplicates
 from transform.training.energy import training_power
 from transform.training.quality_targets import quality_target
 from transform.training.run_log import NOT_CONFIGURATION, parse_training_log
-from transform.training.score_rules import benchmark_rules, converged_by_run_stop, init_within_limit
+from benchmarks.transcribe_training_rules import differences
+from transform.training.package_rules import bounds, derive, installed
+from transform.training.score_rules import (benchmark_entry, benchmark_rules, converged_by_run_stop, init_within_limit,
+                                            unchecked_note)
 from transform.training.scores import training_scores
 
 SHA = "0" * 40
-TRAINING_ROUNDS = ["v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"]
+TRAINING_ROUNDS = ["v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1",
+                   "v6.0"]
 TINYBOX_BERT = "tinycorp/results/tinybox_green/bert"
 MLLOG_FIXTURES = ["training_results_v3.0", "training_results_v4.0", "training_results_v4.1", "training_results_v5.0"]
 
@@ -46,7 +50,9 @@ def test_every_training_round_has_a_rules_file_with_its_source():
         rules = round_rules("training", round_)
         source = rules["source"]
         assert source["repo"].startswith("github.com/mlcommons/") and source["paths"]
-        assert re.fullmatch(r"[0-9a-f]{40}", source["commit"]) and source["published"].year >= 2018
+        # a commit of mlcommons/logging, or the version of its package the file was derived from
+        assert re.fullmatch(r"[0-9a-f]{40}", source.get("commit", "0" * 40)) and source["published"].year >= 2018
+        assert "commit" in source or source["package_version"]
         for benchmark, entry in rules["benchmarks"].items():
             found = benchmark_rules(round_, benchmark)
             assert found.runs_required == entry["runs_required"] >= 1 and found.max_dropped >= 1
@@ -162,3 +168,67 @@ def test_init_limit_is_strict_and_by_the_logs_division():
     assert init_within_limit(20 * 60 * 1000, "v0.7", "bert", "open") is False
     assert init_within_limit(10**9, "v0.5", "resnet", "closed") is None
     assert init_within_limit(10**9, "v5.0", "bert", None) is None and init_within_limit(None, "v5.0", "bert", "closed") is None
+
+
+V60_LORA = "AMD/results/MI350X_EPYC_9575F_primus/llama2_70b_lora"
+
+
+def test_v60_fixture_scores_as_the_official_summarizer():
+    paths = {f"{V60_LORA}/result_{i}.txt": f"{V60_LORA}/result_{i}.txt" for i in range(10)}
+    runs = _runs("v6.0", "training_results_v6.0", paths)
+    score = training_scores(runs, {}, Counter(), training_power([], runs, [])).row(0, named=True)
+    official = pl.read_csv(FIXTURES.parent / "oracles" / "training_results_v6.0.official_summary.csv")
+    assert score["score_minutes"] == official["llama2_70b_lora"][0] == 10.217058333333332
+    assert (score["runs_counted"], score["rules_checked"], score["rules_note"]) == (8, True, None)
+    assert [benchmark_rules("v6.0", b).runs_required for b in ("gpt_oss_20b", "deepseekv3_671b")] == [10, 3]
+    assert benchmark_rules("v6.0", "retinanet") is None and benchmark_rules("v6.0", "rgat") is None
+
+
+def _open(log: bytes, accuracy_at_least_one: bool) -> bytes:
+    log = log.replace(b'"key": "submission_division", "value": "closed"', b'"key": "submission_division", "value": "open"')
+    return log.replace(b'"key": "eval_accuracy", "value": 0.', b'"key": "eval_accuracy", "value": 1.') if accuracy_at_least_one else log
+
+
+def test_open_runs_are_judged_by_the_open_check_of_their_ruleset():
+    """training_6.0.0/open_llama2_70b_lora.yaml: ATLEAST_ONE_CHECK "v['value'] < 1.0" — a run that ends in success but
+    never logs an accuracy below 1 fails the compliance check, and the summarizer drops it."""
+    assert quality_target("v6.0", "llama2_70b_lora", "open").text() == "eval_accuracy < 1"
+    log = (FIXTURES / "training_results_v6.0" / V60_LORA / "result_0.txt").read_bytes()
+    for above, reached in ((False, True), (True, False)):
+        run = parse_training_log(_open(log, above), Source("training", "v6.0", f"{V60_LORA}/result_0.txt", SHA)).run
+        assert (run["log_division"], run["status"], run["reached_target"]) == ("open", "success", reached)
+    # open_flux1.yaml checks averaged_validation_loss, not eval_accuracy: a log without it never passes
+    assert benchmark_entry("v6.0", "flux1")["open_key"] == "averaged_validation_loss"
+
+
+def test_a_round_without_a_rules_file_is_judged_by_the_package_marked_unreviewed_or_not_at_all():
+    path = "Dell/results/XE9680x8H100-SXM-80GB/ssd/result_0.txt"
+    assert unchecked_note("v9.9", "ssd").startswith("no rules file for training v9.9")
+    assert unchecked_note("v6.0", "ssd") == "ssd is not a benchmark of the training v6.0 rules: not judged"
+    assert unchecked_note("v6.0", "llama2_70b_lora") is None
+    if installed() is None:
+        pytest.skip("mlperf-logging is not installed (pip install -e '.[test]')")
+    # v6.1's ruleset ships in the package before its results: judged by it, and said to be unreviewed
+    assert round_rules("training", "v6.1") is None and benchmark_rules("v6.1", "qwen35_397b_grpo").runs_required == 3
+    assert "derived from mlperf-logging" in unchecked_note("v6.1", "gpt_oss_20b")
+    runs = _runs("v6.1", "training_results_v4.0", {path.replace("ssd", "flux1"): path})
+    score = training_scores(runs, {}, Counter(), training_power([], runs, [])).row(0, named=True)
+    assert not score["rules_checked"] and "not yet reviewed" in score["rules_note"]
+
+
+def test_every_rules_file_is_what_the_tool_derives_from_the_pinned_package():
+    found = installed()
+    if found is None:
+        pytest.skip("mlperf-logging is not installed (pip install -e '.[test]')")
+    root, version = found
+    derivable = [r for r in TRAINING_ROUNDS if derive(root, r) is not None]
+    # v0.5 predates the package; v0.6's checker has no quality targets
+    assert derivable == TRAINING_ROUNDS[2:]
+    for round_ in derivable:
+        assert round_rules("training", round_)["source"]["package_version"] == version, round_
+        assert differences(round_, root) == [], round_
+    assert bounds("(0.0 <= v['value']['FID'] <= 90.0) and (0.15 <= v['value']['CLIP'] <= 1.0)") == {
+        "FID": {"low": 0.0, "low_inclusive": True, "high": 90.0, "high_inclusive": True},
+        "CLIP": {"low": 0.15, "low_inclusive": True, "high": 1.0, "high_inclusive": True}}
+    with pytest.raises(ValueError):
+        bounds("v['value'] >= 0.712 if s['global_batch_size'] < 8192 else v['value'] >= 0.706")

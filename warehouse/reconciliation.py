@@ -1,4 +1,8 @@
-"""How much of MLCommons' own tables the warehouse reproduces, per round (from the `reconciliation` view)."""
+"""How much of MLCommons' own tables the warehouse reproduces, per round (from the `reconciliation` view).
+
+Every official row is compared whatever our validity verdict: a wrong value on a result we judge invalid counts as
+different (and as ours invalid), so "different 0" means no official number differs from ours.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,43 @@ from pathlib import Path
 
 import duckdb
 
+from transform.common.printable import printable
+
 COUNTS = """
     select round,
            count(*) filter (where verdict <> 'only ours') as official,
            count(*) filter (where verdict = 'equal') as reproduced,
            count(*) filter (where verdict = 'different') as different,
-           count(*) filter (where verdict = 'ours invalid') as ours_invalid,
+           count(*) filter (where ours_invalid) as ours_invalid,
+           count(*) filter (where not accuracy_equal) as accuracy_different,
+           count(*) filter (where not power_equal) as power_different,
            count(*) filter (where verdict = 'only official') as only_official,
-           count(*) filter (where verdict = 'only ours') as only_ours,
-           count(*) filter (where verdict = 'equal' and not accuracy_equal) as accuracy_different,
-           count(*) filter (where verdict = 'equal' and not power_equal) as power_different
+           count(*) filter (where verdict = 'only ours') as only_ours
     from reconciliation {where} group by round order by round"""
 
-# A value or validity that differs says more than a folder we lack, which says more than a row the table lacks.
+# Disagreements first: a value or units that differ, then a result we drop, then another accuracy text or power
+# (on a row whose value is equal), then a folder we lack, then a row the table lacks.
+_RANK = """case when verdict = 'different' then 0 when verdict = 'ours invalid' then 1
+                when verdict = 'equal' then 2 when verdict = 'only official' then 3 else 4 end"""
+_RANKED = f"""
+    select round, verdict, location, official_result, official_units, result, units, ours_invalid, invalid_reason,
+           accuracy_equal, official_accuracy_text, accuracy_text, power_equal, official_power_result,
+           official_power_units, power_result, power_units
+    from reconciliation
+    where (verdict <> 'equal' or not accuracy_equal or not power_equal) {{also}}
+    qualify row_number() over (partition by round order by {_RANK}, location) <= {{limit}}
+    order by round, {_RANK}, location"""
+# the columns that fit a terminal (`status`)
 DISAGREEMENTS = """
-    select round, verdict, location, official_result, official_units, result, units, invalid_reason
-    from reconciliation where verdict <> 'equal' {also}
-    qualify row_number() over (
-        partition by round
-        order by case verdict when 'different' then 0 when 'ours invalid' then 1 when 'only official' then 2 else 3 end,
-                 location) <= {limit}
-    order by round, case verdict when 'different' then 0 when 'ours invalid' then 1 when 'only official' then 2 else 3 end,
-             location"""
+    select round, verdict, ours_invalid, location, official_result, official_units, result, units, accuracy_equal,
+           power_equal
+    from (""" + _RANKED + ")"
+
+_COUNT_COLUMNS = ("round", "official", "reproduced", "different", "ours_invalid", "accuracy_different", "power_different",
+                  "only_official", "only_ours")
+_DISAGREEMENT_COLUMNS = ("round", "verdict", "location", "official_result", "official_units", "result", "units",
+                         "ours_invalid", "invalid_reason", "accuracy_equal", "official_accuracy_text", "accuracy_text",
+                         "power_equal", "official_power_result", "official_power_units", "power_result", "power_units")
 
 
 def has_view(con: duckdb.DuckDBPyConnection) -> bool:
@@ -36,32 +55,50 @@ def has_view(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def reproduced(db: Path, rounds: list[str], first: int = 3) -> list[dict]:
-    """Per round of `rounds` with an official table: its counts by verdict and its first disagreements."""
+    """Per round of `rounds` with an official table: its counts (a row may count as different and as ours
+    invalid) and its first disagreements, most serious first."""
     with duckdb.connect(str(db), read_only=True) as con:
         if not has_view(con):
             return []
         # the rounds asked for only: the filter reaches the view's scans
-        counts = [dict(zip(("round", "official", "reproduced", "different", "ours_invalid", "only_official", "only_ours",
-                            "accuracy_different", "power_different"), row))
-                  for row in con.execute(COUNTS.format(where="where list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
-        columns = ("round", "verdict", "location", "official_result", "official_units", "result", "units", "invalid_reason")
-        disagreements = [dict(zip(columns, row)) for row in con.execute(
-            DISAGREEMENTS.format(limit=int(first), also="and list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
+        counts = [dict(zip(_COUNT_COLUMNS, row)) for row in con.execute(
+            COUNTS.format(where="where list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
+        disagreements = [dict(zip(_DISAGREEMENT_COLUMNS, row)) for row in con.execute(
+            _RANKED.format(limit=int(first), also="and list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
     for entry in counts:
         entry["first_disagreements"] = [d for d in disagreements if d["round"] == entry["round"]]
     return counts
 
 
 def describe(entry: dict) -> list[str]:
-    """Lines for people: 'official results reproduced: N of M' and the first disagreements."""
+    """Lines for people: 'official results reproduced: N of M', what disagrees (first), and the first
+    disagreements. Every text from a repository is escaped (a Location may hold a newline or escape codes)."""
     lines = [f"  {entry['round']}: official results reproduced: {entry['reproduced']} of {entry['official']}"
-             f" (different {entry['different']}, ours invalid {entry['ours_invalid']}, only official "
-             f"{entry['only_official']}, only ours {entry['only_ours']})"
-             + "".join(f"; of those reproduced, {n} with another {what}" for what, n in
-                       (("accuracy text", entry["accuracy_different"]), ("power result", entry["power_different"])) if n)]
+             f" (different {entry['different']}, ours invalid {entry['ours_invalid']}, accuracy text different "
+             f"{entry['accuracy_different']}, power different {entry['power_different']}, only official "
+             f"{entry['only_official']}, only ours {entry['only_ours']})"]
     for d in entry["first_disagreements"]:
-        official = "—" if d["official_result"] is None else f"{d['official_result']:g} {d['official_units'] or ''}".strip()
-        ours = "—" if d["result"] is None else f"{d['result']:g} {d['units'] or ''}".strip()
-        why = f" ({d['invalid_reason']})" if d["verdict"] == "ours invalid" and d["invalid_reason"] else ""
-        lines.append(f"    {d['verdict']}: {d['location']}: official {official}, ours {ours}{why}")
+        lines.append(f"    {_kind(d)}: {printable(d['location'])}: {_compared(d)}")
     return lines
+
+
+def _kind(d: dict) -> str:
+    if d["verdict"] == "different" and d["ours_invalid"]:
+        return "different and ours invalid"
+    if d["verdict"] == "equal":
+        return "accuracy text different" if d["accuracy_equal"] is False else "power different"
+    return d["verdict"]
+
+
+def _compared(d: dict) -> str:
+    if d["verdict"] == "equal" and d["accuracy_equal"] is False:
+        return f"official {printable(d['official_accuracy_text'])!r}, ours {printable(d['accuracy_text'] or '')!r}"
+    if d["verdict"] == "equal":
+        return f"official power {_figure(d['official_power_result'], d['official_power_units'])}, ours " \
+               f"{_figure(d['power_result'], d['power_units'])}"
+    why = f" ({printable(d['invalid_reason'])})" if d["ours_invalid"] and d["invalid_reason"] else ""
+    return f"official {_figure(d['official_result'], d['official_units'])}, ours {_figure(d['result'], d['units'])}{why}"
+
+
+def _figure(value: float | None, units: str | None) -> str:
+    return "—" if value is None else f"{value:g} {printable(units or '')}".strip()

@@ -14,7 +14,7 @@ from warehouse.state import build_fingerprint
 
 
 def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repos: int, files_parsed: int,
-               rows_loaded: dict[str, int], rejects: int, failed: dict[str, str]) -> pl.DataFrame:
+               rows_loaded: dict[str, int], rejects: int, failed: dict[str, str], alarms: list[dict] = ()) -> pl.DataFrame:
     frame, invalid = validate("ingest_runs", to_frame("ingest_runs", [{
         "run_id": str(uuid.uuid4()),
         "started_at": started_at,
@@ -25,6 +25,7 @@ def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repo
         "rows_loaded": orjson.dumps(rows_loaded).decode(),
         "rejects": rejects,
         "failed_repos": orjson.dumps(failed).decode(),
+        "alarms": orjson.dumps(list(alarms)).decode(),
         "build_fingerprint": build_fingerprint(accelerator_map),
     }]))
     if invalid:

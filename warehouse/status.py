@@ -8,6 +8,8 @@ import duckdb
 import orjson
 import polars as pl
 
+from transform.common.printable import printable
+from warehouse.alarm import alarms, lines, training_reproduced
 from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
 
 _SECTIONS = {
@@ -25,22 +27,47 @@ _SECTIONS = {
 }
 
 
+_TRAINING_UNCHECKED = {"Training scores not checked by their rules": """
+        select round, rules_note as reason, count(*) as scores from training_scores where not rules_checked
+        group by all order by round, reason"""}
+
 # MLCommons' own tables: per round "reproduced of official", then the first disagreements of each round
 _OFFICIAL = {"Official results reproduced": COUNTS.format(where=""), "First disagreements": DISAGREEMENTS.format(limit=5, also="")}
 
 
+def _has_alarm_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """Warehouses built before the training reconciliation (and training_scores.rules_checked) have no alarm to
+    compute; the next ingest rebuilds them."""
+    return bool(con.execute("select count(*) from duckdb_views() where view_name = 'training_reconciliation'").fetchall()[0][0])
+
+
+def current_alarms(db: Path) -> list[dict]:
+    """The alarms of the warehouse as it is (warehouse/alarm.py)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return alarms(con) if has_view(con) and _has_alarm_views(con) else []
+
+
 def _frames(db: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
-        sections = _SECTIONS | (_OFFICIAL if has_view(con) else {})
-        return {title: con.sql(query).pl() for title, query in sections.items()}
+        alarm_views = _has_alarm_views(con)
+        sections = _SECTIONS | (_TRAINING_UNCHECKED if alarm_views else {}) | (_OFFICIAL if has_view(con) else {})
+        frames = {title: con.sql(query).pl() for title, query in sections.items()}
+        if alarm_views:
+            frames["Official training scores reproduced"] = pl.DataFrame(training_reproduced(con))
+        return frames
 
 
 def status(db: Path) -> str:
+    # text from repositories (locations, reasons, URLs) escaped before it reaches a terminal
+    frames = {title: frame.with_columns(pl.col(pl.String).map_elements(printable, return_dtype=pl.String))
+              for title, frame in _frames(db).items()}
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
-        return "\n\n".join(f"{title}\n{frame}" for title, frame in _frames(db).items())
+        found = lines(current_alarms(db))
+        return "\n\n".join(["\n".join(found)] * bool(found) + [f"{title}\n{frame}" for title, frame in frames.items()])
 
 
 def status_json(db: Path) -> str:
-    """The same sections for scripts: {"warehouse": path, "repositories": [...], "last_runs": [...], "rejects": [...]}."""
+    """The same sections for scripts: {"warehouse": path, "alarms": [...], "repositories": [...], "last_runs": [...],
+    "rejects": [...]}."""
     sections = {title.lower().replace(" ", "_"): frame.to_dicts() for title, frame in _frames(db).items()}
-    return orjson.dumps({"warehouse": str(db), **sections}, option=orjson.OPT_INDENT_2).decode()
+    return orjson.dumps({"warehouse": str(db), "alarms": current_alarms(db), **sections}, option=orjson.OPT_INDENT_2).decode()

@@ -17,6 +17,7 @@ from transform.common.schemas import (
     InferencePower as _Power,
     InferenceResults as _Results,
     OfficialResults as _Official,
+    OfficialTrainingScores as _OfficialTraining,
     Systems as _Systems,
     TrainingScores as _Scores,
 )
@@ -298,15 +299,40 @@ class Reconciliation(pa.DataFrameModel):
     official_source_path: str = _official("source_path")
     source_path: str = same(_Results, "source_path", "File our result was read from (null: only official).")
     verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
-                            description="equal (same value within a relative 1e-9 and the same units where the table "
-                                        "prints units), different, only official (no result of ours in that folder), "
-                                        "ours invalid (our checker rules drop a result the table publishes), only ours "
+                            description="different (another value beyond a relative 1e-9, other units where the table "
+                                        "prints units, or no value of ours: whatever our validity verdict), ours "
+                                        "invalid (same value and units, but our checker rules drop a result the table "
+                                        "publishes), equal, only official (no result of ours in that folder), only ours "
                                         "(a valid result of ours the table does not list).",
                             metadata={"example": "equal"})
-    accuracy_equal: bool = new("The accuracy text as the table prints it (null: the table prints none, or no result of ours).",
-                               example="true")
-    power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9 (null: "
-                            "neither has a power result).", example="true")
+    ours_invalid: bool = new("On an official row with a result of ours: our checker rules drop that result (a row can be "
+                             "different and ours invalid at once); null otherwise.", example="false")
+    accuracy_equal: bool = new("The accuracy text as the table prints it, on every official row with a result of ours "
+                               "(null: the table prints none, or no result of ours).", example="true")
+    power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9, on every "
+                            "official row with a result of ours (null: neither has a power result).", example="true")
+
+
+class TrainingReconciliation(pa.DataFrameModel):
+    round: str = same(_Scores, "round")
+    division: str = same(_Scores, "division")
+    submitter: str = same(_Scores, "submitter")
+    official_submitter: str = same(_OfficialTraining, "submitter")
+    system: str = same(_Scores, "system")
+    benchmark: str = same(_Scores, "benchmark")
+    official_score_minutes: float = same(_OfficialTraining, "score_minutes", "The score MLCommons' summary publishes.")
+    score_minutes: float = same(_Scores, "score_minutes")
+    valid: bool = same(_Scores, "valid")
+    reason: str = same(_Scores, "reason")
+    rules_checked: bool = same(_Scores, "rules_checked")
+    official_source_path: str = same(_OfficialTraining, "source_path", "The official summary file (null: only ours).")
+    official_source_commit: str = same(_OfficialTraining, "source_commit", "Commit of results_branch it was read at.")
+    source_path: str = same(_Scores, "source_path", "Results folder of our score (null: only official).")
+    verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
+                            description="equal (within a relative 1e-9), different, only official (no score row of "
+                                        "ours), ours invalid (our rules give no score where the summary has one), only "
+                                        "ours (a valid score of ours the summary does not list).",
+                            metadata={"example": "equal"})
 
 
 # Every view, by name (= its file name in warehouse/views/).
@@ -325,6 +351,7 @@ VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "inference_server_vs_offline": InferenceServerVsOffline,
     "inference_round_over_round": InferenceRoundOverRound,
     "reconciliation": Reconciliation,
+    "training_reconciliation": TrainingReconciliation,
 }
 
 

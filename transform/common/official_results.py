@@ -8,6 +8,8 @@ Three forms exist in the inference repositories:
   v0.7 to v5.1): the same columns as v6.1's rows (no `Units` before v2.0), a power result as a second row with
   the same `Location` and `Units` Watts or millijoules.
 Each row is keyed by its `Location`, the scenario folder `<division>/<submitter>/results/<system>/<model>/<scenario>`.
+A root table speaks for every folder; a submitter's csv only for its own (`closed/A/summary.csv` listing a folder of
+`closed/B/` is not B's table: that row is a reject). Every text of a table that reaches a reject reason is escaped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import io
 
 import orjson
 
+from transform.common.printable import printable
 from transform.common.source import Source
 from transform.common.values import is_number
 
@@ -47,14 +50,14 @@ def parse_official_table(data: bytes, source: Source) -> tuple[list[dict], list[
     for index, row in rows:
         parsed = _row(row, scope, source)
         if isinstance(parsed, str):
-            rejects.append(source.reject("parse", f"official results table, row {index}: {parsed}"))
+            rejects.append(source.reject("parse", f"official results table, row {printable(str(index))[:50]}: {parsed}"))
         else:
             out.append({**parsed, "row_id": parsed["row_id"] or str(index)})
     kept: dict[str, dict] = {}
     for row in _with_power_rows(out):
         if row["location"] in kept:
-            rejects.append(source.reject("parse", f"official results table, row {row['row_id']}: a second row for "
-                                                  f"{row['location']} (the first is loaded)"))
+            rejects.append(source.reject("parse", f"official results table, row {printable(row['row_id'])[:50]}: a "
+                                                  f"second row for {printable(row['location'])} (the first is loaded)"))
         else:
             kept[row["location"]] = row
     return list(kept.values()), rejects
@@ -104,6 +107,9 @@ def _row(entry: tuple, scope: str, source: Source) -> dict | str:
         return f"{result_col} {str(row.get(result_col))[:50]!r} is not a number"
     key = location_key(location)
     division, submitter, _results, system, benchmark, scenario_dir = key.split("/")
+    if scope == "submitter" and source.path.split("/")[:2] != [division, submitter]:
+        return (f"Location '{printable(key)[:200]}' is not a folder of {printable('/'.join(source.path.split('/')[:2]))}: "
+                "a submitter's table speaks for its own results only")
     power, power_units = _number(row.get("Power_Result")), _text(row.get("Power_Units"))
     return {
         "suite": source.suite, "round": source.round, "table_scope": scope, "location": key,

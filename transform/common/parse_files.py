@@ -135,7 +135,8 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
     elif ref.kind is Kind.INFERENCE_POWER:
         out.inference_power[_scenario_key(ref.path)] = (parse_spl(data), ref.path)
     elif ref.kind is Kind.INFERENCE_COMPLIANCE:
-        out.inference_compliance.append(parse_compliance(data, source))
+        parse = endpoints.parse_audit if ref.path.endswith(".json") else parse_compliance
+        out.inference_compliance.append(parse(data, source))
     elif ref.kind is Kind.MODEL_MAPPING:
         mapping = parse_model_mapping(data)
         if mapping is None:

@@ -112,7 +112,7 @@ class TrainingRuns(pa.DataFrameModel):
     final_eval_accuracy: float = _opt("Value of the last eval_accuracy when it is a number.", unit="the benchmark's quality metric", example="0.3449")
     final_eval_json: str = _json("Last eval_accuracy value as JSON (Mask R-CNN {BBOX, SEGM}; stable diffusion {FID, CLIP}).", '{"FID": 83.257, "CLIP": 0.1749}')
     eval_count: int = _key("Number of eval_accuracy events.", ge=0, unit="events", example="4")
-    quality_target: str = _opt("Closed-division quality target of this benchmark and round (official compliance rules).", example="eval_accuracy >= 0.34 and eval_accuracy < 1")
+    quality_target: str = _opt("Quality target of this benchmark and round in the division the log states (the official compliance checker's closed or open check).", example="eval_accuracy >= 0.34 and eval_accuracy < 1")
     reached_target: bool = _opt("True when an eval_accuracy reached quality_target; null when no target is known.", example="true")
     init_minutes: float = _opt("Initialization: init_stop − the first init_start before it, in minutes; null without both.", "minutes", ge=0, example="26.645")
     init_within_limit: bool = _opt("The compliance checker's init-time check (init_stop − first init_start strictly below the round's limit for the log's division); false: the official tools drop the run; null when the round has no limit or the log lacks init events or its division.", example="true")
@@ -186,6 +186,8 @@ class TrainingScores(pa.DataFrameModel):
     scaling_factor: float = _key("From scaling.json beside the logs (RCP convergence penalty); 1 when absent.", gt=0, unit="ratio", example="1.0")
     fastest_run_minutes: float = _opt("Fastest successful run.", "minutes", ge=0, example="36.2393")
     valid: bool = _key("True when the rules produce a score.", example="true")
+    rules_checked: bool = _key("True when a reviewed rules file of the round (transform/training/rules/<round>.toml) names this benchmark; false: judged by rules derived from the installed mlperf-logging package and not yet reviewed, or not judged at all (rules_note says which).", example="true")
+    rules_note: str = _opt("Why the score is not judged by a reviewed rules file.", example="no rules file for training v6.1 (transform/training/rules/v6.1.toml) and no ruleset for it in an installed mlperf-logging: not judged")
     reason: str = _opt("Why there is no score (not enough runs, too many failed runs, no rules for the benchmark), and what else the rules say about the runs (dropped for initialization time, duplicate runs), in sentences separated by '; '.", example="5 runs required, 3 found")
     energy_j: float = _opt("Energy of the score, where the runs have power logs: the counted runs' training_power.energy_j averaged (the same runs dropped as for score_minutes) × scaling_factor, as the official result summarizer.", "J", "16384267.95")
     energy_reason: str = _opt("Why a folder with power logs has no energy_j (a counted run the official summarizer stops on, or no score).", example="run 3: node_0.txt: power_measurement_start and the end of the window are at the same time_ms …")
@@ -362,7 +364,9 @@ class InferenceAccuracy(pa.DataFrameModel):
 
 
 class InferenceCompliance(pa.DataFrameModel):
-    """One row per compliance verification file (TEST01/04/05/06 verify_performance.txt / verify_accuracy.txt)."""
+    """One row per compliance verification file (TEST01/04/05/06/07/08/09 verify_performance.txt /
+    verify_accuracy.txt / verify_output_len.txt, an endpoints result's audit/audit_<test>.json), under
+    <division>/<submitter>/compliance/ or, from v6.0, in the result's scenario folder."""
 
     suite: str = _key("Always inference.", isin=["inference"], example="inference")
     round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.1")
@@ -372,7 +376,8 @@ class InferenceCompliance(pa.DataFrameModel):
     benchmark: str = _key("Benchmark folder name.", example="resnet50")
     scenario: str = _opt("Scenario (canonical case).", example="Offline")
     test: str = _key("Test folder: TEST01, TEST04, TEST04-A, TEST05, TEST06…", "TEST01")
-    verify: str = _key("performance or accuracy.", isin=["performance", "accuracy"])
+    verify: str = _key("performance, accuracy, output_len (TEST09, from v6.0) or audit (an endpoints result's "
+                       "audit/audit_<test>.json, v6.1).", isin=["performance", "accuracy", "output_len", "audit"])
     passed: bool = _opt("TEST PASS → true, TEST FAIL → false (TEST06: all checks True or Skipped).", example="true")
     reference_score: float = _opt("Score of the submitted run (TEST04-A score for TEST04-A/B).", unit="the result's units", example="51.8056")
     test_score: float = _opt("Score of the compliance run (TEST04-B score for TEST04-A/B).", unit="the result's units", example="51.7962")
@@ -446,6 +451,28 @@ class Rejects(pa.DataFrameModel):
         strict = True
 
 
+class OfficialTrainingScores(pa.DataFrameModel):
+    """One row per score of MLCommons' own training summary (the result summarizer's `summary.csv`, committed to the
+    repository's `results_branch` from v6.0): one per system row and benchmark column with a value. Compared with
+    training_scores in the `training_reconciliation` view."""
+
+    suite: str = _key("Always training.", isin=["training"], example="training")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v6.0")
+    division: str = _key("closed or open, as the summary's `division`.", example="closed")
+    submitter: str = _key("The summary's `submitter`: the system description's name, not always the folder's (`Krai` in `krai/`; the training_reconciliation view maps it).", example="AMD")
+    system: str = _key("System folder: the name of the system description its `details_url` links to.", example="MI350X_EPYC_9575F_primus")
+    benchmark: str = _key("The summary's benchmark column.", example="llama2_70b_lora")
+    score_minutes: float = _key("The published score.", "minutes", "10.217058333333332")
+    system_name: str = _opt("The summary's `system` (the description's system_name).", example="smci350-rck-g03-b18-40 (AS -8126GS-TNMR)")
+    row_json: str = _json("The published row whole.", '{"division": "closed", "submitter": "AMD", …}', nullable=False)
+    source_path: str = _source_path("results_branch:summary.csv")
+    source_commit: str = _key("Commit of `results_branch` the summary was read at.", SHA, str_matches=r"^[0-9a-f]{40}$")
+
+    class Config:
+        strict = True
+        unique = ["round", "division", "submitter", "system", "benchmark"]
+
+
 class IngestRuns(pa.DataFrameModel):
     """One row per `ingest` run that published the warehouse, including runs that found nothing new."""
 
@@ -458,6 +485,10 @@ class IngestRuns(pa.DataFrameModel):
     rows_loaded: str = _json("Rows loaded per table, as a JSON object.", '{"systems": 120, "training_runs": 461, …}', nullable=False)
     rejects: int = _key("Rejects recorded in this run.", ge=0, unit="rejects", example="0")
     failed_repos: str = _json("Repositories that could not be synced, with the error.", '[]', nullable=False)
+    alarms: str = _json("Rounds of this run that load results they cannot judge (no rules file, a benchmark or model "
+                        "unknown to its rules) or whose official table is not reproduced whole (files absent upstream "
+                        "aside), with their counts, as a JSON list; `[]` when none. `status --check` exits 7 on any.",
+                        '[{"suite": "training", "round": "v6.1", "kind": "not judged", "count": 12, …}]', nullable=True)
     build_fingerprint: str = _key("Hash of the code that built the warehouse and of the accelerator map: a run with "
                                   "the same hash and unchanged upstream commits has nothing to rebuild.",
                                   example="9f2c…")
@@ -485,6 +516,7 @@ JOINS: dict[str, list[str]] = {
     "inference_accuracy": [f"inference_results: on ({RESULT_KEY})"],
     "inference_compliance": [f"inference_results: on ({RESULT_KEY})"],
     "official_results": [f"inference_results: location = division/submitter/'results'/system/benchmark/scenario_dir, same round (the reconciliation view)"],
+    "official_training_scores": ["training_scores: on (round, division, submitter, system, benchmark) (the training_reconciliation view)"],
     "accelerator_models": ["systems: pattern matches lower(accelerator_model_name), first priority wins (see system_hardware)"],
     "rejects": ["sources: on (suite, round)"],
 }
@@ -505,6 +537,7 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "inference_accuracy": InferenceAccuracy,
     "inference_compliance": InferenceCompliance,
     "official_results": OfficialResults,
+    "official_training_scores": OfficialTrainingScores,
     "accelerator_models": AcceleratorModels,
     "rejects": Rejects,
     "ingest_runs": IngestRuns,

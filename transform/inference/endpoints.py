@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import orjson
 
+from transform.common.rules import round_rules
 from transform.common.source import Source
 from transform.common.values import is_number, seed
 
@@ -61,6 +62,8 @@ def parse_result_summary(data: bytes) -> dict | None:
         "use_token_latencies": True,  # the checker takes endpoints token latencies as requested
         "loadgen_version": f"endpoints {doc['version']}" if isinstance(doc.get("version"), str) else None,
         "test_datetime": _epoch_ns(doc.get("test_started_at")),
+        # output_sequence_lengths.avg → mean_output_tokens, which TEST09 bounds
+        "mean_output_tokens": _float(_dict(doc.get("output_sequence_lengths")).get("avg")),
     }
     for stat, prefix in (("latency", "latency"), ("ttft", "ttft"), ("tpot", "tpot")):
         block = _dict(doc.get(stat))
@@ -182,9 +185,44 @@ def endpoints_skipped(row: dict, rules: dict | None) -> set[str]:
     return set((rules or {}).get("endpoints", {}).get("skipped_checks", [])) if is_endpoints(row) else set()
 
 
-def endpoints_compliance(row: dict, rules: dict | None, tests: list[str]) -> list[str]:
-    """The required compliance tests of a result, less, for an endpoints result, those whose audit file the
-    checker does not require (`[endpoints] compliance`)."""
-    if not is_endpoints(row):
-        return tests
-    return [t for t in tests if t in (rules or {}).get("endpoints", {}).get("compliance", [])]
+def endpoints_compliance_passed(row: dict, rules: dict | None, tests: list[str], found: dict[tuple[str, str], list]
+                                ) -> bool | None:
+    """compliance_endpoints_check: for each required test that has an audit name (`[endpoints] audit`), its
+    `audit/audit_<name>.json` must be there where `[endpoints] compliance` requires the file, and must pass where
+    it is there; the output-length test (`[endpoints] output_length`, TEST09) bounds the run's mean output tokens.
+    None when no required test is judged so."""
+    spec = (rules or {}).get("endpoints", {})
+    audited = [t for t in tests if t in spec.get("audit", {})]
+    length = spec.get("output_length", {})
+    if length.get("test") in tests:
+        mean = row.get("mean_output_tokens")
+        if mean is None or not length["low"] <= mean <= length["high"]:
+            return False
+    elif not audited:
+        return None
+    for test in audited:
+        verdicts = found.get((test, "audit"))
+        if verdicts is None and test in spec.get("compliance", []):
+            return False
+        if verdicts is not None and not all(v is True for v in verdicts):
+            return False
+    return True
+
+
+def parse_audit(data: bytes, source: Source) -> dict:
+    """One `<scenario>/audit/audit_<name>.json` as compliance_endpoints_check reads it: it passes when it is a JSON
+    object whose `test` is its name and whose `passed` is true; its test is the TEST0x the round's `[endpoints]
+    audit` maps to that name (the name itself when none does)."""
+    division, submitter, _results, system, benchmark, scenario_dir, _audit, file = source.path.split("/")
+    name = file.removeprefix("audit_").removesuffix(".json")
+    tests = {audit: test for test, audit in ((round_rules("inference", source.round) or {}).get("endpoints", {})
+                                             .get("audit", {}).items())}
+    doc = _object(data)
+    checked = {"test": doc.get("test"), "passed": doc.get("passed")} if doc is not None else {"error": "not a JSON object"}
+    return {
+        "suite": source.suite, "round": source.round, "division": division, "submitter": submitter, "system": system,
+        "benchmark": benchmark, "scenario_dir": scenario_dir, "test": tests.get(name, name), "verify": "audit",
+        "passed": doc is not None and doc.get("test") == name and doc.get("passed") is True,
+        "reference_score": None, "test_score": None, "details": orjson.dumps(checked).decode(),
+        "source_path": source.path, "source_commit": source.commit,
+    }

@@ -6,13 +6,16 @@ from collections import defaultdict
 
 import polars as pl
 
-from transform.inference.endpoints import endpoints_compliance
+from transform.inference.endpoints import endpoints_compliance_passed, is_endpoints
 from transform.inference.formats import with_other_formats
 from transform.inference.small_files import parse_power_time
 from transform.inference.rules import (
     accuracy_bounds,
     canonical_scenario,
+    compliance_place,
+    compliance_place_of,
     compliance_verdict_files,
+    endpoints_accuracy,
     is_published,
     model_key,
     positive_watts_only,
@@ -111,6 +114,8 @@ def _result(files: ParsedFiles, detail: dict, compliance_found: dict, system_typ
 
     # a format that carries its accuracy (endpoints) brings its rows
     acc_rows = [{**r, "model": model, "scenario": scenario} for r in detail.get("accuracy_rows") or ()]
+    if acc_rows and row["rules_checked"]:
+        acc_rows, row["accuracy_met"] = endpoints_accuracy(row, rules, acc_rows)
     found = files.inference_accuracy.get(key)
     if found is not None:
         acc_rows, row["accuracy_text"], row["accuracy_met"] = _accuracy(row, rules if row["rules_checked"] else None, *found)
@@ -174,8 +179,8 @@ def _accuracy(row: dict, rules: dict | None, lines: list[str], path: str) -> tup
     can be read, the file is only known to exist."""
     if rules is None:
         return [], None, None
-    read = read_accuracy(rules, row["model"], lines)
-    targets, uppers = (dict(bounds) for bounds in accuracy_bounds(rules, row["model"]))
+    read = read_accuracy(rules, row["model"], lines, row["scenario"])
+    targets, uppers = (dict(bounds) for bounds in accuracy_bounds(rules, row["model"], row["scenario"]))
     rows = []
     for metric in dict.fromkeys([*read.values, *read.upper_values]):
         text = read.values.get(metric, read.upper_values.get(metric))
@@ -267,19 +272,23 @@ def _compliance_tests(files: ParsedFiles, out: list[dict]) -> dict[tuple, dict[t
     """Add the compliance rows to `out`; return (test, verify) → verdicts per (division, submitter, system,
     benchmark, scenario)."""
     found: dict[tuple, dict[tuple[str, str], list]] = defaultdict(lambda: defaultdict(list))
+    place = compliance_place(rules_of(files.round))
     for row in files.inference_compliance:
         scenario = canonical_scenario(row["scenario_dir"])
         out.append({**row, "scenario": scenario})
+        if compliance_place_of(row["source_path"]) != place:  # loaded, but not where the round's checker looks
+            continue
         found[(row["division"], row["submitter"], row["system"], row["benchmark"], scenario)][(row["test"], row["verify"])].append(row["passed"])
     return found
 
 
 def _compliance_passed(row: dict, rules: dict | None, found: dict[tuple[str, str], list]) -> bool | None:
     """Closed/network: every test the round requires for the model is there and its decisive verification passed
-    (compliance_verdict_files). Elsewhere: the decisive verifications found."""
+    (compliance_verdict_files; an endpoints result's audit files). Elsewhere: the decisive verifications found."""
     decisive = compliance_verdict_files(rules)
     required = required_compliance_tests(rules, row["model"], row["scenario"]) if row["division"] in ("closed", "network") else []
-    required = endpoints_compliance(row, rules, required)
+    if is_endpoints(row):
+        return endpoints_compliance_passed(row, rules, required, found)
     tests = [(t, decisive[t]) for t in required if t in decisive] if required else [k for k in found if decisive.get(k[0]) == k[1]]
     if not tests:
         return None

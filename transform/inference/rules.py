@@ -15,7 +15,7 @@ from functools import cache
 
 from transform.common.rules import round_rules
 from transform.inference.detail_log import LOG_KEY_COLUMNS
-from transform.inference.endpoints import endpoints_skipped
+from transform.inference.endpoints import endpoints_skipped, is_endpoints
 
 SCENARIOS = {s.lower(): s for s in ("Offline", "Server", "SingleStream", "MultiStream", "Interactive")}
 
@@ -81,6 +81,13 @@ def _metric(rules: dict, model: str, scenario: str) -> dict:
     return {**default, **rules.get("models", {}).get(model, {}).get("metric", {}).get(scenario, {})}
 
 
+def _endpoints_metric(rules: dict, model: str, scenario: str) -> dict:
+    """An endpoints result's field: the round's `[endpoints] metric` of the scenario (RESULT_FIELD_ENDPOINTS) unless
+    the model names its own (RESULT_FIELD_BENCHMARK_OVERWRITE); units and divisions as a loadgen result's."""
+    own = rules.get("models", {}).get(model, {}).get("metric", {}).get(scenario, {}).get("field")
+    return {**_metric(rules, model, scenario), "field": own or rules.get("endpoints", {}).get("metric", {}).get(scenario)}
+
+
 def _figure(detail: dict, key: str, divide_by: list[int]) -> float | None:
     """A detail-log figure as the checker turns it into the result: float(), then each division in turn
     (ns → ms; wan-2.2's ms → s), which a single multiplication would not reproduce to the last bit."""
@@ -106,7 +113,7 @@ def published_result(detail: dict, rules: dict | None, model: str, benchmark: st
     units_name = model if rules.get("checker", {}).get("units_from", "model") == "model" else benchmark
     units = _metric(rules, units_name, scenario).get("units")
     if logged == scenario or (scenario == "Interactive" and logged == "Server"):
-        pick = _metric(rules, model, logged)
+        pick = _endpoints_metric(rules, model, scenario) if is_endpoints(detail) else _metric(rules, model, logged)
         field = pick.get("field")
         if not field:
             return Published(None, None, False, None, None)
@@ -144,11 +151,14 @@ def is_published(rules: dict | None, model: str, scenario: str, system_type: str
     return any(scenario in published[s] for s in suites)
 
 
-def accuracy_bounds(rules: dict | None, model: str) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+def accuracy_bounds(rules: dict | None, model: str, scenario: str | None = None
+                    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     """(targets, upper limits) as (metric, bound) in the checker's order; bound = reference × factor, computed
-    as the checker writes it."""
+    as the checker writes it. A model with targets per scenario (v6.1 qwen3-vl: get_accuracy_target(model,
+    scenario)) takes its scenario's."""
     spec = (rules or {}).get("models", {}).get(model, {})
-    return ([(b["metric"], b["reference"] * b["factor"]) for b in spec.get("accuracy", [])],
+    targets = spec.get("accuracy_by_scenario", {}).get(scenario, spec.get("accuracy", []))
+    return ([(b["metric"], b["reference"] * b["factor"]) for b in targets],
             [(b["metric"], b["reference"] * b["factor"]) for b in spec.get("accuracy_upper", [])])
 
 
@@ -169,13 +179,15 @@ class AccuracyRead:
     text: str | None  # as the table prints it
 
 
-def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
+def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | None = None) -> AccuracyRead:
     """accuracy.txt as check_accuracy_dir reads it: each line is matched (re.match) against each target's
     pattern, a later match replacing an earlier one, until every target is met and the hash line seen; upper
     limits likewise. The table prints the checker's dict through json.dumps with its punctuation removed
-    (`ROUGE1: 44.6  ROUGE2: 22.1`), or, in rounds that kept one value, that value alone."""
+    (`ROUGE1: 44.6  ROUGE2: 22.1`), or, in rounds that kept one value, that value alone: the last one read
+    ("value", one target per model up to v3.0) or the first target metric's (v3.1, v4.0: gptj-99 ROUGE1, not
+    GEN_LEN)."""
     patterns = rules.get("accuracy_patterns", {})
-    targets, uppers = accuracy_bounds(rules, model)
+    targets, uppers = accuracy_bounds(rules, model, scenario)
     values: dict[str, str] = {}
     upper_values: dict[str, str] = {}
     seen = [False] * len(targets)
@@ -204,11 +216,25 @@ def read_accuracy(rules: dict, model: str, lines: list[str]) -> AccuracyRead:
                 upper_values[metric] = match[1]
         if all(seen) and digest:
             break
-    if rules.get("checker", {}).get("accuracy_text", "named") == "value":
+    printed = rules.get("checker", {}).get("accuracy_text", "named")
+    if printed == "value":
         text = last
+    elif printed == "first":
+        text = values.get(targets[0][0]) if targets else None
     else:
         text = "  ".join(f"{metric}: {value}" for metric, value in values.items()) or None
     return AccuracyRead(values, upper_values, all_met and all(seen) and upper_ok, digest, text)
+
+
+def endpoints_accuracy(row: dict, rules: dict, rows: list[dict]) -> tuple[list[dict], bool]:
+    """An endpoints result's accuracy as the v6.1 checker's accuracy_check judges it: a score is enough, except
+    for the models `[endpoints] accuracy_checked` names, whose score must reach their first target of the
+    scenario outside the open division."""
+    targets, _ = accuracy_bounds(rules, row["model"], row["scenario"])
+    if row["model"] not in rules.get("endpoints", {}).get("accuracy_checked", []) or not targets or row["division"] == "open":
+        return rows, True
+    met = rows[0]["value"] >= targets[0][1]
+    return [{**rows[0], "target": targets[0][1], "met": met}, *rows[1:]], met
 
 
 def positive_watts_only(rules: dict | None) -> bool:
@@ -228,9 +254,21 @@ def power_units(rules: dict | None, scenario: str) -> str:
 
 # Which verify_*.txt decides a test, as the checkers read them: verify_performance for TEST01/04/05 (a TEST01
 # verify_accuracy FAIL is settled with baseline and compliance accuracy files, which are not read here),
-# verify_accuracy for TEST06. A file may name more; a required test without one is not judged here.
+# verify_accuracy for TEST06. A file may name more (from v6.0: TEST07 and TEST08 verify_accuracy, TEST09
+# verify_output_len); a required test without one is not judged here.
 _VERDICT_FILES = {"TEST01": "performance", "TEST04": "performance", "TEST04-A": "performance", "TEST05": "performance",
                   "TEST06": "accuracy"}
+
+
+def compliance_place(rules: dict | None) -> str:
+    """Where the round's checker looks for a result's compliance tests (COMPLIANCE_PATH): "submitter"
+    (`<division>/<submitter>/compliance/<system>/<benchmark>/<scenario>/TEST0x/`, up to v5.1) or "scenario"
+    (`<division>/<submitter>/results/<system>/<benchmark>/<scenario>/TEST0x/`, from v6.0)."""
+    return (rules or {}).get("checker", {}).get("compliance_in", "submitter")
+
+
+def compliance_place_of(path: str) -> str:
+    return "submitter" if path.split("/")[2] == "compliance" else "scenario"
 
 
 def compliance_verdict_files(rules: dict | None) -> dict[str, str]:
@@ -266,11 +304,15 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
     required = spec.get("performance_sample_count")
     if required and "performance_sample_count" not in skipped and (row["performance_sample_count"] or 0) < required:
         problems.append(f"performance_sample_count {row['performance_sample_count']} < {required}")
+    logged = canonical_scenario(row.get("effective_scenario") or "") or scenario
     if token_check:
-        limits = spec.get("token_latency", {}).get(scenario)
+        # the bounds of the folder's scenario, or (v6.0+ llm_check) of the scenario the run logged: an Interactive
+        # folder's loadgen run logs Server and is held to Server's bounds
+        bounds_of = logged if checker.get("token_latency_scenario") == "logged" else scenario
+        limits = spec.get("token_latency", {}).get(bounds_of)
         if not row["use_token_latencies"]:
             problems.append("use_token_latencies is not enabled for an LLM")
-        elif limits and scenario in ("Server", "Interactive"):
+        elif limits and bounds_of in ("Server", "Interactive"):
             ttft, tpot = limits["ttft_p99_ns"], limits["tpot_p99_ns"]
             if not ((row["ttft_p99_ns"] or 0) < ttft and (row["tpot_p99_ns"] or 0) < tpot):
                 problems.append(f"TTFT p99 {row['ttft_p99_ns']} / TPOT p99 {row['tpot_p99_ns']} ns not below {ttft} / {tpot}")
@@ -286,11 +328,15 @@ def validity_problems(row: dict, rules: dict | None) -> list[str]:
     minimum_ms = checker.get("min_duration_ms", 0)
     if "min_duration" in enforced and (row["min_duration_ms"] or 0) < minimum_ms:
         problems.append(f"min_duration_ms {row['min_duration_ms']} < {minimum_ms}")
-    logged = canonical_scenario(row.get("effective_scenario") or "") or scenario
     early = logged in checker.get("early_stopping", [])
     bound = spec.get("server_latency_ns") if logged == "Server" else None
     if "server_latency" in enforced and bound and early and (row["target_latency_ns"] or 0) > bound:
         problems.append(f"target latency {row['target_latency_ns']} ns above the {bound} ns bound")
+    if is_endpoints(row) and not token_check and rules.get("endpoints", {}).get("latency_bound") == "p99":
+        # no early stopping in the endpoints harness: its p99 latency against the bound of the scenario folder
+        bound = spec.get("latency_ns", {}).get(scenario) or (spec.get("server_latency_ns") if scenario == "Server" else None)
+        if bound and (row["latency_p99_ns"] or 0) > bound:
+            problems.append(f"p99 latency {row['latency_p99_ns']} ns above the {bound} ns bound")
     queries = spec.get("min_queries", {}).get(logged)
     if "min_queries" in enforced and "min_queries" not in skipped and queries and not early and (row["min_query_count"] or 0) < queries:
         problems.append(f"min_query_count {row['min_query_count']} < {queries}")

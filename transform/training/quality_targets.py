@@ -1,9 +1,12 @@
-"""Closed-division quality targets: a run converged when one eval_accuracy reaches its benchmark's target.
+"""Quality targets: a run converged when one eval_accuracy reaches its benchmark's target in its division.
 
-Read from the round's rules file (transform/training/rules/<round>.toml, `[benchmarks.<name>.target]`), transcribed
-from the `ATLEAST_ONE_CHECK` of eval_accuracy in mlcommons/logging
-(mlperf_logging/compliance_checker/training_<round>/closed_<benchmark>.yaml), which is what the official result
-summarizer uses to decide whether a run counts. Bounds are (low, low inclusive, high, high inclusive).
+Read from the round's rules file (transform/training/rules/<round>.toml, `[benchmarks.<name>.target]`, and
+`open_target` for a log that says it is open), transcribed from the `ATLEAST_ONE_CHECK` in mlcommons/logging
+(mlperf_logging/compliance_checker/training_<round>/closed_<benchmark>.yaml, open_<benchmark>.yaml): the
+compliance checker the official result summarizer runs on every log, with the configs of the division the log
+states; a run that never passes it fails the check and is dropped. An open check may name another key than
+eval_accuracy (`open_key`; open_flux1.yaml: averaged_validation_loss). Bounds are (low, low inclusive, high, high
+inclusive).
 """
 
 from __future__ import annotations
@@ -61,7 +64,13 @@ def target_from_table(table: dict) -> Target:
                    for key, b in table.items()})
 
 
-def quality_target(round_: str, benchmark: str) -> Target | None:
-    """The closed-division target; None where the round's rules file has none for the benchmark."""
-    table = (benchmark_entry(round_, benchmark) or {}).get("target")
+def quality_target(round_: str, benchmark: str, division: str | None = "closed") -> Target | None:
+    """The target of the division (`open`: the open check; any other: the closed one); None where the rules have
+    none for the benchmark and division."""
+    table = (benchmark_entry(round_, benchmark) or {}).get("open_target" if division == "open" else "target")
     return target_from_table(table) if table else None
+
+
+def target_key(round_: str, benchmark: str, division: str | None) -> str:
+    """The MLLOG key whose values the division's target is checked on."""
+    return ((benchmark_entry(round_, benchmark) or {}).get("open_key", SCALAR) if division == "open" else SCALAR)

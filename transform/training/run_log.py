@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
-from transform.training.quality_targets import quality_target
+from transform.training.quality_targets import SCALAR, quality_target, target_key
 from transform.training.score_rules import init_within_limit
 from transform.common.source import Source
 from transform.common.values import integer, is_number, number, text
@@ -48,9 +48,13 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     config: dict[str, object] = {}
     evals: list[tuple[int, dict]] = []
     events = ignored_keys = 0
+    # the values an open run's target is checked on, where its ruleset names another key than eval_accuracy
+    open_key, open_values = target_key(source.round, benchmark, "open"), []
     for line_no, event in iter_mllog(data, bad):
         events += 1
         key = event["key"]
+        if key == open_key != SCALAR:
+            open_values.append(event.get("value"))
         bounded = run_start is not None and run_stop is not None
         # As the official summarizer: the latest run_start and run_stop until both have been seen.
         if key == "run_start" and not bounded:
@@ -95,8 +99,10 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         out.rejects.append(source.reject("parse", f"{len(evals)} eval_accuracy events: only the first {MAX_EVALS} are loaded"))
     values = _eval_values([event for _, event in evals])
     final = values[-1] if values else None
-    target = quality_target(source.round, benchmark)
     log_division = text(config.get("submission_division"))
+    # the compliance checker judges a log by the configs of the division it states
+    target = quality_target(source.round, benchmark, log_division)
+    checked = open_values if log_division == "open" and open_key != SCALAR else values
     init_ms = init_stop_ms - init_start_ms if init_start_ms is not None and init_stop_ms is not None else None
     index = _RUN_INDEX.fullmatch(name)
     out.run = {
@@ -116,7 +122,7 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
         "final_eval_json": orjson.dumps(final).decode() if values else None,
         "eval_count": len(evals),
         "quality_target": target.text() if target else None,
-        "reached_target": any(target.reached(v) for v in values) if target else None,
+        "reached_target": any(target.reached(v) for v in checked) if target else None,
         "init_minutes": init_ms / 60000 if init_ms is not None else None,
         "init_within_limit": init_within_limit(init_ms, source.round, benchmark, log_division),
         "global_batch_size": integer(config.get("global_batch_size")),

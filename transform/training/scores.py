@@ -3,9 +3,10 @@
 Rules implemented (mlcommons/logging, mlperf_logging/result_summarizer/result_summarizer.py; the values per round and
 benchmark are in transform/training/rules/<round>.toml, docs/scoring.md says more):
 - a run's time is (run_stop − run_start) / 60000 minutes;
-- a run that did not converge is dropped and counts as a slowest run. Converged means: in the closed division,
-  an eval_accuracy reached the quality target (transform/training/quality_targets.py, the compliance checker's rule);
-  elsewhere, or where no target is known, run_stop status success (v0.6: always the latter). A log with an MLLOG
+- a run that did not converge is dropped and counts as a slowest run. Converged means: an eval_accuracy reached the
+  quality target of the division the log states (transform/training/quality_targets.py, the compliance checker's
+  rule; open runs have their own, looser check); where no target is known, run_stop status success (v0.6: always
+  the latter). A log with an MLLOG
   line that does not decode, or without run_start/run_stop, never counts (the official parser rejects it), nor does a
   run whose initialization took longer than the round's limit (the compliance checker fails it);
 - at most `max_failed` runs may fail (the summarizer's max_dropped: 4 for unet3d, else 1), otherwise there is no score;
@@ -27,7 +28,8 @@ import polars as pl
 
 from transform.common.validate import to_frame
 from transform.training.energy import energies_by_folder, score_energy
-from transform.training.score_rules import BenchmarkRules, bad_lines_void_run, benchmark_rules, converged_by_run_stop
+from transform.training.score_rules import (BenchmarkRules, bad_lines_void_run, benchmark_rules, converged_by_run_stop,
+                                            unchecked_note)
 
 
 def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, benchmark: str) -> tuple[float | None, int, str | None]:
@@ -43,8 +45,7 @@ def olympic_score(times_min: list[float], failed: int, rules: BenchmarkRules, be
 
 
 def _converged(by_status: list[str], lenient: list[str]) -> pl.Expr:
-    by_target = ((pl.col("division") == "closed") & pl.col("reached_target").is_not_null()
-                 & ~pl.col("round").is_in(by_status))
+    by_target = pl.col("reached_target").is_not_null() & ~pl.col("round").is_in(by_status)
     converged = pl.when(by_target).then(pl.col("reached_target")).otherwise(pl.col("status") == "success")
     decoded = (pl.col("mllog_bad_lines") == 0) | pl.col("round").is_in(lenient)
     return converged & decoded & pl.col("init_within_limit").fill_null(True)
@@ -139,6 +140,8 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             "scaling_factor": factor,
             "fastest_run_minutes": min(g["times"]) if g["times"] else None,
             "valid": reason is None,
+            "rules_checked": (note := unchecked_note(g["round"], g["benchmark"])) is None,
+            "rules_note": note,
             "reason": "; ".join(([reason] if reason else []) + g["notes"]) or None,
             "energy_j": energy_j,
             "energy_reason": energy_reason,

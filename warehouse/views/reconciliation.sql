@@ -1,10 +1,14 @@
 -- Does the warehouse reproduce MLCommons' own results table? Each official inference row joined to our result of
--- the same folder (its location), both values and units side by side, and a verdict: equal (same value within a
--- relative 1e-9, same units where the table prints units), different, only official (no result of ours there),
--- ours invalid (our checker rules drop a result the table publishes), only ours (a valid result of ours in a round
--- covered by an official table that has no row for it). A round's table at the repository root is the reference
--- when there is one and covers the round; otherwise the checker csv files submitters committed, each covering the
--- submitters it lists. The accuracy text and the power result are compared beside the verdict.
+-- the same folder (its location), both values and units side by side, compared whatever our validity verdict (a
+-- wrong number on a result we judge invalid is still a wrong number), and a verdict: different (another value,
+-- beyond a relative 1e-9, or other units where the table prints units, or no value of ours), ours invalid (same
+-- value and units, but our checker rules drop a result the table publishes), equal, only official (no result of
+-- ours there), only ours (a valid result of ours in a round covered by an official table that has no row for it).
+-- `ours_invalid` says on every official row whether we drop it, so a row can be both different and ours invalid.
+-- A round's table at the repository root is the reference when there is one and covers the round; otherwise the
+-- checker csv files submitters committed, each speaking only for its own submitter's folders (transform/common/
+-- official_results.py rejects a row of closed/A/summary.csv naming closed/B/). The accuracy text and the power
+-- result are compared on every official row beside the verdict.
 with
 
 official_tables as (
@@ -18,7 +22,7 @@ rounds_with_a_round_table as (
 official as (
     select * from official_tables
     where table_scope = 'round' or round not in (select round from rounds_with_a_round_table)
-    -- two submitter csv files may list one folder: the first file by path is the reference
+    -- one submitter's two csv files (results/summary.csv and summary.csv) may list one folder: the first by path
     qualify row_number() over (partition by round, location order by source_path) = 1
 ),
 
@@ -93,24 +97,33 @@ joined as (
     where official.location is not null or (ours.valid and ours.published)
 ),
 
-verdicts as (
+comparisons as (
     select
         *,
+        source_path is not null and official_result is not null as compared,
+        abs(result - official_result) <= 1e-9 * greatest(abs(result), abs(official_result)) as value_equal,
+        official_units is null or official_units is not distinct from units as units_equal
+    from joined
+),
+
+verdicts as (
+    select
+        * exclude (compared, value_equal, units_equal),
         case
-            when result is null and valid is null then 'only official'
+            when source_path is null then 'only official'
             when official_result is null then 'only ours'
+            when not coalesce(value_equal and units_equal, false) then 'different'
             when not valid then 'ours invalid'
-            when abs(result - official_result) <= 1e-9 * greatest(abs(result), abs(official_result))
-                and (official_units is null or official_units = units) then 'equal'
-            else 'different'
+            else 'equal'
         end as verdict,
-        case when official_accuracy_text is not null and result is not null
+        case when compared then not valid end as ours_invalid,
+        case when compared and official_accuracy_text is not null
             then official_accuracy_text = coalesce(accuracy_text, '') end as accuracy_equal,
-        case when official_power_result is not null or (power_result is not null and official_result is not null)
+        case when compared and (official_power_result is not null or power_result is not null)
             then coalesce(abs(power_result - official_power_result)
                               <= 1e-9 * greatest(abs(power_result), abs(official_power_result))
                           and official_power_units = power_units, false) end as power_equal
-    from joined
+    from comparisons
 )
 
 select * from verdicts
