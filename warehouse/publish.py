@@ -51,7 +51,7 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
             con.execute("BEGIN TRANSACTION")
             loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
-            _create_views(con)  # one statement each: a view waiting for another must not abort a transaction
+            create_views(con)  # one statement each: a view waiting for another must not abort a transaction
             _comment(con)
             wasteful = _free_share(con) > MAX_FREE_SHARE
         if wasteful:
@@ -154,7 +154,7 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
     return loaded
 
 
-def _create_views(con) -> None:
+def create_views(con) -> None:
     """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
     pending = view_sql()
     while pending:
