@@ -126,10 +126,12 @@ def _results_branch(local: Repo) -> tuple[str | None, tuple[FileRef, ...]]:
     return commit, tuple(files)
 
 
-def upstream_head(repo: RepoId) -> str:
-    """The commit upstream's default branch is at, without fetching anything."""
-    listing = Git().execute(["git", *_SAFE_CONFIG, "ls-remote", "--", repo.url, "HEAD"])
-    return listing.split("\t", 1)[0]
+def upstream_heads(repo: RepoId) -> tuple[str, str | None]:
+    """The commits upstream's HEAD and (training) its `results_branch` are at, without fetching anything."""
+    refs = ["HEAD", f"refs/heads/{RESULTS_BRANCH}"] if repo.suite == "training" else ["HEAD"]
+    listing = Git().execute(["git", *_SAFE_CONFIG, "ls-remote", "--", repo.url, *refs])
+    heads = dict(reversed(line.split("\t", 1)) for line in listing.splitlines() if "\t" in line)
+    return heads.get("HEAD", ""), heads.get(f"refs/heads/{RESULTS_BRANCH}")  # no HEAD matches nothing held: the flow runs
 
 
 def is_ancestor(path: Path, old: str, new: str) -> bool:

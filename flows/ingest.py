@@ -33,7 +33,7 @@ from warehouse.run_record import run_record
 from warehouse.lock import exclusive
 from warehouse.publish import publish
 from warehouse.reconciliation import reproduced
-from warehouse.state import ROUND_TABLES, ingested, rows_held
+from warehouse.state import ROUND_TABLES, Held, ingested, rows_held
 from warehouse.verify import NotAWarehouse, verify
 
 quiet_empty_tracebacks()
@@ -161,10 +161,11 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             failures[repo.url] = outcome
             continue
         synced[repo] = outcome
-        prior_commit, prior_parser = previous.get((repo.suite, repo.round), (None, None))
-        if (prior_commit, prior_parser) == (outcome.commit, code_fingerprint()):
+        held = previous.get((repo.suite, repo.round), Held())
+        if held == Held(outcome.commit, code_fingerprint(), outcome.official_commit):
             logger.info("%s @ %s: unchanged since the last ingest", repo.name, outcome.commit[:10])
             continue
+        prior_commit = held.commit
         changed[repo] = prior_commit
         if small_change(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
             # a few changed files: parsed here, on the flow's own threads, without waking a worker
@@ -195,7 +196,7 @@ def ingest(settings: Settings) -> Summary:
         previous = ingested(settings.db_path)
         repos, failures = list_repos(settings)
         # a repository never ingested, or ingested by other parsing code, is parsed whatever upstream says
-        must_parse = any(previous.get((r.suite, r.round), (None, None))[1] != code_fingerprint() for r in repos)
+        must_parse = any(previous.get((r.suite, r.round), Held()).parser != code_fingerprint() for r in repos)
         with parse_runner(settings, full_parse_ahead=must_parse) as runner:
             checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary)
         shrunk = shrunk_rounds(changed, built, rows_held(settings.db_path))

@@ -48,6 +48,9 @@ class Sources(pa.DataFrameModel):
     ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).", unit="UTC", example="2026-12-01 02:00:14+00")
     files_parsed: int = _key("Files read and parsed when this commit was ingested (unchanged files are re-used).", ge=0, unit="files", example="248")
     parser_fingerprint: str = _key("Hash of the parsing code: a new parser re-parses every repository.", example="f43b0278e1dc…")
+    official_commit: str = _opt("Commit of the repository's `results_branch` whose MLCommons summary was read with it "
+                                "(training from v6.0); null where there is none. A new summary alone re-ingests the round.",
+                                str_matches=r"^[0-9a-f]{40}$", example="9d1e0c57a3b2f4e6d8c0a1b3c5d7e9f0a2b4c6d8")
 
     class Config:
         strict = True
