@@ -177,6 +177,13 @@ def test_a_damaged_parse_cache_is_no_cache(tmp_path):
                                  good[:-7], good[:80] + b"\x95\xff\xff\xff\xff\xff\xff\xff\x7f" + good[89:], b""]):
         path.write_bytes(damaged)
         assert parse_cache.load(path) == {}, n
+    # a half-written file of a killed run is removed by the next save; a live writer's stays
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed, writing = (path.with_name(f"{path.name}.partial-{pid}") for pid in (dead.stdout.strip(), os.getppid()))
+    killed.write_bytes(good[:40])
+    writing.write_bytes(good[:40])
+    parse_cache.save(path, {})
+    assert not killed.exists() and writing.exists()
 
 
 def test_credentials_of_every_scheme_are_redacted():

@@ -78,3 +78,18 @@ def save(path: Path, fragments: dict[Key, ParsedFiles]) -> None:
     partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
     partial.write_bytes(_MAGIC + hashlib.sha256(payload).digest() + payload)
     os.replace(partial, path)
+    # what a killed run left half-written beside it (a live writer's partial stays)
+    for left in path.parent.glob(f"{path.name}.partial-*"):
+        pid = left.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            left.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
