@@ -8,10 +8,12 @@ are never downloaded.
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,28 +48,29 @@ class Checkout:
     official_files: tuple[FileRef, ...] = ()
 
 
-def sync(repo: RepoId, cache_dir: Path) -> Checkout:
+def sync(repo: RepoId, cache_dir: Path, progress: Callable[[str], None] = lambda line: None) -> Checkout:
     """Bring the local copy of `repo` to the commit upstream's HEAD is at (whatever its branch is called, or none),
     with the contents of the files we parse there, and return that commit.
 
     The clone is safe to leave in any state: one run at a time works in it (a lock per clone, so runs of several
     warehouses can share one cache folder), the lock files of a git killed mid-way are cleared, and a clone git
-    still cannot bring to upstream's head is cloned anew."""
+    still cannot bring to upstream's head is cloned anew. `progress` is told each progress line git writes while it
+    clones and downloads (objects received, bytes)."""
     path = cache_dir / repo.name
     with _clone_lock(cache_dir, repo.name):
         if not (path / ".git").is_dir():
-            _clone(repo, path)
-            return _checkout(repo, path)
+            _clone(repo, path, progress)
+            return _checkout(repo, path, progress)
         try:
-            return _checkout(repo, path)
+            return _checkout(repo, path, progress)
         except Exception as exc:  # noqa: BLE001 (a clone git cannot read or update, for any reason but the network)
             if git_failure(exc).network:
                 raise
-        _clone(repo, path)
-        return _checkout(repo, path)
+        _clone(repo, path, progress)
+        return _checkout(repo, path, progress)
 
 
-def _checkout(repo: RepoId, path: Path) -> Checkout:
+def _checkout(repo: RepoId, path: Path, progress: Callable[[str], None]) -> Checkout:
     _clear_leftovers(path / ".git")
     local = Repo(path)
     try:
@@ -80,7 +83,7 @@ def _checkout(repo: RepoId, path: Path) -> Checkout:
         files, skipped = discover(path, commit, repo.suite, repo.round)
         official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
         wanted = {ref.blob for ref in (*files, *official)}
-        unavailable = _fetch_blobs(local, wanted)
+        unavailable = _fetch_blobs(local, wanted, progress)
         sizes = {blob: size for blob, size in _objects(local).items() if blob in wanted}
         return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes,
                         official_commit, official)
@@ -156,7 +159,7 @@ def changed_paths(path: Path, old: str, new: str) -> set[str]:
     return {name for name in listing.split("\0") if name}
 
 
-def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
+def _fetch_blobs(local: Repo, blobs: set[str], progress: Callable[[str], None]) -> set[str]:
     """Download, in one request, those of `blobs` the clone lacks; return the ones upstream does not have."""
     missing, unavailable = blobs - _objects(local).keys(), set()
     while missing:
@@ -165,9 +168,9 @@ def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
             wants.write("".join(f"{blob}\n" for blob in sorted(missing)).encode())
             wants.seek(0)
             try:
-                local.git.execute(["git", *_SAFE_CONFIG, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet",
-                                   "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-                                   "--filter=blob:none", "--stdin", "origin"], istream=wants)
+                _git_telling_progress(Path(local.working_dir), [*_SAFE_CONFIG, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--progress",
+                                              "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
+                                              "--filter=blob:none", "--stdin", "origin"], wants, progress)
                 return unavailable
             except GitCommandError as exc:
                 # a damaged upstream refuses the whole request over one object: set that one aside, ask again
@@ -179,6 +182,30 @@ def _fetch_blobs(local: Repo, blobs: set[str]) -> set[str]:
     return unavailable
 
 
+# git's progress lines ("Receiving objects:  45% (1200/2666), 3.1 MiB | 2.0 MiB/s"), as opposed to what it has to say
+_PROGRESS_LINE = re.compile(r"^(remote: )?[A-Za-z][A-Za-z ]*: +\d+% \(")
+
+
+def _git_telling_progress(cwd: Path, args: list[str], stdin, progress: Callable[[str], None]) -> None:
+    """`git args` in `cwd`, telling `progress` each progress line it writes as it goes; a failure raises
+    GitCommandError with everything else git wrote (its `fatal:`/`error:` lines, each refused object)."""
+    command = ["git", *args]
+    # git's messages in English, as GitPython asks for them: failures are classified by their words (git_errors.py)
+    process = subprocess.Popen(command, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, "LANGUAGE": "C", "LC_ALL": "C"})
+    said, pending = [], b""
+    while chunk := process.stderr.read1(65536):
+        *lines, pending = re.split(rb"[\r\n]", pending + chunk)  # a progress line is redrawn after a CR
+        for line in (raw.decode(errors="replace").strip() for raw in lines):
+            if _PROGRESS_LINE.match(line):
+                progress(line)
+            elif line:
+                said.append(line)
+    said.append(pending.decode(errors="replace").strip())
+    if process.wait():
+        raise GitCommandError(command, process.returncode, "\n".join(line for line in said if line))
+
+
 def _objects(local: Repo) -> dict[str, int]:
     """Every object in the local store and its size (listing them never triggers a download, unlike asking for one)."""
     listing = local.git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize)"])
@@ -186,7 +213,7 @@ def _objects(local: Repo) -> dict[str, int]:
     return {name: int(size) for name, size in zip(pairs[::2], pairs[1::2])}
 
 
-def _clone(repo: RepoId, path: Path) -> None:
+def _clone(repo: RepoId, path: Path, progress: Callable[[str], None]) -> None:
     if path.exists():
         shutil.rmtree(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,13 +221,8 @@ def _clone(repo: RepoId, path: Path) -> None:
     if partial.exists():
         shutil.rmtree(partial)
     try:
-        local = Repo.clone_from(
-            repo.url,
-            partial,
-            multi_options=["--filter=blob:none", "--no-checkout", "--single-branch", *_SAFE_CONFIG],
-            allow_unsafe_options=True,  # only for our own fixed `-c` settings above
-        )
-        local.close()
+        _git_telling_progress(path.parent, ["clone", "--progress", "--filter=blob:none", "--no-checkout", "--single-branch",
+                                            *_SAFE_CONFIG, "--", repo.url, str(partial)], subprocess.DEVNULL, progress)
     except GitCommandError:
         shutil.rmtree(partial, ignore_errors=True)
         raise

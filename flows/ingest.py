@@ -25,6 +25,7 @@ from flows.summary import Summary
 from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_repo import parse_checkout, partition
+from transform.common.printable import printable
 from transform.common.tables import build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
@@ -68,7 +69,8 @@ def list_repos(settings: Settings) -> tuple[list[RepoId], dict[str, GitFailure]]
 def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
     logger = get_run_logger()
     try:
-        return with_retries(lambda: sync(repo, settings.cache_dir), retry_delays(settings),
+        progress = every(PROGRESS_SECONDS, lambda line: logger.info("%s: %s", repo.name, printable(line)))
+        return with_retries(lambda: sync(repo, settings.cache_dir, progress), retry_delays(settings),
                             lambda failure, n, delay: logger.warning(
                                 "%s: %s; retry %d of %d in %g s", repo.name, failure, n, settings.sync_retries, delay))
     except GitFailure as failure:

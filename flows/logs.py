@@ -27,14 +27,14 @@ def quiet_empty_tracebacks() -> None:
             logger.addFilter(_NoEmptyTraceback())
 
 
-def every(seconds: float, say: Callable[[int, int], None]) -> Callable[[int, int], None]:
-    """`say(done, total)`, at most once per `seconds`: progress of a long step without a line per file."""
+def every(seconds: float, say: Callable[..., None]) -> Callable[..., None]:
+    """`say(...)`, at most once per `seconds`: progress of a long step without a line per file or per git line."""
     last = time.monotonic()
 
-    def tell(done: int, total: int) -> None:
+    def tell(*progress) -> None:
         nonlocal last
         if time.monotonic() - last >= seconds:
             last = time.monotonic()
-            say(done, total)
+            say(*progress)
 
     return tell
