@@ -53,7 +53,7 @@ def markdown(text: str) -> str:
     text = _MARKDOWN.sub(r"\\\1", " ".join(str(text).splitlines()))
     text = re.sub(r"(?i)(www)\.", r"\1&#46;", text)  # no autolink: to the linker an entity is not a dot
     text = text.replace("://", "&#58;//")
-    return "\\" + text if re.match(r"[#+=-]|\d+[.)]", text) else text  # not a heading or list item
+    return "\\" + text if re.match(r"([#+=-]|\d+[.)])(\s|$)", text) else text  # not a heading or list item
 
 
 def script_json(value) -> str:
