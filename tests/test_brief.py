@@ -166,7 +166,7 @@ def test_report_titles_units_division_and_an_empty_warehouse(seed, tmp_path):
     assert main(["report", str(page), "--db", str(seed[0])]) == OK
     html = page.read_text()
     for words in ("closed division", "time to train (minutes", "accelerators (count", "Read the slope",
-                  "per accelerator (unit in the panel title)", "round (line style)"):
+                  "Queries/s per accelerator", "round (line style)", "accelerator (colour)"):
         assert words in html, words
     empty = tmp_path / "empty.duckdb"
     shutil.copy(seed[0], empty)
@@ -184,3 +184,42 @@ def test_tied_rows_come_in_the_same_order_on_every_query(warehouse):
         assert len(runs) == 1, view
     keys = con.execute("select round, division, benchmark, rank, submitter, system from training_fastest").fetchall()
     assert keys == sorted(keys)
+
+
+def _legends(chart: str) -> list[tuple[str, list[str], list[str]]]:
+    """(title, labels, symbol paint) of each legend of one drawn chart's SVG."""
+    found = []
+    for legend in chart.split('aria-roledescription="legend"')[1:]:
+        title = re.search(r"titled '([^']*)'", legend).group(1)
+        entries = legend.split('role-legend-symbol')[1:]
+        paint = [re.search(r'<path [^>]*?(fill="#[0-9a-f]+"|stroke-dasharray="[^"]*"|stroke="#[0-9a-f]+")', e)
+                 .group(1) for e in entries]
+        labels = [re.search(r"role-legend-label.*?<text[^>]*>([^<]*)</text>", e, re.S).group(1) for e in entries]
+        found.append((title, labels, paint))
+    return found
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is installed by .ci/run")
+def test_the_report_is_navigable_and_every_chart_says_what_it_encodes(seed, tmp_path):
+    page = tmp_path / "report.html"
+    assert main(["report", str(page), "--db", str(seed[0])]) == OK
+    html = page.read_text()
+    dom = _chromium(page, tmp_path, "--dump-dom").stdout
+    body = re.search(r'<body data-drawn="(\d+)" data-height="(\d+)"', dom)
+    charts = html.count('class="chart"')
+    assert body and int(body.group(1)) == charts >= 4  # every chart drawn
+    sections = re.findall(r'<section id="([^"]+)"', html)
+    assert len(sections) == charts and all(f'href="#{s}"' in html for s in sections)  # an index of every section
+    assert int(body.group(2)) < 900 * charts  # sections of a screen or less each, not one 16,000 px figure
+    assert [s for s in sections if "retinanet" in s and s.startswith("training")] == ["training-retinanet"]
+    assert any("-Server-" in s for s in sections) and any("-Offline-" in s for s in sections)
+    colour_of: dict[str, str] = {}
+    for chart in dom.split('class="chart"')[1:]:
+        legends = {title: (labels, paint) for title, labels, paint in _legends(chart)}
+        labels, paint = legends["accelerator (colour)"]
+        assert len(set(paint)) == len(paint) == len(labels) >= 1  # no two accelerators share a colour
+        for label, colour in zip(labels, paint):
+            assert colour_of.setdefault(label, colour) == colour  # and each keeps its colour on every chart
+        if "round (line style)" in legends:  # the rounds legend shows line styles, not identical dots
+            labels, paint = legends["round (line style)"]
+            assert len(set(paint)) == len(labels)
