@@ -223,3 +223,102 @@ def test_the_report_is_navigable_and_every_chart_says_what_it_encodes(seed, tmp_
         if "round (line style)" in legends:  # the rounds legend shows line styles, not identical dots
             labels, paint = legends["round (line style)"]
             assert len(set(paint)) == len(labels)
+
+
+HOSTILE_HTML = "<img src=x onerror=\"document.title='pwned'\">"
+HOSTILE_LABEL = "<!--<script>"
+FORMULA = '=HYPERLINK("http://evil.example/","open")'
+LINKS = "[click](http://evil.example/) ![i](http://evil.example/i.png) www.evil.example <http://evil.example/>"
+ESCAPES = "\x1b[2J\x1b]0;pwned\x07\r"
+
+
+@pytest.fixture(scope="module")
+def hostile(seed, tmp_path_factory):
+    """The seed warehouse with hostile text in the fields a submitter writes (the parsers keep text as written)."""
+    db = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    shutil.copy(seed[0], db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("""update systems set framework = ?, host_processor_model_name = ?, system_name = ?,
+                       operating_system = ?, raw_json = json_object('framework', ?, 'notes', ?, 'os', ?, 'cmd', ?)
+                       where submitter = 'Dell'""", [HOSTILE_HTML, LINKS, FORMULA, ESCAPES, HOSTILE_HTML,
+                                                     HOSTILE_LABEL + "</script>", ESCAPES,
+                                                     "+cmd|' /C calc'!A0"])
+        for table in ("training_runs", "training_evals"):
+            con.execute(f"update {table} set run_label = ? || run_label where system = ?", [HOSTILE_LABEL, SEED])
+        con.execute("update training_scores set reason = ? where system = ?", [LINKS + HOSTILE_HTML, SEED])
+        con.execute("update inference_results set result_validity = ?, sut_name = ? where submitter = 'Dell'",
+                    [HOSTILE_HTML, "@SUM(1+1)"])
+        con.execute("update systems set accelerator_model_name = ? "
+                    "where submitter <> 'Dell'", [HOSTILE_LABEL + "</script>"])
+    return db
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is installed by .ci/run")
+def test_hostile_text_is_inert_in_the_brief_and_the_report_and_every_chart_draws(hostile, tmp_path, capsys):
+    from markdown_it import MarkdownIt
+
+    markdown = tmp_path / "brief.md"
+    assert main(["brief", SEED, "--db", str(hostile), "--out", str(markdown)]) == OK
+    text = markdown.read_text()
+    assert "| \\<\\!--\\<script\\>0 |" in text  # the run label is there, as text
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    assert "onerror" in rendered and not re.search(r"<(img|script|a)\b|<!--", rendered), "markup passed through"
+    assert "evil.example" not in "".join(re.findall(r'(?:href|src)="([^"]*)"', rendered))
+    assert main(["brief", SEED, "--db", str(hostile)]) == OK
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x07" not in printed and "\\x1b" in printed  # shown, not sent
+
+    page = tmp_path / "brief.html"
+    assert main(["brief", SEED, "--db", str(hostile), "--out", str(page)]) == OK
+    dom = _chromium(page, tmp_path, "--dump-dom").stdout
+    assert "pwned" not in re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+    assert not re.search(r"<img[^>]*onerror", dom)
+    assert dom.count('class="marks"') == page.read_text().count('class="chart"') >= 2  # every chart drawn
+
+    report = tmp_path / "report.html"
+    assert main(["report", str(report), "--db", str(hostile)]) == OK
+    dom = _chromium(report, tmp_path, "--dump-dom").stdout
+    drawn = re.search(r'<body data-drawn="(\d+)"', dom)
+    assert drawn and int(drawn.group(1)) == report.read_text().count('class="chart"') >= 4
+    assert "&lt;!--&lt;script&gt;&lt;/script&gt; (unmapped)" in dom and not re.search(r"<img[^>]*onerror", dom)
+
+
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _formula_cells(rows: list[list[str]]) -> list[str]:
+    return [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")
+            and not PLAIN_NUMBER.fullmatch(c)]
+
+
+def test_hostile_text_cannot_run_as_a_formula_in_csv_and_numbers_read_back_equal(hostile, tmp_path, capsys):
+    import csv
+
+    out = tmp_path / "export"
+    assert main(["export", str(out), "--db", str(hostile), "--format", "csv"]) == OK
+    capsys.readouterr()
+    for path in sorted(out.glob("*.csv")):
+        with path.open(newline="") as file:
+            assert _formula_cells(list(csv.reader(file))) == [], path.name
+    with path.with_name("systems.csv").open(newline="") as file:
+        assert "'" + FORMULA in {row["system_name"] for row in csv.DictReader(file)}
+    with duckdb.connect(str(hostile), read_only=True) as con:
+        scores = con.execute("select system, benchmark, score_minutes from training_scores order by all").fetchall()
+        evals = con.execute("select sum(accuracy), count(accuracy) from training_evals").fetchone()
+    with (out / "training_scores.csv").open(newline="") as file:
+        exported = sorted((r["system"], r["benchmark"], float(r["score_minutes"]) if r["score_minutes"] else None)
+                          for r in csv.DictReader(file))
+    assert exported == sorted(scores)  # every number reads back equal
+    with (out / "training_evals.csv").open(newline="") as file:
+        values = [float(r["accuracy"]) for r in csv.DictReader(file) if r["accuracy"]]
+    assert (pytest.approx(sum(values), rel=1e-12), len(values)) == evals
+
+    query = ("select system_name, sut_name, result_validity, result, -result as negative from inference_results "
+             "join systems using (round, division, submitter, system) where submitter = 'Dell' order by all")
+    assert main(["sql", query, "--db", str(hostile), "--format", "csv"]) == OK
+    rows = list(csv.reader(capsys.readouterr().out.splitlines()))
+    assert _formula_cells(rows) == [] and {r[0] for r in rows[1:]} == {"'" + FORMULA}
+    assert {r[1] for r in rows[1:]} == {"'@SUM(1+1)"}
+    assert all(float(r[4]) == -float(r[3]) for r in rows[1:])  # numbers stay numbers, minus sign and all
+    assert main(["sql", "select operating_system from systems where submitter = 'Dell'", "--db", str(hostile)]) == OK
+    assert "\x1b" not in capsys.readouterr().out
