@@ -334,10 +334,33 @@ def _training_peers(con, score: dict, system: dict, name: str) -> list:
     blocks.append(f"The {_u(chip)} curve of {score['round']} (the best score measured at each size, any submitter):")
     blocks.append(Table(["accelerators", "best score (min)", "min s", "system", "efficiency vs the smallest"],
                         [[n, _num(t), _min_s(t), f"{s}/{sy}", _num(e, 3)] for n, t, s, sy, e in curve]))
-    return blocks + _what_if(con, score, system, name, curve, peers)
+    if len(scaling.falling([(n, t) for n, t, *_ in curve])) < 2:
+        rnd, older = _latest_curve(con, score, chip, name)
+        if older:
+            blocks.append(f"This round measured one size of the {_u(chip)} only: the sizes below come from the "
+                          f"{rnd} curve of {_u(name)}, the latest with two sizes or more (older software).")
+            return blocks + _what_if(con, score, system, name, older, peers, rnd)
+    return blocks + _what_if(con, score, system, name, curve, peers, score["round"])
 
 
-def _what_if(con, score: dict, system: dict, name: str, curve: list, peers: list[dict]) -> list:
+def _latest_curve(con, score: dict, chip: str, name: str) -> tuple[str | None, list]:
+    """The latest round's curve of this benchmark (by name, whatever its folder) and accelerator with two sizes
+    or more on it."""
+    rows = con.execute("""
+        select round, benchmark, accelerators_total, score_minutes, submitter, system, scaling_efficiency
+        from training_scaling where division = ? and accelerator = ? order by accelerators_total""",
+        [score["division"], chip]).fetchall()
+    curves: dict[str, list] = {}
+    for rnd, folder, *point in rows:
+        if training_benchmark(rnd, folder) == name:
+            curves.setdefault(rnd, []).append(tuple(point))
+    for rnd in sorted(curves, key=round_key, reverse=True):
+        if len(scaling.falling([(n, t) for n, t, *_ in curves[rnd]])) >= 2:
+            return rnd, curves[rnd]
+    return None, []
+
+
+def _what_if(con, score: dict, system: dict, name: str, curve: list, peers: list[dict], curve_round: str) -> list:
     """1, 2, 4, 8 of this server: the submitter's own multi-server result when measured, else the accelerator's
     curve (measured, interpolated between the sizes around, or extrapolated by a fitted law), each labelled."""
     size, chip, model = system["accelerators_total"], system["accelerator"], _server_model(score["system"])
@@ -369,6 +392,10 @@ def _what_if(con, score: dict, system: dict, name: str, curve: list, peers: list
             value, how = None, "not measured: no size of the curve around it"
         rows.append([k, n, f"{_num(mine['score_minutes'])} ({_u(mine['system'])})" if mine else "not measured",
                      _num(value, 3) if value else "—", _min_s(mine["score_minutes"] if mine else value), how])
+        score.setdefault("what_if", []).append(
+            f"{_min_s(mine['score_minutes'])} (this server's own)" if mine else "—" if value is None
+            else f"{_min_s(value)} ({'best measured' if n in measured else how.split(' ')[0].rstrip(':').lower()}"
+            + (f", {curve_round} curve)" if curve_round != score["round"] else ")"))
     blocks = [f"What if I buy 1, 2, 4, 8 of these ({size} × {_u(chip)} each)? This server's own multi-server results "
               f"where {_u(score['submitter'])} measured them, else the {_u(chip)} curve; \"min s\" is the measured "
               f"time when there is one.",
@@ -491,9 +518,13 @@ def brief(db: Path, system: str, round_: str | None = None) -> list[Section] | N
     used = sorted({f"{s['suite']} {s['round']} {s['division'] or ''} {s['submitter']}/{s['system']}" for s in systems})
     summary = Section("Summary", "The headline figures, each detailed in its section below.", [
         f"Descriptions used: {'; '.join(used)}.",
-        Table(["benchmark", "round", "official score (min)", "min s"],
+        Table(["benchmark", "round", "official score (min)", "min s"]
+              + [f"{k} server{'s' if k > 1 else ''}: time to train" for k in SERVERS[1:]],
               [[training_benchmark(s["round"], s["benchmark"]), s["round"], _num(s["score_minutes"]),
-                _min_s(s["score_minutes"])] for s in scores]),
+                _min_s(s["score_minutes"])] + s.get("what_if", ["—"] * len(SERVERS))[1:] for s in scores]),
+        "What if I buy 2, 4, 8 of these: this server's own multi-server result where its submitter measured one, "
+        "else the accelerator's curve of that round: the best measured system of that size, interpolated between "
+        "two measured sizes, or extrapolated by a fitted law (each training section says which and how). Inference servers serve independently: 2, 4, 8 of them serve 2, 4, 8 times the result.",
         Table(["model", "scenario", "round", "result", "units", "latency against its bound"],
               [[r["model"], r["scenario"], r["round"], _num(r["result"]), r["units"], _latency_verdict(r)]
                for r in results])])
