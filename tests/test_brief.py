@@ -192,8 +192,9 @@ def _legends(chart: str) -> list[tuple[str, list[str], list[str]]]:
     for legend in chart.split('aria-roledescription="legend"')[1:]:
         title = re.search(r"titled '([^']*)'", legend).group(1)
         entries = legend.split('role-legend-symbol')[1:]
-        paint = [re.search(r'<path [^>]*?(fill="#[0-9a-f]+"|stroke-dasharray="[^"]*"|stroke="#[0-9a-f]+")', e)
-                 .group(1) for e in entries]
+        paths = [re.search(r"<path [^>]*>", e).group(0) for e in entries]
+        paint = [(re.search(r'stroke-dasharray="([^"]*)"', p) or re.search(r'fill="(#[0-9a-f]+)"', p)
+                  or re.search(r"(?s)^", p)).group(1) or "solid" for p in paths]  # colour, or the line's dashes
         labels = [re.search(r"role-legend-label.*?<text[^>]*>([^<]*)</text>", e, re.S).group(1) for e in entries]
         found.append((title, labels, paint))
     return found
@@ -214,7 +215,9 @@ def test_the_report_is_navigable_and_every_chart_says_what_it_encodes(seed, tmp_
     assert [s for s in sections if "retinanet" in s and s.startswith("training")] == ["training-retinanet"]
     assert any("-Server-" in s for s in sections) and any("-Offline-" in s for s in sections)
     colour_of: dict[str, str] = {}
-    for chart in dom.split('class="chart"')[1:]:
+    drawn = dom.split('id="chart')[1:]
+    assert len(drawn) == charts
+    for chart in drawn:
         legends = {title: (labels, paint) for title, labels, paint in _legends(chart)}
         labels, paint = legends["accelerator (colour)"]
         assert len(set(paint)) == len(paint) == len(labels) >= 1  # no two accelerators share a colour

@@ -21,6 +21,7 @@ import altair as alt
 import duckdb
 import polars as pl
 
+from transform.common.rules import round_rules
 from warehouse.names import round_key, training_benchmark
 from warehouse.safe_text import script_json
 
@@ -53,7 +54,10 @@ def palette(n: int) -> list[str]:
 def benchmark_name(suite: str, round_: str, name: str) -> str:
     """The name a panel is keyed on: one benchmark across rounds whatever its folder (training `ssd` from v2.0 is
     RetinaNet). The one place to swap for a canonical-name column."""
-    return training_benchmark(round_, name) if suite == "training" else name
+    if suite == "training":  # a round's own folder spelling first (v0.6 Google's `mask` is maskrcnn)
+        return training_benchmark(round_, ((round_rules("training", round_) or {}).get("folder_names") or {})
+                                  .get(name, name))
+    return name
 
 
 def _latest_rounds(frame: pl.DataFrame) -> pl.DataFrame:
