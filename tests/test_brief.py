@@ -325,3 +325,20 @@ def test_hostile_text_cannot_run_as_a_formula_in_csv_and_numbers_read_back_equal
     assert all(float(r[4]) == -float(r[3]) for r in rows[1:])  # numbers stay numbers, minus sign and all
     assert main(["sql", "select operating_system from systems where submitter = 'Dell'", "--db", str(hostile)]) == OK
     assert "\x1b" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("suite, table", [("training", "benchmarks"), ("inference", "models")])
+def test_every_benchmark_of_every_round_says_what_it_is_in_its_rules_file(suite, table):
+    from transform.common.rules import round_rules, rounds_with_rules
+    from warehouse.names import round_key
+
+    # up to v5.1; the v6.x files are their rounds' own work and fall back to an older round's words by name
+    rounds = [r for r in rounds_with_rules(suite) if round_key(r) <= (5, 1)]
+    assert len(rounds) >= 12
+    for round_ in rounds:
+        for name, entry in round_rules(suite, round_)[table].items():
+            assert len(entry.get("description", "")) > 10, (round_, name)
+            assert suite == "inference" or entry.get("metric"), (round_, name)
+    flux1 = round_rules("training", "v5.1")["benchmarks"]["flux1"]
+    assert flux1["metric"].startswith("validation loss")  # not "eval accuracy"
+    assert "100 − word error rate" in round_rules("inference", "v3.0")["models"]["rnnt"]["accuracy_means"]["WER"]

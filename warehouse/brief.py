@@ -453,7 +453,7 @@ def _inference_blocks(con, r: dict, system: dict) -> list:
     bound = "" if offline else (
         f"target latency {_num(r['target_latency_ns'] / 1e6)} ms; " if r["target_latency_ns"] else "")
     head = (f"**{r['scenario']}** on {_u(r['system'])} (benchmark folder `{_u(r['benchmark'])}`"
-            + (f": {rules['description']}" if rules.get("description") else "") + f"): **{_num(r['result'])} "
+            + f": {rules.get('description', 'no description in the rules files')}): **{_num(r['result'])} "
             f"{r['units']}**; {'valid' if r['valid'] else 'INVALID: ' + _u(r['invalid_reason'] or '?')} "
             f"(loadgen: {_u(r['result_validity'] or '—')}; early stopping met: {_num(r['early_stopping_met'])}); "
             + ("" if offline else f"target QPS {_num(r['target_qps'])}, ") + bound
@@ -517,7 +517,7 @@ def brief(db: Path, system: str, round_: str | None = None) -> list[Section] | N
         inference, results = _inference(con, systems, round_)
     used = sorted({f"{s['suite']} {s['round']} {s['division'] or ''} {s['submitter']}/{s['system']}" for s in systems})
     summary = Section("Summary", "The headline figures, each detailed in its section below.", [
-        f"Descriptions used: {'; '.join(used)}.",
+        f"Descriptions used: {_u('; '.join(used))}.",
         Table(["benchmark", "round", "official score (min)", "min s"]
               + [f"{k} server{'s' if k > 1 else ''}: time to train" for k in SERVERS[1:]],
               [[training_benchmark(s["round"], s["benchmark"]), s["round"], _num(s["score_minutes"]),
