@@ -524,7 +524,8 @@ def brief(db: Path, system: str, round_: str | None = None) -> list[Section] | N
                 _min_s(s["score_minutes"])] + s.get("what_if", ["—"] * len(SERVERS))[1:] for s in scores]),
         "What if I buy 2, 4, 8 of these: this server's own multi-server result where its submitter measured one, "
         "else the accelerator's curve of that round: the best measured system of that size, interpolated between "
-        "two measured sizes, or extrapolated by a fitted law (each training section says which and how). Inference servers serve independently: 2, 4, 8 of them serve 2, 4, 8 times the result.",
+        "two measured sizes, or extrapolated by a fitted law (each training section says which and how). "
+        "Inference servers serve independently: 2, 4, 8 of them serve 2, 4, 8 times the result.",
         Table(["model", "scenario", "round", "result", "units", "latency against its bound"],
               [[r["model"], r["scenario"], r["round"], _num(r["result"]), r["units"], _latency_verdict(r)]
                for r in results])])
