@@ -20,7 +20,7 @@ import polars as pl
 from transform.common.schemas import TABLES, WHOLE_TABLES
 from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
-from warehouse.view_models import view_sql
+from warehouse.view_models import create_views
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
             con.execute("BEGIN TRANSACTION")
             loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
-            _create_views(con)  # one statement each: a view waiting for another must not abort a transaction
+            create_views(con)  # one statement each: a view waiting for another must not abort a transaction
             _comment(con)
             wasteful = _free_share(con) > MAX_FREE_SHARE
         if wasteful:
@@ -152,23 +152,6 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
         con.unregister("incoming")
         loaded[table] = frame.height
     return loaded
-
-
-def _create_views(con) -> None:
-    """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
-    pending = view_sql()
-    while pending:
-        created = []
-        for name, sql in sorted(pending.items()):
-            try:
-                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS\n{sql}')
-                created.append(name)
-            except duckdb.CatalogException:
-                continue  # reads a view not created yet
-        if not created:
-            raise RuntimeError(f"views that cannot be created: {sorted(pending)}")
-        for name in created:
-            del pending[name]
 
 
 def fsync(path: Path) -> None:
