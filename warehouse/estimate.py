@@ -48,7 +48,7 @@ def _key(name: str) -> str:
 
 
 _TRAINING_ALIASES = {"resnet50": "resnet", "ssd": "retinanet", "gpt": "gpt3", "dlrmdcnv2": "dlrm_dcnv2",
-                     "unet": "unet3d", "3dunet": "unet3d"}
+                     "unet": "unet3d", "3dunet": "unet3d", "gnn": "rgat"}
 _INFERENCE_ALIASES = {"resnet50": "resnet", "3dunet": "3d-unet-99", "llama270b": "llama2-70b-99",
                       "gptj": "gptj-99", "bert": "bert-99", "dlrm": "dlrm-v2-99", "dlrmv2": "dlrm-v2-99"}
 
@@ -60,7 +60,8 @@ def resolve_benchmark(name: str, names: list[str]) -> str:
     if wanted in keys:
         return keys[wanted]
     raise UnknownName(f"no training benchmark {name!r}; valid names: {', '.join(sorted(names))} "
-                      "(resnet50 = resnet; retinanet is the folder `ssd` from v2.0 to v4.1)")
+                      "(resnet50 = resnet; retinanet is the folder `ssd` from v2.0 to v4.1, rgat the folder `gnn` in "
+                      "v4.0 and v4.1)")
 
 
 def resolve_model(name: str, models: list[str]) -> str:
