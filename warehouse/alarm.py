@@ -19,7 +19,7 @@ from transform.common.safe_text import printable
 from transform.common.schemas import TABLES
 from transform.common.validate import to_frame
 from warehouse.reconciliation import COUNTS
-from warehouse.view_models import create_views
+from warehouse.publish import create_views
 
 EXIT_CODE = 7
 
@@ -86,11 +86,10 @@ def run_alarms(tables: dict[str, pl.DataFrame]) -> tuple[list[dict], list[dict]]
     """The alarms of a run's tables before they are published, and its training reconciliation counts: the same
     views over the run's frames, in memory."""
     with duckdb.connect() as con:
-        # every table and view, whatever the reconciliation views come to read (stg_inference_results and what
-        # it reads)
+        # every table, whatever the reconciliation views come to read
         for name in TABLES:
             con.register(name, tables[name] if name in tables else to_frame(name, []))
-        create_views(con)
+        create_views(con)  # the reconciliation views read the staging views, which read others
         return alarms(con), training_reproduced(con)
 
 

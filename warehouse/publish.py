@@ -20,7 +20,7 @@ import polars as pl
 from transform.common.schemas import TABLES, WHOLE_TABLES
 from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
-from warehouse.view_models import create_views
+from warehouse.view_models import view_sql
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,23 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
         con.unregister("incoming")
         loaded[table] = frame.height
     return loaded
+
+
+def create_views(con) -> None:
+    """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
+    pending = view_sql()
+    while pending:
+        created = []
+        for name, sql in sorted(pending.items()):
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS\n{sql}')
+                created.append(name)
+            except duckdb.CatalogException:
+                continue  # reads a view not created yet
+        if not created:
+            raise RuntimeError(f"views that cannot be created: {sorted(pending)}")
+        for name in created:
+            del pending[name]
 
 
 def fsync(path: Path) -> None:

@@ -20,7 +20,7 @@ def run_query(db: Path, query: str, fmt: str = "table") -> str:
     if fmt == "csv":
         # CSV has no nested types: a list or struct is written as its JSON text
         nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
-        # and a text cell a spreadsheet would run as a formula is neutralised (warehouse/safe_text.py)
+        # and a text cell a spreadsheet would run as a formula is neutralised (transform/common/safe_text.py)
         return csv_cells(frame.with_columns(pl.col(nested).map_elements(
             lambda value: json.dumps(value.to_list() if isinstance(value, pl.Series) else value, default=str),
             return_dtype=pl.String))).write_csv().rstrip("\n")

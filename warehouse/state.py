@@ -25,6 +25,24 @@ def ingested(db_path: Path) -> dict[tuple[str, str], tuple[str, str]]:
     return {(suite, round_): (commit, fingerprint) for suite, round_, commit, fingerprint in rows}
 
 
+# The tables whose rows say how much of a round the warehouse holds: a round losing most of them at once is a
+# layout upstream changed (every submitter moved under a new folder), not results withdrawn.
+ROUND_TABLES = ("systems", "training_runs", "inference_results")
+
+
+def rows_held(db_path: Path) -> dict[tuple[str, str], int]:
+    """(suite, round) → rows of ROUND_TABLES in the published warehouse; empty when there is none."""
+    if not db_path.exists():
+        return {}
+    held: dict[tuple[str, str], int] = {}
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        for table in ROUND_TABLES:
+            if _has_column(con, table, "round"):
+                for suite, round_, n in con.sql(f"select suite, round, count(*) from {table} group by all").fetchall():
+                    held[(suite, round_)] = held.get((suite, round_), 0) + n
+    return held
+
+
 def last_build(db_path: Path) -> str | None:
     """build_fingerprint of the last run that published the warehouse; None when there is none."""
     if not db_path.exists():

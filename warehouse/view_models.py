@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from importlib import resources
 
-import duckdb
 import pandera.polars as pa
 
 from transform.common.schemas import (
@@ -496,23 +495,6 @@ def view_sql() -> dict[str, str]:
         for f in sorted((resources.files("warehouse") / "views").iterdir(), key=lambda f: f.name)
         if f.name.endswith(".sql")
     }
-
-
-def create_views(con) -> None:
-    """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
-    pending = view_sql()
-    while pending:
-        created = []
-        for name, sql in sorted(pending.items()):
-            try:
-                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS\n{sql}')
-                created.append(name)
-            except duckdb.CatalogException:
-                continue  # reads a view not created yet
-        if not created:
-            raise RuntimeError(f"views that cannot be created: {sorted(pending)}")
-        for name in created:
-            del pending[name]
 
 
 def view_description(sql: str) -> str:
