@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 from warehouse.reconciliation import reproduced
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scoring.md"

@@ -136,7 +136,8 @@ def transcribe(git_dir: str, commit: str, round_: str, published: str, facts: di
     filters = _report_filters(report[1], round_) if report else {}
     models = {}
     for model in config["models"]:
-        m: dict = {}
+        # what the model is and what its accuracy metric means, for readers (the brief): written by hand in the facts
+        m: dict = {k: facts[k][model] for k in ("description", "accuracy_means") if model in facts.get(k, {})}
         for key, name in (("performance-sample-count", "performance_sample_count"), ("dataset-size", "dataset_size")):
             if model in config.get(key, {}):
                 m[name] = config[key][model]

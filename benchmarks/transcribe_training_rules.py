@@ -7,9 +7,11 @@ ingest). The package's compliance-checker YAML, benchmark_meta.py and result_sum
     python -m benchmarks.transcribe_training_rules --check                               # every file vs the package
 
 An existing file keeps its reviewed header (everything before its first `[benchmarks.` table: source, score and init
-notes) with the package version stamped into `[source]`; its benchmark tables are written anew, except the closed
-check of a benchmark `[source] package_differs` names (the package changed that ruleset's check after the round
-was published: the file keeps the check the round was judged by, and says why).
+notes) with the package version stamped into `[source]`, and the reviewed facts at the top of each benchmark table
+(the lines before its first derived key: `name` across rounds, `description`, `metric`, their comments), which the
+package does not hold; the derived rest of a benchmark table is written anew, except the closed check of a benchmark
+`[source] package_differs` names (the package changed that ruleset's check after the round was published: the file
+keeps the check the round was judged by, and says why).
 """
 
 from __future__ import annotations
@@ -37,10 +39,27 @@ def _bound(bound: dict) -> str:
     return "{ " + ", ".join(f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v)}" for k, v in bound.items()) + " }"
 
 
-def benchmark_tables(benchmarks: dict[str, dict]) -> str:
+def reviewed_facts(text: str) -> dict[str, list[str]]:
+    """Per benchmark table of a rules file, its lines before the first derived key or sub-table: the hand-written
+    facts (name, description, metric) and their comments, kept verbatim."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        header = re.fullmatch(r"\[benchmarks\.([A-Za-z0-9_]+)\]", line)
+        if header:
+            current = out.setdefault(header.group(1), [])
+        elif current is not None and (not line.strip() or line.startswith("[") or line.split(" =")[0] in DERIVED):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return out
+
+
+def benchmark_tables(benchmarks: dict[str, dict], facts: dict[str, list[str]]) -> str:
     lines = []
     for name, entry in benchmarks.items():
         lines.append(f"\n[benchmarks.{name}]")
+        lines += facts.get(name, [])
         for key in DERIVED:
             if key in entry:
                 value = entry[key]
@@ -96,18 +115,20 @@ def render(round_: str, root: Path, version: str, published: str | None) -> str 
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         header = text[:text.index("\n[benchmarks.") + 1]
+        facts = reviewed_facts(text)
         current = tomllib.loads(text)
         for name in current["source"].get("package_differs", []):
             kept = current["benchmarks"][name]
             derived["benchmarks"][name] |= {"check": kept["check"], "target": kept["target"]}
             derived["benchmarks"][name].pop("target_note", None)
     else:
+        facts = {}
         if published is None:
             raise SystemExit(f"{round_} has no rules file yet: give --published (the first commit of its repository)")
         init = derived["init"]
         header = (_new_header(round_, published) + f"check = {_string(init['check'])}\n"
                   f"closed_minutes = {init['closed_minutes']}\nopen_minutes = {init['open_minutes']}\n")
-    text = _stamp(header, version).rstrip("\n") + "\n\n" + benchmark_tables(derived["benchmarks"])
+    text = _stamp(header, version).rstrip("\n") + "\n\n" + benchmark_tables(derived["benchmarks"], facts)
     tomllib.loads(text)  # what is written must read back
     return text
 

@@ -153,6 +153,12 @@ def _writing(action, target: Path):
         raise Refused(f"cannot write {target}: {exc.strerror or exc}", CANNOT_WRITE) from None
 
 
+def terminal(text: str) -> str:
+    from transform.common.safe_text import terminal
+
+    return terminal(text)
+
+
 def _status(args, db: Path) -> int:
     from warehouse.alarm import EXIT_CODE
     from warehouse.status import current_alarms, status, status_json
@@ -177,7 +183,7 @@ def _estimate(args, db: Path) -> int:
                                         args.division, args.units)
     except (BadTarget, UnknownName) as mistake:
         raise Refused(str(mistake), USAGE) from None
-    print(result.text())
+    print(terminal(result.text()))
     return OK if result.accelerators is not None else FAILED
 
 
@@ -189,7 +195,7 @@ def _brief(args, db: Path) -> int:
         raise Refused(f"no system {args.system!r}" + (f" in {args.round}" if args.round else "")
                       + " in the warehouse (see the system_catalogue view)", FAILED)
     if args.out is None:
-        print(markdown(args.system, sections), end="")
+        print(terminal(markdown(args.system, sections)), end="")
     elif args.out.suffix == ".html":
         _writing(lambda: write_html(args.system, sections, args.out), args.out)
         print(f"wrote {args.out}")
@@ -221,7 +227,10 @@ def _sql(args, db: Path) -> int:
     from warehouse.query import run_query
 
     try:
-        print(run_query(db, args.query, args.format))
+        result = run_query(db, args.query, args.format)
+        # a table is for eyes: control characters shown, not sent; CSV and JSON are data, written as they are
+        # (JSON escapes them itself) unless they go to a terminal
+        print(terminal(result) if args.format == "table" or sys.stdout.isatty() else result)
     except duckdb.Error as exc:  # a user's query error is reported, not a traceback
         raise Refused(str(exc).splitlines()[0], FAILED) from None
     return OK

@@ -129,3 +129,18 @@ def test_an_open_result_in_another_unit_is_never_compared_silently(inference_war
     assert asked.units == "Queries/s" and "(open division)" in asked.answer and " open/" in asked.cited[0]
     closed = estimate_inference(db, "llama2-70b-99.9", "Server", 1000)
     assert closed.units == "Tokens/s" and " closed/" in closed.cited[0]
+
+
+def test_whole_systems_with_the_fewest_accelerators_and_the_other_sizes_named():
+    from warehouse import sizing
+
+    def candidate(name, accelerators, result):
+        return sizing.Candidate("v5.1", "S", name, "H100", accelerators, result)
+
+    # the seed's question: 50,000 tokens/s; the 32-GPU cluster is best per accelerator but over-provisions
+    server, cluster, card = candidate("8x", 8, 27_000), candidate("32x", 32, 122_274), candidate("1x", 1, 3_000)
+    best, others = sizing.size([cluster, server, card], 50_000)
+    assert (best.candidate, best.systems, best.accelerators) == (server, 2, 16)
+    assert [(p.candidate.system, p.systems, p.accelerators) for p in others] == [("1x", 17, 17), ("32x", 1, 32)]
+    assert sizing.plural(1, "system") == "1 system" and sizing.plural(2_528, "accelerator") == "2,528 accelerators"
+    assert sizing.step(64, 2_528) == "64 → 2,528 accelerators, a 39.5× step"

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from transform.common.mllog import read_mllog
-from transform.common.rules import round_rules, rounds_with_rules
+from transform.common.rules import round_rules, rounds_with_rules, rules_folder
 from transform.common.source import Source
 from transform.common.validate import to_frame
 from transform.common.values import integer
@@ -21,7 +21,7 @@ from transform.training.duplicates import mark_duplicates
 from transform.training.energy import training_power
 from transform.training.quality_targets import quality_target
 from transform.training.run_log import NOT_CONFIGURATION, parse_training_log
-from benchmarks.transcribe_training_rules import differences
+from benchmarks.transcribe_training_rules import differences, render
 from transform.training.package_rules import bounds, derive, installed
 from transform.training.score_rules import (benchmark_entry, benchmark_rules, converged_by_run_stop, init_within_limit,
                                             unchecked_note)
@@ -227,6 +227,12 @@ def test_every_rules_file_is_what_the_tool_derives_from_the_pinned_package():
     for round_ in derivable:
         assert round_rules("training", round_)["source"]["package_version"] == version, round_
         assert differences(round_, root) == [], round_
+        # regenerating changes nothing: the reviewed facts at the top of a benchmark table (name, description,
+        # metric, their comments) survive it
+        assert render(round_, root, version, None) == rules_folder("training").joinpath(f"{round_}.toml").read_text(
+            encoding="utf-8"), round_
+    assert round_rules("training", "v4.0")["benchmarks"]["gnn"]["name"] == "rgat"
+    assert round_rules("training", "v6.0")["benchmarks"]["gpt_oss_20b"]["metric"].startswith("log perplexity")
     assert bounds("(0.0 <= v['value']['FID'] <= 90.0) and (0.15 <= v['value']['CLIP'] <= 1.0)") == {
         "FID": {"low": 0.0, "low_inclusive": True, "high": 90.0, "high_inclusive": True},
         "CLIP": {"low": 0.15, "low_inclusive": True, "high": 1.0, "high_inclusive": True}}

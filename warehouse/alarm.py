@@ -15,7 +15,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 from transform.common.schemas import TABLES
 from transform.common.validate import to_frame
 from warehouse.reconciliation import COUNTS

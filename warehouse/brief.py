@@ -16,31 +16,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import altair as alt
 import duckdb
 
-from transform.common.rules import round_key
-from transform.training.score_rules import benchmark_rules
+from transform.common import safe_text
+from transform.common.rules import round_key, round_rules, rounds_with_rules
+from transform.training.score_rules import benchmark_entry, benchmark_rules
 from warehouse import scaling
+from warehouse.sizing import step as sizing_step
 from warehouse.estimate import link, other_curves
 
-# What reaching each training benchmark's quality target means (MLPerf Training rules, closed division).
-MEANING = {
-    "resnet": "ResNet-50 image classification: top-1 accuracy on ImageNet",
-    "retinanet": "RetinaNet object detection: mAP on the MLPerf subset of OpenImages",
-    "ssd-resnet34": "SSD-ResNet34 object detection: mAP on COCO 2017",
-    "maskrcnn": "Mask R-CNN detection and segmentation on COCO 2017: box mAP (BBOX) and mask mAP (SEGM)",
-    "bert": "BERT-large pre-training: masked-language-model accuracy on Wikipedia",
-    "dlrm": "DLRM recommendation: AUC on Criteo Terabyte",
-    "dlrm_dcnv2": "DLRM-DCNv2 recommendation: AUC on Criteo 4TB multi-hot",
-    "unet3d": "3D U-Net medical segmentation: mean DICE on KiTS19",
-    "rnnt": "RNN-T speech recognition: word error rate on LibriSpeech (lower is better)",
-    "gpt3": "GPT-3 175B pre-training: log perplexity on C4 (lower is better)",
-    "llama2_70b_lora": "Llama 2 70B LoRA fine-tuning: evaluation loss on SCROLLS GovReport (lower is better)",
-    "stable_diffusion": "Stable Diffusion v2 text-to-image: FID (lower is better) and CLIP score on COCO",
-    "minigo": "MiniGo reinforcement learning: win rate against the reference model",
-}
+SERVERS = (1, 2, 4, 8)  # the seed's question: what if I buy 2, 4, 8 of these
+
 LATENCIES = [("min", "latency_min_ns"), ("mean", "latency_mean_ns"), ("p50", "latency_p50_ns"),
              ("p90", "latency_p90_ns"), ("p95", "latency_p95_ns"), ("p97", "latency_p97_ns"),
              ("p99", "latency_p99_ns"), ("p99.9", "latency_p999_ns"), ("max", "latency_max_ns"),
@@ -95,6 +84,72 @@ def _num(x, digits: int = 4) -> str:
     if isinstance(x, float):
         return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if abs(x) < 1e6 else f"{x:,.0f}"
     return str(x)
+
+
+def _identifier(value) -> str:
+    """A seed is a name, not a quantity: no thousands separators."""
+    return "—" if value is None else str(value)
+
+
+def _u(value) -> str:
+    """Text from a repository inside a sentence of ours: marked, so each output escapes it for itself."""
+    return "\x02" + re.sub(r"[\x02\x03]", "", str(value)) + "\x03"
+
+
+_UNTRUSTED = re.compile(r"\x02(.*?)\x03", re.S)
+
+
+def _min_s(minutes: float | None) -> str:
+    """37.35 -> '37 min 21 s' (the seed's way of writing a time to train)."""
+    if minutes is None:
+        return "—"
+    seconds = round(minutes * 60)
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours} h " if hours else "") + f"{rest // 60} min {rest % 60:02d} s"
+
+
+def _training_words(round_: str, folder: str, name: str) -> tuple[str, str]:
+    """(what the benchmark is, what its eval_accuracy measures) from the round's rules file, else from the latest
+    rules file that describes a benchmark of that name (a round without its own file still reads right)."""
+    for entry in [benchmark_entry(round_, folder)] + [
+            benchmark_entry(r, name) for r in reversed(rounds_with_rules("training"))]:
+        if entry and entry.get("description"):
+            return entry["description"], entry.get("metric", "eval accuracy")
+    return f"{name}: no description in any rules file", "eval accuracy"
+
+
+def _model_rules(round_: str, model: str) -> dict:
+    """The model's table of the round's inference rules, else of the latest rules file that describes it."""
+    for r in [round_] + list(reversed(rounds_with_rules("inference"))):
+        entry = ((round_rules("inference", r) or {}).get("models") or {}).get(model)
+        if entry and entry.get("description"):
+            return entry
+    return {}
+
+
+def _ms(ns) -> str:
+    return _num(ns / 1e6, 3) if ns else "—"
+
+
+def _latency_verdict(r: dict) -> str:
+    """The latency a planner reads for this scenario: Offline has none; Server and Interactive, p99 against the
+    bound (TTFT and TPOT for LLMs); SingleStream and MultiStream, the headline percentile (no bound)."""
+    scenario = r["scenario"]
+    if scenario == "Offline":
+        return "no latency bound: Offline is throughput only"
+    if scenario in ("Server", "Interactive"):
+        pairs = [(label, r[p99], r[limit]) for label, p99, limit in (
+            ("TTFT p99", "ttft_p99_ns", "ttft_latency_limit_ns"), ("TPOT p99", "tpot_p99_ns", "tpot_latency_limit_ns"))
+            if r[limit]]
+        if not pairs and r["target_latency_ns"]:
+            pairs = [("p99", r["latency_p99_ns"], r["target_latency_ns"])]
+        if not pairs:
+            return f"p99 {_ms(r['latency_p99_ns'])} ms (no bound loaded)"
+        return "; ".join(f"{label} {_ms(value)} ms of its {_ms(bound)} ms bound"
+                         + (f" ({value / bound:.0%})" if value else "") for label, value, bound in pairs)
+    if scenario == "MultiStream":
+        return f"query p99 {_ms(r['query_latency_p99_ns'])} ms (the headline; no bound)"
+    return f"p90 {_ms(r['latency_p90_ns'])} ms (the headline; no bound)"
 
 
 def _server_model(system: str) -> str | None:
@@ -203,37 +258,41 @@ def _training_section(con, score: dict, system: dict) -> Section:
                          order by run_index, run_label""", key)
     target = runs[0]["quality_target"] if runs else None
     section = Section(
-        f"Training: {name} ({rnd}, {score['division']})",
+        f"Training: {_u(name)} ({rnd}, {score['division']})",
         "How long this system takes to reach the quality target, run by run, and the official score the rules make "
         "of those runs.")
-    folder = f"`{bench}`" + (f" (named {name})" if name != bench else "")
+    folder = f"`{_u(bench)}`" + (f" (named {_u(name)})" if name != bench else "")
+    description, metric = _training_words(rnd, bench, name)
     section.blocks.append(
-        f"Benchmark folder {folder}. Quality target: {target or 'not known for this round'} — "
-        f"{MEANING.get(name, 'see the MLPerf Training rules')}. Official score: "
-        f"**{_num(score['score_minutes'])} minutes** ({score['runs_counted']} of {score['runs_total']} runs counted, "
+        f"{description}. Benchmark folder {folder}. Quality target: {target or 'not known for this round'} "
+        f"({metric}). Official score: **{_num(score['score_minutes'])} minutes** "
+        f"({_min_s(score['score_minutes'])}; {score['runs_counted']} of {score['runs_total']} runs counted, "
         f"{score['runs_failed']} not converged, RCP scaling factor {_num(score['scaling_factor'])}"
-        + (f"; {score['reason']}" if score["reason"] else "") + ").")
+        + (f"; {_u(score['reason'])}" if score["reason"] else "") + ").")
     source = lambda path: Source(path, score["repo_url"], score["source_commit"])  # noqa: E731
-    section.blocks.append(Table(["score", "minutes", "source"],
-                                [["official score", _num(score["score_minutes"]), source(score["source_path"])]]))
+    section.blocks.append(Table(["score", "minutes", "min s", "source"],
+                                [["official score", _num(score["score_minutes"]), _min_s(score["score_minutes"]),
+                                  source(score["source_path"])]]))
     why = _dropped(runs, score["runs_counted"], rnd, bench)
     section.blocks.append(Table(
-        ["run", "time to train (min)", "status", "reached target", "final accuracy", "evaluations", "in the score",
-         "source"],
-        [[r["run_label"], _num(r["time_to_train_minutes"]), r["status"], _num(r["reached_target"]),
+        ["run", "time to train (min)", "min s", "status", "reached target", "final accuracy", "evaluations",
+         "in the score", "source"],
+        [[r["run_label"], _num(r["time_to_train_minutes"]), _min_s(r["time_to_train_minutes"]), r["status"],
+          _num(r["reached_target"]),
           r["final_eval_json"] if r["final_eval_accuracy"] is None else _num(r["final_eval_accuracy"]),
           r["eval_count"], why.get(r["run_label"]), source(r["source_path"])] for r in runs]))
     hyper = ["global_batch_size", "local_batch_size", "optimizer", "base_learning_rate", "warmup_epochs",
              "warmup_steps", "weight_decay", "gradient_accumulation_steps", "train_samples", "eval_samples", "seed"]
     section.blocks.append(Table(["hyperparameter"] + [f"run {r['run_label']}" for r in runs],
-                                [[h] + [_num(r[h], 8) for r in runs] for h in hyper]))
+                                [[h] + [_num(r[h], 8) if h != "seed" else _identifier(r[h]) for r in runs]
+                                 for h in hyper]))
     evals = con.sql("""
         select run_label as run, minutes_since_run_start as minutes, coalesce(accuracy, accuracy_bbox) as accuracy
         from training_evals where round = ? and submitter = ? and system = ? and benchmark = ?
           and coalesce(accuracy, accuracy_bbox) is not null and coalesce(metric, '') <> 'CLIP'
         order by run_label, time_ms""", params=key).pl()
     if evals.height:
-        metric = "BBOX mAP" if name == "maskrcnn" else "FID" if name == "stable_diffusion" else "eval accuracy"
+        metric = "BBOX mAP" if name == "maskrcnn" else "FID" if name == "stable_diffusion" else metric
         section.blocks.append(
             alt.Chart(evals, title=f"{name}: convergence of each run ({metric} against minutes since run start)")
             .mark_line(point=True)
@@ -245,48 +304,117 @@ def _training_section(con, score: dict, system: dict) -> Section:
     return section
 
 
+def _rank(rows: list[dict], me: dict, key) -> tuple[int | str, int]:
+    ordered = sorted(rows, key=lambda p: (key(p), p["submitter"], p["system"]))
+    found = next((i for i, p in enumerate(ordered, 1) if (p["submitter"], p["system"]) == me), "—")
+    return found, len(ordered)
+
+
 def _training_peers(con, score: dict, system: dict, name: str) -> list:
+    """Ranks among systems of the same size (an 8-accelerator server against 8-accelerator servers), then what
+    2, 4, 8 of these servers would do."""
     peers = _rows(con, """
         select submitter, system, accelerator, accelerators_total, score_minutes, accelerator_minutes
         from training_accelerator_minutes
-        where round = ? and division = ? and benchmark = ? and accelerator_minutes is not null
-        order by score_minutes, submitter, system""", [score["round"], score["division"], score["benchmark"]])
-    same = [p for p in peers if p["accelerator"] == system["accelerator"]]
-    rank = next((i for i, p in enumerate(same, 1) if p["system"] == score["system"]
-                 and p["submitter"] == score["submitter"]), "—")
-    per = sorted(peers, key=lambda p: (p["accelerator_minutes"], p["submitter"], p["system"]))
-    rank_per = next((i for i, p in enumerate(per, 1) if p["system"] == score["system"]
-                     and p["submitter"] == score["submitter"]), "—")
-    blocks = [f"Rank in {score['round']} {score['division']}: **{rank} of {len(same)}** systems with the "
-              f"{system['accelerator']} by time to train; **{rank_per} of {len(per)}** systems of every accelerator "
-              f"by accelerator-minutes (time × accelerators, the cost per accelerator)."]
+        where round = ? and division = ? and benchmark = ? and accelerator_minutes is not null""",
+        [score["round"], score["division"], score["benchmark"]])
+    me, size, chip = (score["submitter"], score["system"]), system["accelerators_total"], system["accelerator"]
+    same_size = [p for p in peers if p["accelerators_total"] == size]
+    rank, of = _rank(same_size, me, lambda p: p["score_minutes"])
+    rank_chip, of_chip = _rank([p for p in same_size if p["accelerator"] == chip], me, lambda p: p["score_minutes"])
+    rank_per, of_per = _rank(peers, me, lambda p: p["accelerator_minutes"])
+    blocks = [f"Rank in {score['round']} {score['division']} among systems of {size} accelerators, by time to train: "
+              f"**{rank} of {of}** systems of every accelerator; **{rank_chip} of {of_chip}** systems with the "
+              f"{_u(chip)}. By accelerator-minutes (time × accelerators, the cost per accelerator): **{rank_per} of "
+              f"{of_per}** systems of every size and accelerator."]
     curve = con.execute("""
         select accelerators_total, score_minutes, submitter, system, scaling_efficiency from training_scaling
         where round = ? and division = ? and benchmark = ? and accelerator = ? order by accelerators_total""",
-        [score["round"], score["division"], score["benchmark"], system["accelerator"]]).fetchall()
-    blocks.append(Table(["accelerators", "best score (min)", "system", "efficiency vs the smallest"],
-                        [[n, _num(t), f"{s}/{sy}", _num(e, 3)] for n, t, s, sy, e in curve]))
+        [score["round"], score["division"], score["benchmark"], chip]).fetchall()
+    blocks.append(f"The {_u(chip)} curve of {score['round']} (the best score measured at each size, any submitter):")
+    blocks.append(Table(["accelerators", "best score (min)", "min s", "system", "efficiency vs the smallest"],
+                        [[n, _num(t), _min_s(t), f"{s}/{sy}", _num(e, 3)] for n, t, s, sy, e in curve]))
+    if len(scaling.falling([(n, t) for n, t, *_ in curve])) < 2:
+        rnd, older = _latest_curve(con, score, chip, name)
+        if older:
+            blocks.append(f"This round measured one size of the {_u(chip)} only: the sizes below come from the "
+                          f"{rnd} curve of {_u(name)}, the latest with two sizes or more (older software).")
+            return blocks + _what_if(con, score, system, name, older, peers, rnd)
+    return blocks + _what_if(con, score, system, name, curve, peers, score["round"])
+
+
+def _latest_curve(con, score: dict, chip: str, name: str) -> tuple[str | None, list]:
+    """The latest round's curve of this benchmark (by name, whatever its folder) and accelerator with two sizes
+    or more on it."""
+    rows = con.execute("""
+        select round, accelerators_total, score_minutes, submitter, system, scaling_efficiency
+        from training_scaling where division = ? and accelerator = ? and benchmark_name = ?
+        order by accelerators_total""", [score["division"], chip, name]).fetchall()
+    curves: dict[str, list] = {}
+    for rnd, *point in rows:
+        curves.setdefault(rnd, []).append(tuple(point))
+    for rnd in sorted(curves, key=round_key, reverse=True):
+        if len(scaling.falling([(n, t) for n, t, *_ in curves[rnd]])) >= 2:
+            return rnd, curves[rnd]
+    return None, []
+
+
+def _what_if(con, score: dict, system: dict, name: str, curve: list, peers: list[dict], curve_round: str) -> list:
+    """1, 2, 4, 8 of this server: the submitter's own multi-server result when measured, else the accelerator's
+    curve (measured, interpolated between the sizes around, or extrapolated by a fitted law), each labelled."""
+    size, chip, model = system["accelerators_total"], system["accelerator"], _server_model(score["system"])
+    own = {}
+    for p in peers:  # the same submitter's systems built of this server
+        if (p["submitter"] == score["submitter"] and p["accelerator"] == chip and model
+                and _server_model(p["system"]) == model and p["accelerators_total"] % size == 0):
+            k = p["accelerators_total"] // size
+            if k not in own or p["score_minutes"] < own[k]["score_minutes"]:
+                own[k] = p
     points = scaling.falling([(n, t) for n, t, *_ in curve])
+    measured = dict(points)
     chosen = scaling.choose(points) if len(points) >= 2 else None
-    if chosen:
+    rows, notes = [], []
+    for k in SERVERS:
+        n = k * size
+        mine = own.get(k)
+        if n in measured:
+            value, how = measured[n], "measured (the best system of that size)"
+        elif points and points[0][0] < n < points[-1][0]:
+            (n1, t1), (n2, t2) = next((lo, hi) for lo, hi in zip(points, points[1:]) if lo[0] < n < hi[0])
+            value = t1 * (n / n1) ** (math.log(t2 / t1) / math.log(n2 / n1))
+            how = f"interpolated on the curve between {sizing_step(n1, n2)}"
+        elif chosen and points and n > points[-1][0]:
+            law = chosen[0]
+            value, how = law.minutes(n), f"EXTRAPOLATED: {law.form} {law.text()} fitted to the curve"
+            notes.append(n)
+        else:
+            value, how = None, "not measured: no size of the curve around it"
+        rows.append([k, n, f"{_num(mine['score_minutes'])} ({_u(mine['system'])})" if mine else "not measured",
+                     _num(value, 3) if value else "—", _min_s(mine["score_minutes"] if mine else value), how])
+        score.setdefault("what_if", []).append(
+            f"{_min_s(mine['score_minutes'])} (this server's own)" if mine else "—" if value is None
+            else f"{_min_s(value)} ({'best measured' if n in measured else how.split(' ')[0].rstrip(':').lower()}"
+            + (f", {curve_round} curve)" if curve_round != score["round"] else ")"))
+    blocks = [f"What if I buy 1, 2, 4, 8 of these ({size} × {_u(chip)} each)? This server's own multi-server results "
+              f"where {_u(score['submitter'])} measured them, else the {_u(chip)} curve; \"min s\" is the measured "
+              f"time when there is one.",
+              Table(["servers", "accelerators", "this server's own result (min)", "the accelerator's curve (min)",
+                     "min s", "how"], rows)]
+    if notes and chosen:
         law, why = chosen
+        curves, which = other_curves(con, name, chip, score["division"])
+        band = scaling.band(scaling.error_rates(curves))
         largest = points[-1][0]
-        n = 2 * largest
-        predicted = law.minutes(n)
-        curves, which = other_curves(con, name, system["accelerator"], score["division"])
-        others = scaling.error_rates(curves)
-        band = scaling.band(others)
-        spread = (f"; band {_num(predicted * math.exp(band[0] * math.log(2) - law.rms_log_error), 3)}–"
-                  f"{_num(predicted * math.exp(band[1] * math.log(2) + law.rms_log_error), 3)} min from how "
-                  f"{len(others)} {which} bent beyond their fits, plus this fit's residual"
-                  if band else "; no band (too few other curves)")
-        blocks.append(
-            f"EXTRAPOLATION (not measured): with {n} × {system['accelerator']} (2× the largest measured) the fitted "
-            f"{law.form} {law.text()} ({why}) predicts {_num(predicted, 3)} min{spread}. Points used: "
-            + ", ".join(f"{a} → {_num(t)} min" for a, t in points) + ".")
-    else:
-        blocks.append(f"Scaling: only {len(points)} measured size of {system['accelerator']} in this round: nothing "
-                      "to fit, no extrapolation.")
+        spans = []
+        for n in notes:
+            distance = math.log(n / largest)
+            predicted = law.minutes(n)
+            spans.append(f"{n} → {_num(predicted, 3)} min" + (
+                f" (band {_num(predicted * math.exp(band[0] * distance - law.rms_log_error), 3)}–"
+                f"{_num(predicted * math.exp(band[1] * distance + law.rms_log_error), 3)})" if band else ""))
+        blocks.append(f"EXTRAPOLATION (not measured) beyond {largest} accelerators: {law.form} {law.text()} ({why}): "
+                      + "; ".join(spans) + (f"; bands from how {which} bent beyond their fits, plus this fit's "
+                                            f"residual." if band else "; no band (too few other curves)."))
     return blocks
 
 
@@ -314,7 +442,7 @@ def _inference(con, systems: list[dict], round_: str | None) -> tuple[list[Secti
     sections: dict[str, Section] = {}
     for r in results:
         section = sections.setdefault(f"{r['model']} {r['round']}", Section(
-            f"Inference: {r['model']} ({r['round']}, {r['division']})",
+            f"Inference: {_u(r['model'])} ({r['round']}, {r['division']})",
             "The headline result of each scenario, the latency distribution behind it, whether the run is valid, its "
             "accuracy against the target and its power, then its rank."))
         section.blocks += _inference_blocks(con, r, next(s for s in systems if s["suite"] == "inference"
@@ -324,26 +452,38 @@ def _inference(con, systems: list[dict], round_: str | None) -> tuple[list[Secti
 
 def _inference_blocks(con, r: dict, system: dict) -> list:
     source = lambda path: Source(path, r["repo_url"], r["source_commit"])  # noqa: E731
+    rules = _model_rules(r["round"], r["model"])
+    offline = r["scenario"] == "Offline"
+    bound = "" if offline else (
+        f"target latency {_num(r['target_latency_ns'] / 1e6)} ms; " if r["target_latency_ns"] else "")
+    # the table's own number and label where they are not the value in the unit it measures (v5.1 whisper)
     published = ("" if (r["published_result"], r["published_units"]) == (r["result"], r["units"]) else
-                 f" (published: {_num(r['published_result'])} labelled {r['published_units']})")
-    head = (f"**{r['scenario']}** on {r['system']} (benchmark folder `{r['benchmark']}`): **{_num(r['result'])} "
-            f"{r['units']}**{published}; {'valid' if r['valid'] else 'INVALID: ' + (r['invalid_reason'] or '?')} "
-            f"(loadgen: {r['result_validity'] or '—'}; early stopping met: {_num(r['early_stopping_met'])}); "
-            f"target QPS {_num(r['target_qps'])}, target latency "
-            f"{_num(r['target_latency_ns'] / 1e6 if r['target_latency_ns'] else None)} ms.")
-    latency = [[label, _num(r[column] / 1e6, 3)] for label, column in LATENCIES if r[column] is not None]
+                 f" (published: {_num(r['published_result'])} labelled {_u(r['published_units'])})")
+    head = (f"**{r['scenario']}** on {_u(r['system'])} (benchmark folder `{_u(r['benchmark'])}`"
+            + f": {rules.get('description', 'no description in the rules files')}): **{_num(r['result'])} "
+            f"{r['units']}**{published}; {'valid' if r['valid'] else 'INVALID: ' + _u(r['invalid_reason'] or '?')} "
+            f"(loadgen: {_u(r['result_validity'] or '—')}; early stopping met: {_num(r['early_stopping_met'])}); "
+            + ("" if offline else f"target QPS {_num(r['target_qps'])}, ") + bound
+            + f"latency: {_latency_verdict(r)}.")
+    # Offline issues one query of every sample: its "latencies" are when each sample completed within that query
+    label = "sample completion time" if offline else "latency"
+    latency = [[label_, _num(r[column] / 1e6, 3)] for label_, column in LATENCIES if r[column] is not None]
     blocks = [head, Table(["figure", "value", "source"],
                           [["result", f"{_num(r['result'])} {r['units']}", source(r["source_path"])],
                            ["queries", _num(r["query_count"]), source(r["source_path"])]]
-                          + [[f"latency {label} (ms)", value, source(r["source_path"])] for label, value in latency])]
+                          + [[f"{label} {label_} (ms)", value, source(r["source_path"])]
+                             for label_, value in latency])]
     accuracy = con.execute("""
         select metric, value, target, upper_limit, met, source_path from inference_accuracy
         where round = ? and division = ? and submitter = ? and system = ? and benchmark = ? and scenario = ?
         order by metric""", [r["round"], r["division"], r["submitter"], r["system"], r["benchmark"], r["scenario"]]
     ).fetchall()
     if accuracy:
-        blocks.append(Table(["accuracy metric", "value", "target", "upper limit", "met", "source"],
-                            [[m, _num(v), _num(t), _num(u), _num(met), source(p)] for m, v, t, u, met, p in accuracy]))
+        means = rules.get("accuracy_means", {})
+        blocks.append(Table(["accuracy metric", "value", "target", "upper limit", "met", "what the checker means",
+                             "source"],
+                            [[m, _num(v), _num(t), _num(u), _num(met), means.get(m, "as named"), source(p)]
+                             for m, v, t, u, met, p in accuracy]))
     if r["power_result"] is not None:
         blocks.append(Table(["power", "value", "source"],
                             [[f"power ({r['power_units']})", _num(r["power_result"]), source(r["power_path"])],
@@ -351,19 +491,24 @@ def _inference_blocks(con, r: dict, system: dict) -> list:
                              ["performance per W", _num(r["performance_per_watt"]), source(r["power_path"])]]))
     if r["scenario"] in ("Offline", "Server", "Interactive") and r["valid"]:
         peers = _rows(con, """
-            select submitter, system, accelerator, result, result_per_accelerator from inference_per_accelerator
+            select submitter, system, accelerator, accelerators_total, result, result_per_accelerator
+            from inference_per_accelerator
             where round = ? and division = ? and model = ? and scenario = ? and units = ?
               and result_per_accelerator is not null""",
             [r["round"], r["division"], r["model"], r["scenario"], r["units"]])
-        me = lambda p: (p["submitter"], p["system"]) == (r["submitter"], r["system"])  # noqa: E731
-        same = sorted((p for p in peers if p["accelerator"] == system["accelerator"]),
-                      key=lambda p: (-p["result"], p["submitter"], p["system"]))
-        per = sorted(peers, key=lambda p: (-p["result_per_accelerator"], p["submitter"], p["system"]))
-        rank = next((i for i, p in enumerate(same, 1) if me(p)), "—")
-        rank_per = next((i for i, p in enumerate(per, 1) if me(p)), "—")
-        blocks.append(f"Rank in {r['round']} {r['division']}: **{rank} of {len(same)}** systems with the "
-                      f"{system['accelerator']} by {r['units']}; **{rank_per} of {len(per)}** systems of every "
-                      f"accelerator by {r['units']} per accelerator.")
+        me, size = (r["submitter"], r["system"]), system["accelerators_total"]
+        same_size = [p for p in peers if p["accelerators_total"] == size]
+        rank, of = _rank(same_size, me, lambda p: -p["result"])
+        rank_chip, of_chip = _rank([p for p in same_size if p["accelerator"] == system["accelerator"]], me,
+                                   lambda p: -p["result"])
+        rank_per, of_per = _rank(peers, me, lambda p: -p["result_per_accelerator"])
+        blocks.append(f"Rank in {r['round']} {r['division']} among systems of {size} accelerators, by {r['units']}: "
+                      f"**{rank} of {of}** systems of every accelerator; **{rank_chip} of {of_chip}** systems with "
+                      f"the {_u(system['accelerator'])}. By {r['units']} per accelerator: **{rank_per} of {of_per}** "
+                      f"systems of every size and accelerator.")
+        blocks.append("What if I buy 2, 4, 8 of these? Inference servers serve independently (no scaling loss "
+                          "between replicas): " + ", ".join(f"{k} → {_num(k * r['result'])} {r['units']}"
+                                                            for k in SERVERS[1:]) + ".")
     return blocks
 
 
@@ -379,32 +524,50 @@ def brief(db: Path, system: str, round_: str | None = None) -> list[Section] | N
         inference, results = _inference(con, systems, round_)
     used = sorted({f"{s['suite']} {s['round']} {s['division'] or ''} {s['submitter']}/{s['system']}" for s in systems})
     summary = Section("Summary", "The headline figures, each detailed in its section below.", [
-        f"Descriptions used: {'; '.join(used)}.",
-        Table(["benchmark", "round", "official score (min)"],
-              [[s["benchmark_name"], s["round"], _num(s["score_minutes"])] for s in scores]),
-        Table(["model", "scenario", "round", "result", "units", "p99 latency (ms)"],
-              [[r["model"], r["scenario"], r["round"], _num(r["result"]), r["units"],
-                _num(r["latency_p99_ns"] / 1e6 if r["latency_p99_ns"] else None, 3)] for r in results])])
+        f"Descriptions used: {_u('; '.join(used))}.",
+        Table(["benchmark", "round", "official score (min)", "min s"]
+              + [f"{k} server{'s' if k > 1 else ''}: time to train" for k in SERVERS[1:]],
+              [[s["benchmark_name"], s["round"], _num(s["score_minutes"]),
+                _min_s(s["score_minutes"])] + s.get("what_if", ["—"] * len(SERVERS))[1:] for s in scores]),
+        "What if I buy 2, 4, 8 of these: this server's own multi-server result where its submitter measured one, "
+        "else the accelerator's curve of that round: the best measured system of that size, interpolated between "
+        "two measured sizes, or extrapolated by a fitted law (each training section says which and how). "
+        "Inference servers serve independently: 2, 4, 8 of them serve 2, 4, 8 times the result.",
+        Table(["model", "scenario", "round", "result", "units", "latency against its bound"],
+              [[r["model"], r["scenario"], r["round"], _num(r["result"]), r["units"], _latency_verdict(r)]
+               for r in results])])
     return [summary, _description(systems)] + training + inference
+
+
+def _plain(value) -> str:
+    return _UNTRUSTED.sub(r"\1", str(value))
+
+
+def _md(text: str) -> str:
+    """A sentence of ours in Markdown, the repository's text in it escaped."""
+    return _UNTRUSTED.sub(lambda m: safe_text.markdown(m.group(1)), text)
 
 
 def _cell_md(value) -> str:
     if isinstance(value, Source):
-        return f"[{value.text()}]({value.href()})" if value.href() else value.text()
-    return str(value).replace("|", "\\|").replace("\n", " ")
+        text = safe_text.markdown(value.text())
+        return f"[{text}](<{quote(value.href(), safe=':/@')}>)" if value.href() else text
+    return safe_text.markdown(_plain(value))
 
 
 def markdown(system: str, sections: list[Section]) -> str:
-    lines = [f"# Brief: {system}", "", f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by mlperf-warehouse."]
+    lines = [f"# Brief: {safe_text.markdown(system)}", "",
+             f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by mlperf-warehouse."]
     for section in sections:
-        lines += ["", f"## {section.title}", "", section.lead]
+        lines += ["", f"## {_md(section.title)}", "", section.lead]
         for block in section.blocks:
             if isinstance(block, Table):
                 if block.rows:
-                    lines += ["", "| " + " | ".join(block.headers) + " |", "|" + "---|" * len(block.headers)]
+                    lines += ["", "| " + " | ".join(_cell_md(h) for h in block.headers) + " |",
+                              "|" + "---|" * len(block.headers)]
                     lines += ["| " + " | ".join(_cell_md(c) for c in row) + " |" for row in block.rows]
             elif isinstance(block, str):
-                lines += ["", block]
+                lines += ["", _md(block)]
     return "\n".join(lines) + "\n"
 
 
@@ -412,11 +575,15 @@ def _cell_html(value) -> str:
     if isinstance(value, Source):
         href = value.href()
         return f'<a href="{html.escape(href)}">{html.escape(value.text())}</a>' if href else html.escape(value.text())
-    return html.escape(str(value))
+    return html.escape(_plain(value))
 
 
 def _strong(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text)).replace("`", "")
+    """A sentence of ours in HTML: **bold** and `code` marks of ours, the repository's text escaped and inert."""
+    parts = _UNTRUSTED.split(text)  # ours, theirs, ours, ...
+    return "".join(html.escape(part) if i % 2 else
+                   re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(part)).replace("`", "")
+                   for i, part in enumerate(parts))
 
 
 def write_html(system: str, sections: list[Section], output: Path) -> None:
@@ -425,11 +592,12 @@ def write_html(system: str, sections: list[Section], output: Path) -> None:
     bundle = import_vl_convert().javascript_bundle(vl_version=vl_version_for_vl_convert())
     body, charts = [], []
     for section in sections:
-        body.append(f"<section><h2>{html.escape(section.title)}</h2><p class=lead>{html.escape(section.lead)}</p>")
+        body.append(f"<section><h2>{html.escape(_plain(section.title))}</h2>"
+                    f"<p class=lead>{html.escape(section.lead)}</p>")
         for block in section.blocks:
             if isinstance(block, Table):
                 if block.rows:
-                    body.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in block.headers) + "</tr>"
+                    body.append("<table><tr>" + "".join(f"<th>{_cell_html(h)}</th>" for h in block.headers) + "</tr>"
                                 + "".join("<tr>" + "".join(f"<td>{_cell_html(c)}</td>" for c in row) + "</tr>"
                                           for row in block.rows) + "</table>")
             elif isinstance(block, str):
@@ -438,7 +606,7 @@ def write_html(system: str, sections: list[Section], output: Path) -> None:
                 body.append(f'<div class="chart" id="chart{len(charts)}"></div>')
                 charts.append(block.to_dict())
         body.append("</section>")
-    specs = json.dumps(charts).replace("</", "<\\/")  # no data value may close the script
+    specs = safe_text.script_json(charts)  # no data value may close the script or open a comment
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="UTF-8"><title>Brief: {html.escape(system)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto}} table{{border-collapse:collapse;margin:.6em 0;

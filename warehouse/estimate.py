@@ -9,7 +9,8 @@ Beyond the largest measured count the answer is refused, unless `extrapolate` is
 fitted to the curve (warehouse/scaling.py) and the answer is labelled as an extrapolation, with its band.
 
 Inference: how many accelerators serve a target throughput? Inference systems serve independently, so the answer
-is a number of replicas of the measured system with the best throughput per accelerator: ceil(target / its result).
+is whole replicas of one measured system of the latest round: of every candidate system (one server, a rack, a
+cluster), the one needing the fewest accelerators, with the best of each other size named (warehouse/sizing.py).
 Only results in one unit are compared, and the unit is said.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from transform.common.rules import round_key
-from warehouse import scaling
+from warehouse import scaling, sizing
 
 
 class BadTarget(ValueError):
@@ -47,7 +48,7 @@ def _key(name: str) -> str:
 
 
 _TRAINING_ALIASES = {"resnet50": "resnet", "ssd": "retinanet", "gpt": "gpt3", "dlrmdcnv2": "dlrm_dcnv2",
-                     "unet": "unet3d", "3dunet": "unet3d"}
+                     "unet": "unet3d", "3dunet": "unet3d", "gnn": "rgat"}
 _INFERENCE_ALIASES = {"resnet50": "resnet", "3dunet": "3d-unet-99", "llama270b": "llama2-70b-99",
                       "gptj": "gptj-99", "bert": "bert-99", "dlrm": "dlrm-v2-99", "dlrmv2": "dlrm-v2-99"}
 
@@ -59,7 +60,8 @@ def resolve_benchmark(name: str, names: list[str]) -> str:
     if wanted in keys:
         return keys[wanted]
     raise UnknownName(f"no training benchmark {name!r}; valid names: {', '.join(sorted(names))} "
-                      "(resnet50 = resnet; retinanet is the folder `ssd` from v2.0 to v4.1)")
+                      "(resnet50 = resnet; retinanet is the folder `ssd` from v2.0 to v4.1, rgat the folder `gnn` in "
+                      "v4.0 and v4.1)")
 
 
 def resolve_model(name: str, models: list[str]) -> str:
@@ -104,7 +106,8 @@ class Estimate:
     def text(self) -> str:
         lines = [self.answer]
         if self.accelerators is not None:
-            total = f"Total: {self.accelerators} accelerators ({self.systems} systems)"
+            total = (f"Total: {sizing.plural(self.accelerators, 'accelerator')} "
+                     f"({sizing.plural(self.systems, 'system')})")
             if self.extrapolated:
                 total += ", EXTRAPOLATED beyond the measured sizes"
             if self.band:
@@ -238,9 +241,12 @@ def _interpolated(name: str, chip: str, low: _Point, high: _Point, target: float
     which = (f"{low.round}, the latest round" if low.round == latest
              else f"{low.round}, the latest round whose measurements bracket the target ({latest} does not)")
     return Estimate(
-        f"{name} on {chip} within {target:g} min: about {accelerators} accelerators ({accelerators // per_node} systems "
-        f"of {per_node}); interpolated on the {which}, between {n1} accelerators ({t1:.2f} min) and {n2} "
-        f"({t2:.2f} min), whose observed scaling efficiency over that step is {efficiency:.0%} of linear.",
+        f"{name} on {chip} within {target:g} min: about {sizing.plural(accelerators, 'accelerator')} "
+        f"({sizing.plural(accelerators // per_node, 'system')} of {per_node}); interpolated on the {which}, between "
+        f"{n1} accelerators ({t1:.2f} min) and {n2} ({t2:.2f} min), whose observed scaling efficiency over that step "
+        f"is {efficiency:.0%} of linear. The measured sizes are {sizing.step(n1, n2)}"
+        + (": nothing was measured in between, so the answer is only as good as the straight line across it."
+           if n2 / n1 > 4 else "."),
         accelerators=accelerators, systems=accelerators // per_node, units="minutes", round=low.round,
         assumed_efficiency=efficiency, cited=[low.cite(chip), high.cite(chip)])
 
@@ -295,7 +301,8 @@ def _extrapolated(name: str, chip: str, curves: dict[str, list[_Point]], target:
                      f"({rates[0]:+.2f} to {rates[1]:+.2f} log error per log size), plus this fit's "
                      f"{law.rms_log_error:.1%} residual")
     return Estimate(
-        f"{label}: about {accelerators} accelerators ({accelerators // per_node} systems of {per_node}), "
+        f"{label}: about {sizing.plural(accelerators, 'accelerator')} "
+        f"({sizing.plural(accelerators // per_node, 'system')} of {per_node}), "
         f"{accelerators / largest:.1f}× the largest measured; {band_text}.",
         accelerators=accelerators, systems=accelerators // per_node, units="minutes", round=rnd, extrapolated=True,
         band=band, cited=cited)
@@ -381,19 +388,36 @@ def estimate_inference(db: Path, model: str, scenario: str, target: float, accel
                         f"metric, not convertible): --units {other_units[0]} to plan in it.")
     rows = [r for r in rows if r[4] == unit]
     latest = max((r[0] for r in rows), key=round_key)
-    best = next(r for r in rows if r[0] == latest)  # the latest round's software, its best system
-    rnd, chip_, per_system, result, unit, submitter, system, per_accelerator, repo_url, commit, path = best[:11]
-    published, label = best[13:15]
-    # the table's own number where it is not this value in this unit (v5.1 whisper: 45,024 labelled Samples/s)
-    shown = (f" (published: {_number(published)} labelled {label})"
-             if published is not None and (label != unit or abs(published - result) > 1e-9 * abs(result)) else "")
-    systems = math.ceil(target / result)
+    candidates = []
+    for (rnd, chip_, per_system, result, _, submitter, system, _, repo_url, commit, path, _, _, published,
+         label) in rows:
+        if rnd == latest:  # the latest round's software
+            cite = (f"{rnd} {submitter}/{system}: {result:g} {unit}{_published(result, unit, published, label)}  "
+                    f"{link(repo_url, commit, path)}")
+            candidates.append(sizing.Candidate(rnd, submitter, system, chip_, per_system, result, cite))
+    best, alternatives = sizing.size(candidates, target)
     return Estimate(
-        f"{model} {scenario} at {_number(target)} {unit} ({division} division): {systems} replicas of "
-        f"{submitter}/{system} ({per_system} × {chip_}, {_number(result)} {unit} each, {_number(per_accelerator)} "
-        f"{unit} per accelerator, {rnd}, the latest round) = {systems * per_system} accelerators. Replicas serve independently, so no cross-system "
-        f"scaling loss is assumed (efficiency 100%)."
+        f"{model} {scenario} at {_number(target)} {unit} ({division} division): {_plan(best, unit)}, serving "
+        f"{_number(best.served)} {unit}; the fewest accelerators of the {len(candidates)} {latest} "
+        f"{'system' if len(candidates) == 1 else 'systems'} measured"
+        + (f" with the {chip}" if chip else "") + ". "
+        + (f"Other sizes: {'; '.join(_plan(p, unit) for p in alternatives[:4])}. " if alternatives else "")
+        + "Replicas serve independently, so no cross-system scaling loss is assumed (efficiency 100%)."
         + (f" Results in {', '.join(other_units)} were not compared." if other_units else ""),
-        accelerators=systems * per_system, systems=systems, units=unit, round=rnd, assumed_efficiency=1.0,
-        cited=[f"{rnd} {submitter}/{system}: {result:g} {unit}{shown}  {link(repo_url, commit, path)}"],
+        accelerators=best.accelerators, systems=best.systems, units=unit, round=latest, assumed_efficiency=1.0,
+        cited=[best.candidate.cite] + [p.candidate.cite for p in alternatives[:4]],
     )
+
+
+def _published(result: float, unit: str, published: float | None, label: str | None) -> str:
+    """The table's own number where it is not this value in this unit (v5.1 whisper: 45,024 labelled Samples/s)."""
+    if published is None or (label == unit and abs(published - result) <= 1e-9 * abs(result)):
+        return ""
+    return f" (published: {_number(published)} labelled {label})"
+
+
+def _plan(p: sizing.Plan, unit: str) -> str:
+    c = p.candidate
+    return (f"{sizing.plural(p.systems, 'system')} of {c.submitter}/{c.system} ({c.accelerators} × {c.accelerator}, "
+            f"{_number(c.result)} {unit} each, {_number(c.per_accelerator)} per accelerator) = "
+            f"{sizing.plural(p.accelerators, 'accelerator')}")

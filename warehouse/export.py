@@ -5,7 +5,9 @@ first; the link is then swapped in one rename, so a reader sees the previous exp
 half-written folder. The previous folder is kept until the next export, for readers still inside it. Which folders
 go is decided by the link, never by the clock (a clock stepped back must not make the new folder look old), and one
 export of `DIR` runs at a time (another waits), so no export removes a folder another is writing or linking.
-DuckDB writes the files: JSON columns keep their JSON type in Parquet, CSV timestamps are RFC 3339 in UTC.
+DuckDB writes the files: JSON columns keep their JSON type in Parquet, CSV timestamps are RFC 3339 in UTC. In CSV,
+a text cell a spreadsheet would run as a formula gets a leading apostrophe (transform/common/safe_text.py); numbers
+and Parquet are written as they are.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.publish import fsync
+from transform.common.safe_text import csv_cell_sql
 
 # RFC 3339, e.g. 2024-07-26T14:55:17.000000Z (the connection's time zone is set to UTC).
 CSV_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -55,9 +58,20 @@ def _write(db: Path, folder: Path, fmt: str) -> dict[str, int]:
         for name in names:
             path = str(folder / f"{name}.{fmt}")
             options = "FORMAT parquet" if fmt == "parquet" else f"FORMAT csv, HEADER, TIMESTAMPFORMAT '{CSV_TIMESTAMP}'"
-            con.execute(f"COPY (select * from \"{name}\") TO '{path}' ({options})")
+            columns = "*" if fmt == "parquet" else _csv_columns(con, name)
+            con.execute(f"COPY (select {columns} from \"{name}\") TO '{path}' ({options})")
             written[name] = con.execute(f'select count(*) from "{name}"').fetchone()[0]
     return written
+
+
+def _csv_columns(con, name: str) -> str:
+    """The relation's columns, text ones neutralised for spreadsheets, under their own names."""
+    columns = con.execute("""select column_name, data_type from information_schema.columns
+                             where table_schema = 'main' and table_name = ? order by ordinal_position""",
+                          [name]).fetchall()
+    quoted = lambda c: '"' + c.replace('"', '""') + '"'  # noqa: E731
+    return ", ".join(f"{csv_cell_sql(quoted(c))} as {quoted(c)}" if t in ("VARCHAR", "JSON") else quoted(c)
+                     for c, t in columns)
 
 
 def _point(directory: Path, folder: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 
 COUNTS = """
     select round,

@@ -8,7 +8,7 @@ import duckdb
 import orjson
 import polars as pl
 
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 from warehouse.alarm import alarms, lines, training_reproduced
 from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
 

@@ -19,7 +19,7 @@ import io
 
 import orjson
 
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 from transform.common.source import Source
 from transform.common.values import is_number
 
