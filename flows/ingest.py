@@ -25,7 +25,7 @@ from flows.summary import Summary
 from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_repo import parse_checkout, partition
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 from transform.common.tables import build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
