@@ -19,7 +19,7 @@ from transform.common.printable import printable
 from transform.common.schemas import TABLES
 from transform.common.validate import to_frame
 from warehouse.reconciliation import COUNTS
-from warehouse.view_models import view_sql
+from warehouse.publish import create_views
 
 EXIT_CODE = 7
 
@@ -89,9 +89,8 @@ def run_alarms(tables: dict[str, pl.DataFrame]) -> tuple[list[dict], list[dict]]
         # every table, whatever the reconciliation views come to read
         for name in TABLES:
             con.register(name, tables[name] if name in tables else to_frame(name, []))
-        sql = view_sql()
-        for view in ("reconciliation", "training_reconciliation"):
-            con.execute(f"create view {view} as {sql[view]}")
+        # every view: the reconciliation views read the staging ones
+        create_views(con)
         return alarms(con), training_reproduced(con)
 
 

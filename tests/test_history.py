@@ -1,0 +1,123 @@
+"""History of the warehouse's own rows: a refresh records every row added, removed and changed, once, with old and
+new values, beside current tables that equal a fresh ingest of the new commit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import orjson
+import polars as pl
+import pytest
+
+from flows.ingest import ingest
+from flows.settings import Settings
+from tests.conftest import commit_files, make_repo, url
+from transform.common.schemas import HISTORY_TABLES, TABLES
+from warehouse.history import diff
+from warehouse.status import status, status_json
+
+SYSTEM = "closed/AMD/systems/8xMI355X_2xEPYC_9575F.json"
+RESULT = "closed/AMD/results/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline"
+WITHDRAWN = "closed/Krai/results/h200_n1-kissv/wan-2.2-t2v-a14b/offline"
+OFFICIAL_ID = "6.0-0001"
+
+
+def _edited_official(data: bytes) -> tuple[bytes, float]:
+    rows = orjson.loads(data)
+    row = next(r for r in rows if r["ID"] == OFFICIAL_ID)
+    row["Performance_Result"] = new = round(float(row["Performance_Result"]) * 1.01, 3)
+    return orjson.dumps(rows, option=orjson.OPT_INDENT_2), new
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory, prefect_harness):
+    root = tmp_path_factory.mktemp("history")
+    upstream = make_repo(root / "upstream" / "inference_results_v6.0", "inference_results_v6.0")
+    first = upstream.head.commit.hexsha
+    settings = Settings(db_path=root / "w.duckdb", cache_dir=root / "cache", repos=(url(upstream),), sync_retries=0)
+    ingest(settings)
+    work = Path(upstream.working_tree_dir)
+    log = work / RESULT / "performance/run_1/mlperf_log_detail.txt"
+    official, official_new = _edited_official((work / "summary_results.json").read_bytes())
+    system = (work / SYSTEM).read_bytes().replace(b'"cooling": "Passive & Active"', b'"cooling": "Liquid"')
+    shutil.rmtree(work / WITHDRAWN)
+    second = commit_files(upstream, {
+        str(log.relative_to(work)): log.read_bytes().replace(b'"value": 95004,', b'"value": 96004,'),
+        SYSTEM: system, "summary_results.json": official}, "Fix AMD log and system; withdraw Krai offline; table")
+    summary = ingest(settings)
+    fresh = Settings(db_path=root / "fresh.duckdb", cache_dir=root / "fresh-cache", repos=(url(upstream),), sync_retries=0)
+    ingest(fresh)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    yield con, summary, (first, second), official_new, settings, fresh
+    con.close()
+
+
+def _changes(con, table: str, **key) -> list[tuple]:
+    where = " and ".join(f"json_extract_string(row_key, '$.{k}') = ?" for k in key)
+    return con.execute(f"select change, columns_changed, old_values, new_values, old_commit, new_commit from changes "
+                       f"where table_name = ? and {where}", [table, *key.values()]).fetchall()
+
+
+def test_first_ingest_is_one_marker_then_each_change_once(refreshed):
+    con, _, (first, second), official_new, _, _ = refreshed
+    versions = con.execute("select commit_sha, previous_commit, cause, upstream_commits, upstream_messages "
+                           "from round_versions order by seen_at").fetchall()
+    assert [v[:4] for v in versions] == [(first, None, "first seen", None), (second, first, "upstream", 1)]
+    assert orjson.loads(versions[1][4])[0]["subject"].startswith("Fix AMD log")
+    # every row's change appears once
+    assert con.execute("select count(*) - count(distinct (table_name, row_key)) from changes").fetchone() == (0,)
+    assert con.execute("select distinct old_commit, new_commit from changes").fetchall() == [(first, second)]
+
+    [log] = _changes(con, "inference_results", system="8xMI355X_2xEPYC_9575F", benchmark="gpt-oss-120b", scenario="Offline")
+    assert log[0] == "changed" and "result" in log[1].split(",")
+    old, new = orjson.loads(log[2]), orjson.loads(log[3])
+    assert (old["result"], new["result"]) == (95004, 96004)
+    [system] = _changes(con, "systems", system="8xMI355X_2xEPYC_9575F")
+    assert (system[0], system[1]) == ("changed", "raw_json")
+    assert orjson.loads(orjson.loads(system[3])["raw_json"])["cooling"] == "Liquid"
+    [withdrawn] = _changes(con, "inference_results", system="h200_n1-kissv", scenario="Offline")
+    assert withdrawn[0] == "removed" and orjson.loads(withdrawn[2])["result"] is not None
+    [table] = con.execute("select change, columns_changed, new_values from changes where table_name = 'official_results'"
+                          " and json_extract_string(new_values, '$.row_json') like '%\"ID\":\"6.0-0001\"%'").fetchall()
+    assert table[0] == "changed" and orjson.loads(table[2])["result"] == official_new
+    # nothing else of the edited result's folder or the system changed; the withdrawn folder's other rows went too
+    assert {r[0] for r in con.execute("select distinct table_name from changes where change = 'removed'").fetchall()} \
+        >= {"inference_results", "inference_accuracy"}
+    assert con.execute("select count(*) from changes where change = 'added'").fetchone() == (0,)
+    assert con.execute("select system, scenario, last_commit_with_it, withdrawn_in_commit from withdrawn_results").fetchall() \
+        == [("h200_n1-kissv", "Offline", first, second)]
+
+
+def test_current_tables_equal_a_fresh_ingest(refreshed):
+    _, _, _, _, settings, fresh = refreshed
+    tables = [t for t in TABLES if t not in HISTORY_TABLES | {"ingest_runs", "sources"}]
+
+    def contents(db: Path) -> dict:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return {t: con.execute(f"select count(*), md5(string_agg(t::varchar, chr(10) order by t::varchar)) from {t} t")
+                    .fetchone() for t in tables}
+    assert contents(settings.db_path) == contents(fresh.db_path)
+
+
+def test_summary_status_and_json_list_the_changes(refreshed):
+    _, summary, (first, second), _, settings, _ = refreshed
+    [entry] = summary.changes
+    assert (entry["previous_commit"], entry["commit_sha"], entry["rows_removed"] > 0) == (first, second, True)
+    text = summary.text(settings.db_path)
+    assert f"{first[:12]} -> {second[:12]}" in text
+    assert "inference_results closed/AMD/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline result: 95004 -> 96004" in text
+    assert orjson.loads(summary.json(settings.db_path))["changes"][0]["commit_sha"] == second
+    assert "result: 95004 -> 96004" in status(settings.db_path)
+    assert orjson.loads(status_json(settings.db_path))["last_refresh"][0]["rows_changed"] == entry["rows_changed"]
+
+
+def test_diff_matches_by_key_and_refuses_a_repeated_key():
+    old = pl.DataFrame({"suite": ["inference"] * 2, "round": ["v6.0"] * 2, "k": ["a", "b"], "x": [1.0, 2.0],
+                        "source_commit": ["1" * 40] * 2})
+    new = old.with_columns(x=pl.Series([1.0, 3.0]), source_commit=pl.lit("2" * 40))
+    assert diff(old, new, ["k"]) == [{"change": "changed", "row_key": '{"k":"b"}', "columns_changed": "x",
+                                      "old_values": '{"x":2.0}', "new_values": '{"x":3.0}'}]
+    with pytest.raises(ValueError, match="share their key"):
+        diff(pl.concat([old, old]), new, ["k"])
