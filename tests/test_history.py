@@ -13,7 +13,8 @@ import pytest
 
 from flows.ingest import ingest
 from flows.settings import Settings
-from tests.conftest import commit_files, make_repo, url
+from flows.cli import main
+from tests.conftest import AUTHOR, make_repo, url
 from transform.common.schemas import HISTORY_TABLES, TABLES
 from warehouse.history import diff
 from warehouse.status import status, status_json
@@ -22,6 +23,7 @@ SYSTEM = "closed/AMD/systems/8xMI355X_2xEPYC_9575F.json"
 RESULT = "closed/AMD/results/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline"
 WITHDRAWN = "closed/Krai/results/h200_n1-kissv/wan-2.2-t2v-a14b/offline"
 OFFICIAL_ID = "6.0-0001"
+EDITED = "2030-01-02T03:04:05"  # after the fixture's first commit (now), so each version has its own date
 
 
 def _edited_official(data: bytes) -> tuple[bytes, float]:
@@ -43,10 +45,14 @@ def refreshed(tmp_path_factory, prefect_harness):
     official, official_new = _edited_official((work / "summary_results.json").read_bytes())
     system = (work / SYSTEM).read_bytes().replace(b'"cooling": "Passive & Active"', b'"cooling": "Liquid"')
     shutil.rmtree(work / WITHDRAWN)
-    second = commit_files(upstream, {
-        str(log.relative_to(work)): log.read_bytes().replace(b'"value": 95004,', b'"value": 96004,'),
-        SYSTEM: system, "summary_results.json": official}, "Fix AMD log and system; withdraw Krai offline; table")
+    log.write_bytes(log.read_bytes().replace(b'"value": 95004,', b'"value": 96004,'))
+    (work / SYSTEM).write_bytes(system)
+    (work / "summary_results.json").write_bytes(official)
+    upstream.git.add("-A")
+    second = upstream.index.commit("Fix AMD log and system; withdraw Krai offline; table", author=AUTHOR,
+                                   committer=AUTHOR, author_date=EDITED, commit_date=EDITED).hexsha
     summary = ingest(settings)
+    assert main(["backfill", "--repo", url(upstream), "--db", str(settings.db_path), "--cache-dir", str(settings.cache_dir)]) == 0
     fresh = Settings(db_path=root / "fresh.duckdb", cache_dir=root / "fresh-cache", repos=(url(upstream),), sync_retries=0)
     ingest(fresh)
     con = duckdb.connect(str(settings.db_path), read_only=True)
@@ -92,7 +98,7 @@ def test_first_ingest_is_one_marker_then_each_change_once(refreshed):
 
 def test_current_tables_equal_a_fresh_ingest(refreshed):
     _, _, _, _, settings, fresh = refreshed
-    tables = [t for t in TABLES if t not in HISTORY_TABLES | {"ingest_runs", "sources"}]
+    tables = [t for t in TABLES if t not in HISTORY_TABLES | {"ingest_runs", "sources"} and not t.endswith("_versions")]
 
     def contents(db: Path) -> dict:
         with duckdb.connect(str(db), read_only=True) as con:
@@ -111,6 +117,21 @@ def test_summary_status_and_json_list_the_changes(refreshed):
     assert orjson.loads(summary.json(settings.db_path))["changes"][0]["commit_sha"] == second
     assert "result: 95004 -> 96004" in status(settings.db_path)
     assert orjson.loads(status_json(settings.db_path))["last_refresh"][0]["rows_changed"] == entry["rows_changed"]
+
+
+def test_backfill_loads_every_version_of_the_official_table(refreshed):
+    con, _, (first, second), official_new, _, _ = refreshed
+    versions = con.execute("""
+        select source_commit, committed_at, superseded_at, result from official_result_versions
+        where row_id = ? order by committed_at""", [OFFICIAL_ID]).fetchall()
+    assert [v[0] for v in versions] == [first, second] and versions[0][2] == versions[1][1] and versions[1][2] is None
+    assert versions[1][3] == official_new and versions[0][3] != official_new
+    # the table as of a date is one query; today's version is the warehouse's official_results
+    as_of = "select result from official_result_versions where row_id = ? and committed_at <= ? and (superseded_at is null or superseded_at > ?)"
+    assert con.execute(as_of, [OFFICIAL_ID, "2029-12-31", "2029-12-31"]).fetchall() == [(versions[0][3],)]
+    assert con.execute(as_of, [OFFICIAL_ID, "2030-02-01", "2030-02-01"]).fetchall() == [(official_new,)]
+    assert con.execute("select count(*) from official_result_versions where source_commit = ?", [second]).fetchone() \
+        == con.execute("select count(*) from official_results").fetchone()
 
 
 def test_diff_matches_by_key_and_refuses_a_repeated_key():

@@ -482,6 +482,9 @@ class WithdrawnResults(pa.DataFrameModel):
     withdrawn_in_commit: str = same(_Changes, "new_commit", "The first commit loaded without it.")
     withdrawn_seen_at: pl.Datetime("us", "UTC") = same(_Changes, "seen_at", "When the warehouse loaded that commit (UTC).")
 
+    class Config:
+        coerce = True  # DuckDB hands a TIMESTAMPTZ to polars in the session's zone ('Etc/UTC' here): the same instants
+
 
 # Every view, by name (= its file name in warehouse/views/).
 VIEWS: dict[str, type[pa.DataFrameModel]] = {

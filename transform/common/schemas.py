@@ -476,6 +476,46 @@ class OfficialTrainingScores(pa.DataFrameModel):
         unique = ["round", "division", "submitter", "system", "benchmark"]
 
 
+def _version_commit() -> pa.Field:
+    return _key("Commit of this version of the table (the commit that wrote it).", SHA, str_matches=r"^[0-9a-f]{40}$")
+
+
+def _committed_at() -> pa.Field:
+    return _key("When this version was committed (committer date, UTC): the table as of a date D is the version with "
+                "committed_at <= D and (superseded_at is null or superseded_at > D).", unit="UTC", example="2026-04-01 17:02:11+00")
+
+
+def _superseded_at() -> pa.Field:
+    return _opt("When the next version of the same file was committed, or the file deleted (null: the current version).",
+                unit="UTC", example="2026-04-03 09:40:52+00")
+
+
+class OfficialResultVersions(OfficialResults):
+    """Every version of each official inference table in a repository's history (`mlperf-warehouse backfill`): the
+    rows of official_results as each commit that touched the file left them, with that commit and its date."""
+
+    source_commit: str = _version_commit()
+    committed_at: pl.Datetime("us", "UTC") = _committed_at()
+    superseded_at: pl.Datetime("us", "UTC") = _superseded_at()
+
+    class Config:
+        strict = True
+        unique = ["round", "source_path", "location", "source_commit"]
+
+
+class OfficialTrainingScoreVersions(OfficialTrainingScores):
+    """Every version of MLCommons' training summary on `results_branch` (`mlperf-warehouse backfill`): the rows of
+    official_training_scores as each commit of the branch left them, with that commit and its date."""
+
+    source_commit: str = _version_commit()
+    committed_at: pl.Datetime("us", "UTC") = _committed_at()
+    superseded_at: pl.Datetime("us", "UTC") = _superseded_at()
+
+    class Config:
+        strict = True
+        unique = ["round", "division", "submitter", "system", "benchmark", "source_commit"]
+
+
 CHANGE_KINDS = ["added", "removed", "changed"]
 CAUSES = ["first seen", "upstream", "parser", "upstream and parser"]
 
@@ -572,6 +612,8 @@ JOINS: dict[str, list[str]] = {
     "accelerator_models": ["systems: pattern matches lower(accelerator_model_name), first priority wins (see system_hardware)"],
     "rejects": ["sources: on (suite, round)"],
     "round_versions": ["changes: on (run_id, suite, round)", "ingest_runs: on run_id", "sources: on (suite, round, commit_sha)"],
+    "official_result_versions": ["official_results: on (round, source_path, location); the version of a date D: committed_at <= D and (superseded_at is null or superseded_at > D)"],
+    "official_training_score_versions": ["official_training_scores: on (round, division, submitter, system, benchmark); the version of a date D as for official_result_versions"],
     "changes": ["round_versions: on (run_id, suite, round)", "the table named by table_name: on its key columns (row_key)"],
 }
 
@@ -614,4 +656,6 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "ingest_runs": IngestRuns,
     "round_versions": RoundVersions,
     "changes": Changes,
+    "official_result_versions": OfficialResultVersions,
+    "official_training_score_versions": OfficialTrainingScoreVersions,
 }
