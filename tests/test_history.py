@@ -22,7 +22,8 @@ from warehouse.status import status, status_json
 SYSTEM = "closed/AMD/systems/8xMI355X_2xEPYC_9575F.json"
 RESULT = "closed/AMD/results/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline"
 WITHDRAWN = "closed/Krai/results/h200_n1-kissv/wan-2.2-t2v-a14b/offline"
-OFFICIAL_ID = "6.0-0001"
+OFFICIAL_ID = "6.0-0001"  # a system's ID: its first row is this location
+OFFICIAL_LOCATION = "closed/AMD/results/87xMI355X_22xEPYC_9575F/llama2-70b-99/Interactive"
 EDITED = "2030-01-02T03:04:05"  # after the fixture's first commit (now), so each version has its own date
 
 
@@ -85,9 +86,9 @@ def test_first_ingest_is_one_marker_then_each_change_once(refreshed):
     assert orjson.loads(orjson.loads(system[3])["raw_json"])["cooling"] == "Liquid"
     [withdrawn] = _changes(con, "inference_results", system="h200_n1-kissv", scenario="Offline")
     assert withdrawn[0] == "removed" and orjson.loads(withdrawn[2])["result"] is not None
-    [table] = con.execute("select change, columns_changed, new_values from changes where table_name = 'official_results'"
-                          " and json_extract_string(new_values, '$.row_json') like '%\"ID\":\"6.0-0001\"%'").fetchall()
-    assert table[0] == "changed" and orjson.loads(table[2])["result"] == official_new
+    [table] = _changes(con, "official_results", location=OFFICIAL_LOCATION)
+    assert table[0] == "changed" and orjson.loads(table[3])["result"] == official_new
+    assert con.execute("select count(*) from changes where table_name = 'official_results'").fetchone() == (1,)
     # nothing else of the edited result's folder or the system changed; the withdrawn folder's other rows went too
     assert {r[0] for r in con.execute("select distinct table_name from changes where change = 'removed'").fetchall()} \
         >= {"inference_results", "inference_accuracy"}
@@ -123,13 +124,13 @@ def test_backfill_loads_every_version_of_the_official_table(refreshed):
     con, _, (first, second), official_new, _, _ = refreshed
     versions = con.execute("""
         select source_commit, committed_at, superseded_at, result from official_result_versions
-        where row_id = ? order by committed_at""", [OFFICIAL_ID]).fetchall()
+        where location = ? order by committed_at""", [OFFICIAL_LOCATION]).fetchall()
     assert [v[0] for v in versions] == [first, second] and versions[0][2] == versions[1][1] and versions[1][2] is None
     assert versions[1][3] == official_new and versions[0][3] != official_new
     # the table as of a date is one query; today's version is the warehouse's official_results
-    as_of = "select result from official_result_versions where row_id = ? and committed_at <= ? and (superseded_at is null or superseded_at > ?)"
-    assert con.execute(as_of, [OFFICIAL_ID, "2029-12-31", "2029-12-31"]).fetchall() == [(versions[0][3],)]
-    assert con.execute(as_of, [OFFICIAL_ID, "2030-02-01", "2030-02-01"]).fetchall() == [(official_new,)]
+    as_of = "select result from official_result_versions where location = ? and committed_at <= ? and (superseded_at is null or superseded_at > ?)"
+    assert con.execute(as_of, [OFFICIAL_LOCATION, "2029-12-31", "2029-12-31"]).fetchall() == [(versions[0][3],)]
+    assert con.execute(as_of, [OFFICIAL_LOCATION, "2030-02-01", "2030-02-01"]).fetchall() == [(official_new,)]
     assert con.execute("select count(*) from official_result_versions where source_commit = ?", [second]).fetchone() \
         == con.execute("select count(*) from official_results").fetchone()
 
