@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     export = command("export", "write every table and view to files for BI tools")
     export.add_argument("directory", type=Path)
     export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    export.add_argument("--release", action="store_true",
+                        help="write a dated release folder in DIR: Parquet, a manifest and a Croissant description")
 
     report = command("report", "write a self-contained HTML page of charts")
     report.add_argument("output", type=Path)
@@ -205,6 +207,13 @@ def _brief(args, db: Path) -> int:
 
 def _export(args, db: Path) -> int:
     from warehouse.export import export
+
+    if args.release:
+        from warehouse.release import release
+
+        folder, written = _writing(lambda: release(db, args.directory), args.directory)  # an existing one: exit 4
+        print(f"wrote {folder}: {len(written)} files, manifest.json, croissant.json")
+        return OK
 
     for name, rows in _writing(lambda: export(db, args.directory, args.format), args.directory).items():
         print(f"{name:<32} {rows:>9} rows")

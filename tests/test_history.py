@@ -143,3 +143,18 @@ def test_diff_matches_by_key_and_refuses_a_repeated_key():
                                       "old_values": '{"x":2.0}', "new_values": '{"x":3.0}'}]
     with pytest.raises(ValueError, match="share their key"):
         diff(pl.concat([old, old]), new, ["k"])
+
+
+def test_release_validates_as_croissant_and_reads_back_equal(refreshed, tmp_path):
+    con, _, (_, second), _, settings, _ = refreshed
+    assert main(["export", str(tmp_path), "--release", "--db", str(settings.db_path)]) == 0
+    [folder] = tmp_path.iterdir()
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    assert [s["commit_sha"] for s in manifest["sources"]] == [second]
+    mlcroissant = pytest.importorskip("mlcroissant")
+    mlcroissant.Dataset(jsonld=folder / "croissant.json")  # raises on an invalid description
+    for file, rows in manifest["files"].items():
+        name = file.removesuffix(".parquet")
+        digest = "select count(*), md5(string_agg(t::varchar, chr(10) order by t::varchar)) from {} t"
+        assert con.execute(digest.format(f"read_parquet('{folder / file}')")).fetchone() \
+            == con.execute(digest.format(f'"{name}"')).fetchone() and rows == con.execute(f'select count(*) from "{name}"').fetchone()[0], name
