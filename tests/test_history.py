@@ -16,7 +16,8 @@ from flows.settings import Settings
 from flows.cli import main
 from tests.conftest import AUTHOR, make_repo, url
 from transform.common.schemas import HISTORY_TABLES, TABLES
-from warehouse.history import diff
+from warehouse.ddl import create_table
+from warehouse.history import diff, record
 from warehouse.status import status, status_json
 
 SYSTEM = "closed/AMD/systems/8xMI355X_2xEPYC_9575F.json"
@@ -158,3 +159,25 @@ def test_release_validates_as_croissant_and_reads_back_equal(refreshed, tmp_path
         digest = "select count(*), md5(string_agg(t::varchar, chr(10) order by t::varchar)) from {} t"
         assert con.execute(digest.format(f"read_parquet('{folder / file}')")).fetchone() \
             == con.execute(digest.format(f'"{name}"')).fetchone() and rows == con.execute(f'select count(*) from "{name}"').fetchone()[0], name
+
+
+def test_a_change_that_cannot_be_recorded_is_a_reject_and_the_rest_is_recorded(refreshed):
+    """A key that repeats in the rows held (a result loaded twice) is a reject of stage history for that table; the
+    other tables' changes and the round's version are recorded."""
+    con, _, (first, second), _, _, _ = refreshed
+    reader = con.cursor()  # the module's connection may hold an earlier test's unfinished result
+    tables = {t: reader.sql(f'select * from "{t}"').pl() for t in ("sources", "inference_results", "systems")}
+    held_rows = {"sources": tables["sources"].with_columns(commit_sha=pl.lit(first)),
+                 "inference_results": pl.concat([tables["inference_results"]] * 2),
+                 "systems": tables["systems"].with_columns(pl.when(pl.col("system") == "h200_n1-kissv")
+                                                           .then(pl.lit("edited")).otherwise(pl.col("framework")).alias("framework"))}
+    with duckdb.connect() as held:
+        for name, rows in held_rows.items():
+            held.execute(create_table(name))
+            held.execute(f'insert into "{name}" by name select * from rows')
+        out = record(held, tables, [("inference", "v6.0")], {})
+    [reject] = out["rejects"].to_dicts()
+    assert (reject["stage"], reject["source_path"], reject["source_commit"]) == ("history", "table inference_results", second)
+    assert "share their key" in reject["reason"]
+    assert out["round_versions"].select("cause", "previous_commit", "rows_changed").row(0) == ("upstream", first, 1)
+    assert out["changes"].select("table_name", "columns_changed").rows() == [("systems", "framework")]
