@@ -34,7 +34,9 @@ def main() -> None:
     seconds = time.perf_counter() - started
     cases = sum(figures.cases.values())
     headline = (f"{cases} cases (seed {args.seed}): {figures.rejects:,} rejects, {len(figures.crashes)} crashes, "
-                f"{figures.valid_rows_lost} valid rows lost, {len(figures.unaccounted)} files unaccounted")
+                f"{figures.valid_rows_lost} valid rows lost, {len(figures.unaccounted)} files unaccounted, "
+                f"{len(figures.falsified)} falsified numbers, {len(figures.wiped_or_stale)} rounds wiped or stale, "
+                f"{len(figures.injections)} injections")
     lines = [
         "# The generated hostile suite",
         "",
@@ -49,15 +51,27 @@ def main() -> None:
         "|---|---|---|---|---|---|",
         *(f"| {group} | {kind} | {n} | {rows} | {rejected} | {reject_rows} |"
           for (group, kind), (n, rows, rejected, reject_rows) in sorted(figures.by_kind.items())),
-        f"| command | invalid `--repo` values beside valid ones, one round twice | {figures.cases['command']} | | | |",
+        f"| command | invalid `--repo` values (credentials of every scheme among them) beside valid ones, one round twice "
+        f"| {figures.cases['command']} | | | |",
         f"| warehouse | what sits at `--db`, for `ingest` and `status` | {figures.cases['warehouse']} | | | |",
+        *(f"| {group} | {n} cases, below | {n} | | | |" for group, n in sorted(figures.cases.items())
+          if group in ("settings", "readers", "upstream")),
+        "",
+        "Refreshes, readers and settings (each through the real command; a refresh is judged on the warehouse's rows "
+        "and commits after it):",
+        "",
+        "| group | case | outcome |",
+        "|---|---|---|",
+        *(f"| {group} | {what.replace('|', '&#124;')} | `{outcome.replace('|', '&#124;')}` |"
+          for (group, what), outcome in figures.operations.items()),
         "",
         "What the command said to each refused case (one line each):",
         "",
         *(f"- {case}: `{said}`" for case, said in figures.refused.items()),
     ]
-    if figures.crashes or figures.unaccounted:
-        lines += ["", "## Failures", "", *(f"- {c}" for c in figures.crashes + figures.unaccounted)]
+    failures = figures.crashes + figures.unaccounted + figures.falsified + figures.wiped_or_stale + figures.injections
+    if failures:
+        lines += ["", "## Failures", "", *(f"- {c!r}" for c in failures)]
     DOC.write_text("\n".join(lines) + "\n")
     README.write_text(BLOCK.sub(lambda m: f"{m[1]}{headline} ([docs/hostile.md](docs/hostile.md)).\n{m[2]}", README.read_text()))
     print(headline)

@@ -2,12 +2,15 @@
 
 They are taken out of every URL before the URL is logged, stored in the warehouse or handed to Prefect, and
 given to this process's git commands (and its children's) through a credential-store file only they read.
+Other schemes cannot hand git a password (ssh asks its own agent): there the password is dropped and the user kept
+(`ssh://git@host/...`). Any text said before that (a refused setting) goes through `redact`.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,10 +23,23 @@ def without_credentials(url: str) -> tuple[str, str | None]:
         parts = urlsplit(url)
     except ValueError:
         return url, None
-    if "@" not in parts.netloc or parts.scheme not in ("http", "https"):
+    if "@" not in parts.netloc:
         return url, None
-    host = parts.netloc.rsplit("@", 1)[1]
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    if parts.scheme not in ("http", "https"):
+        return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}@{host}")), None
     return urlunsplit(parts._replace(netloc=host)), f"{parts.scheme}://{parts.netloc}"
+
+
+# `scheme://userinfo@`: in http(s) all of it may be a token (`https://TOKEN@host`); elsewhere what follows a colon.
+_HTTP_USERINFO = re.compile(r"(?i)\b(https?://)[^/@\s'\"]+@")
+_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/:@\s'\"]*):[^/@\s'\"]*@")
+_SCP_PASSWORD = re.compile(r"(?<![\w/:.-])([\w.-]+):[^/@\s'\"]*@(?=[\w.-]+:)")  # user:pw@host:path
+
+
+def redact(text: str) -> str:
+    """`text` with the credentials of every URL in it replaced by `***`."""
+    return _SCP_PASSWORD.sub(r"\1:***@", _PASSWORD.sub(r"\1:***@", _HTTP_USERINFO.sub(r"\1***@", text)))
 
 
 def hand_to_git(urls: list[str]) -> list[str]:
@@ -31,7 +47,7 @@ def hand_to_git(urls: list[str]) -> list[str]:
     plain, secrets = [], []
     for url in urls:
         clean, secret = without_credentials(url)
-        plain.append(clean)
+        plain.append(redact(clean))  # what is left (a password in a URL git refuses anyway) is never kept
         if secret:
             secrets.append(secret)
     if secrets:

@@ -85,6 +85,14 @@ _SCOPE = {
     "inference": re.compile(r"[^/]+/[^/]+/(systems|results|compliance|model_mapping\.json)(/|$)"),
 }
 
+# The layout's own folder names by depth (a submitter's `systems/`, `results/`; a result's `power/`, `performance/`).
+_LAYOUT_FOLDERS = {
+    "training": [(1, {"systems", "results"}), (4, {"power"})],
+    "inference": [(2, {"systems", "results", "compliance"}), (6, {"performance", "accuracy"})],
+}
+# A training benchmark folder (v0.6 on): <submitter>/results/<system>/<benchmark>/
+_BENCHMARK_FOLDER = re.compile(r"([^/]+/results/[^/]+/[^/]+)/.+")
+
 _REGULAR = {"100644", "100755"}
 _LINK_MODES = {"120000": "a symbolic link", "160000": "a git submodule"}
 
@@ -104,6 +112,7 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
     files: list[FileRef] = []
     skipped: list[Skipped] = []
     scenario_folders: set[str] = set()
+    unread: list[str] = []
     for record in listing.split("\0"):
         if not record:
             continue
@@ -118,6 +127,8 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
         kind = next((k for rx, k in patterns if rx.fullmatch(path)), None)
         if kind is not None and mode in _REGULAR:
             files.append(FileRef(path=path, blob=blob, kind=kind))
+        else:
+            unread.append(path)
     files = _without_endpoints_beside_loadgen(files)
     # a compliance test is not a result: a folder holding only TEST0x/ is still reported
     read = {_IN_SCENARIO.fullmatch(f.path)[1] for f in files
@@ -125,7 +136,7 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
     skipped += [Skipped(folder, "scenario folder without a file this round's results are read from (a detail log, "
                                 "its text logs or endpoints files, accuracy.txt, spl.txt): not a result")
                 for folder in sorted(scenario_folders - read)]
-    return files, skipped
+    return files, skipped + _outside_layout(suite, unread, files)
 
 
 def _without_endpoints_beside_loadgen(files: list[FileRef]) -> list[FileRef]:
@@ -134,3 +145,25 @@ def _without_endpoints_beside_loadgen(files: list[FileRef]) -> list[FileRef]:
     endpoints only when it has no loadgen log)."""
     loadgen = {_IN_SCENARIO.fullmatch(f.path)[1] for f in files if f.kind in (Kind.INFERENCE_DETAIL, Kind.INFERENCE_TEXT_LOG)}
     return [f for f in files if f.kind is not Kind.INFERENCE_ENDPOINTS or _IN_SCENARIO.fullmatch(f.path)[1] not in loadgen]
+
+
+def _outside_layout(suite: str, unread: list[str], files: list[FileRef]) -> list[Skipped]:
+    """Folders under a submitter that hold files and give no row, said as rejects: a folder of the layout spelled
+    with capitals (`Results/`: every round's checker reads lowercase names only), and in training a benchmark
+    folder without a result log (inference reports its scenario folders above)."""
+    misspelled: dict[str, int] = {}
+    for path in unread:
+        parts = path.split("/")
+        for depth, names in _LAYOUT_FOLDERS[suite]:
+            if depth < len(parts) - 1 and parts[depth].lower() in names and parts[depth] != parts[depth].lower():
+                folder = "/".join(parts[:depth + 1])
+                misspelled[folder] = misspelled.get(folder, 0) + 1
+                break
+    out = [Skipped(folder, f"folder {folder.rsplit('/', 1)[1]}/ is spelled with capitals and the layout's is "
+                           f"{folder.rsplit('/', 1)[1].lower()}/: its {n} files are not read")
+           for folder, n in sorted(misspelled.items())]
+    if suite == "training":
+        read = {m[1] for f in files if f.kind is Kind.TRAINING_LOG and (m := _BENCHMARK_FOLDER.fullmatch(f.path))}
+        folders = {m[1] for path in unread if (m := _BENCHMARK_FOLDER.fullmatch(path))}
+        out += [Skipped(folder, "benchmark folder without a result_*.txt log: not a result") for folder in sorted(folders - read)]
+    return out

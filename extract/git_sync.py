@@ -7,10 +7,12 @@ are never downloaded.
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from git import Git, Repo
 from git.exc import GitCommandError
 
 from extract.discover import FileRef, Kind, Skipped, discover
+from extract.git_errors import git_failure
 from extract.repo_id import RepoId
 
 _NOT_OUR_REF = re.compile(r"not our ref ([0-9a-f]{40})")
@@ -25,6 +28,8 @@ _NOT_OUR_REF = re.compile(r"not our ref ([0-9a-f]{40})")
 RESULTS_BRANCH, RESULTS_BRANCH_FILES = "results_branch", ("summary.csv",)
 # Third-party repos: never run their hooks, never let them pull in submodules.
 _SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "core.symlinks=false"]
+# Where the clone keeps the commit upstream's HEAD was at, on the last fetch.
+UPSTREAM = "refs/warehouse/upstream"
 
 
 @dataclass(frozen=True)
@@ -42,20 +47,36 @@ class Checkout:
 
 
 def sync(repo: RepoId, cache_dir: Path) -> Checkout:
-    """Bring the local copy of `repo` to the upstream default branch's head, with the contents of the files
-    we parse there, and return that commit."""
+    """Bring the local copy of `repo` to the commit upstream's HEAD is at (whatever its branch is called, or none),
+    with the contents of the files we parse there, and return that commit.
+
+    The clone is safe to leave in any state: one run at a time works in it (a lock per clone, so runs of several
+    warehouses can share one cache folder), the lock files of a git killed mid-way are cleared, and a clone git
+    still cannot bring to upstream's head is cloned anew."""
     path = cache_dir / repo.name
-    if (path / ".git").is_dir():
-        local = Repo(path)
-        if local.remotes.origin.url != repo.url:
-            local.close()
-            shutil.rmtree(path)
-    if not (path / ".git").is_dir():
+    with _clone_lock(cache_dir, repo.name):
+        if not (path / ".git").is_dir():
+            _clone(repo, path)
+            return _checkout(repo, path)
+        try:
+            return _checkout(repo, path)
+        except Exception as exc:  # noqa: BLE001 (a clone git cannot read or update, for any reason but the network)
+            if git_failure(exc).network:
+                raise
         _clone(repo, path)
+        return _checkout(repo, path)
+
+
+def _checkout(repo: RepoId, path: Path) -> Checkout:
+    _clear_leftovers(path / ".git")
     local = Repo(path)
     try:
-        local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "origin"])
-        commit = local.git.rev_parse("origin/HEAD^{commit}")
+        if local.remotes.origin.url != repo.url:  # the same round from another place: what is here still serves
+            local.git.execute(["git", "remote", "set-url", "origin", repo.url])
+        # HEAD itself, not the branch the clone started on: upstream may rename, switch or delete branches or
+        # detach its HEAD, and the results are whatever its HEAD is.
+        local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "--no-write-fetch-head", "origin", f"+HEAD:{UPSTREAM}"])
+        commit = local.git.rev_parse(f"{UPSTREAM}^{{commit}}")
         files, skipped = discover(path, commit, repo.suite, repo.round)
         official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
         wanted = {ref.blob for ref in (*files, *official)}
@@ -65,6 +86,23 @@ def sync(repo: RepoId, cache_dir: Path) -> Checkout:
                         official_commit, official)
     finally:
         local.close()
+
+
+@contextmanager
+def _clone_lock(cache_dir: Path, name: str):
+    """Hold the clone `name` for this process (waits while another run syncs it; released if the process dies)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / f".{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _clear_leftovers(git_dir: Path) -> None:
+    """Remove the lock files of a git process killed mid-way: under the clone's lock, no other git can hold them,
+    and git refuses to update a ref whose lock file exists."""
+    for folder, pattern in ((git_dir, "*.lock"), (git_dir / "refs", "**/*.lock"), (git_dir / "logs", "**/*.lock")):
+        for leftover in folder.glob(pattern):
+            leftover.unlink(missing_ok=True)
 
 
 def _results_branch(local: Repo) -> tuple[str | None, tuple[FileRef, ...]]:
@@ -88,10 +126,12 @@ def _results_branch(local: Repo) -> tuple[str | None, tuple[FileRef, ...]]:
     return commit, tuple(files)
 
 
-def upstream_head(repo: RepoId) -> str:
-    """The commit upstream's default branch is at, without fetching anything."""
-    listing = Git().execute(["git", *_SAFE_CONFIG, "ls-remote", "--", repo.url, "HEAD"])
-    return listing.split("\t", 1)[0]
+def upstream_heads(repo: RepoId) -> tuple[str, str | None]:
+    """The commits upstream's HEAD and (training) its `results_branch` are at, without fetching anything."""
+    refs = ["HEAD", f"refs/heads/{RESULTS_BRANCH}"] if repo.suite == "training" else ["HEAD"]
+    listing = Git().execute(["git", *_SAFE_CONFIG, "ls-remote", "--", repo.url, *refs])
+    heads = dict(reversed(line.split("\t", 1)) for line in listing.splitlines() if "\t" in line)
+    return heads.get("HEAD", ""), heads.get(f"refs/heads/{RESULTS_BRANCH}")  # no HEAD matches nothing held: the flow runs
 
 
 def is_ancestor(path: Path, old: str, new: str) -> bool:

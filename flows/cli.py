@@ -8,6 +8,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from extract.credentials import redact
 from flows.settings import Settings, SettingsError, load_settings
 
 # Exit codes, one per kind of outcome (README, "Exit codes").
@@ -117,10 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         _check_warehouse(settings.db_path)
         return _READERS[args.command](args, settings.db_path)
     except Refused as refused:
-        print(f"mlperf-warehouse: {refused}", file=sys.stderr)
+        print(f"mlperf-warehouse: {redact(str(refused))}", file=sys.stderr)
         return refused.code
-    except SettingsError as exc:
-        print(f"mlperf-warehouse: {exc}", file=sys.stderr)
+    except SettingsError as exc:  # may quote a URL as it was given, credentials and all
+        print(f"mlperf-warehouse: {redact(str(exc))}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         print("mlperf-warehouse: interrupted; the warehouse is as it was before this run", file=sys.stderr)

@@ -35,7 +35,7 @@ from warehouse.history import changes_of_last_refresh
 from warehouse.lock import exclusive
 from warehouse.publish import publish
 from warehouse.reconciliation import reproduced
-from warehouse.state import ingested
+from warehouse.state import ROUND_TABLES, Held, ingested, rows_held
 from warehouse.verify import NotAWarehouse, verify
 
 quiet_empty_tracebacks()
@@ -130,6 +130,24 @@ def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced
     return publish(settings.db_path, tables, replaced, get_run_logger(), upstream)
 
 
+def shrunk_rounds(changed: list[tuple[Checkout, str | None]], built: list[PartTables],
+                  held: dict[tuple[str, str], int]) -> dict[str, GitFailure]:
+    """The changed repositories whose new rows are fewer than half of those the warehouse holds for their round
+    (url → why): a failed repository keeps its previous rows rather than publish a wiped round."""
+    rows: dict[RepoId, int] = {checkout.repo: 0 for checkout, _ in changed}
+    for part in built:
+        rows[part.repo] += sum(part.tables[t].height for t in ROUND_TABLES if t in part.tables)
+    shrunk = {}
+    for checkout, _ in changed:
+        before, now = held.get((checkout.repo.suite, checkout.repo.round), 0), rows[checkout.repo]
+        if now * 2 < before:
+            shrunk[checkout.repo.url] = GitFailure(
+                f"{checkout.repo.name} @ {checkout.commit[:10]} gives {now} rows where the warehouse holds {before} "
+                "(systems, runs, results): a layout this code does not read, or most results withdrawn; the previous "
+                "rows are kept (ingest into another --db to see the new commit's rows and rejects)", network=False)
+    return shrunk
+
+
 def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previous: dict, settings: Settings,
                     runner: TaskRunner, summary: Summary) -> tuple[list[Checkout], list[tuple[Checkout, str | None]], list[PartTables]]:
     """Sync every repository (threads) and parse each changed one on `runner` as soon as it is synced.
@@ -146,10 +164,11 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             failures[repo.url] = outcome
             continue
         synced[repo] = outcome
-        prior_commit, prior_parser = previous.get((repo.suite, repo.round), (None, None))
-        if (prior_commit, prior_parser) == (outcome.commit, code_fingerprint()):
+        held = previous.get((repo.suite, repo.round), Held())
+        if held == Held(outcome.commit, code_fingerprint(), outcome.official_commit):
             logger.info("%s @ %s: unchanged since the last ingest", repo.name, outcome.commit[:10])
             continue
+        prior_commit = held.commit
         changed[repo] = prior_commit
         if small_change(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
             # a few changed files: parsed here, on the flow's own threads, without waking a worker
@@ -180,9 +199,16 @@ def ingest(settings: Settings) -> Summary:
         previous = ingested(settings.db_path)
         repos, failures = list_repos(settings)
         # a repository never ingested, or ingested by other parsing code, is parsed whatever upstream says
-        must_parse = any(previous.get((r.suite, r.round), (None, None))[1] != code_fingerprint() for r in repos)
+        must_parse = any(previous.get((r.suite, r.round), Held()).parser != code_fingerprint() for r in repos)
         with parse_runner(settings, full_parse_ahead=must_parse) as runner:
             checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary)
+        shrunk = shrunk_rounds(changed, built, rows_held(settings.db_path))
+        for failure in shrunk.values():
+            logger.error("%s", failure)
+        failures.update(shrunk)
+        checkouts = [c for c in checkouts if c.repo.url not in shrunk]
+        changed = [(c, prior) for c, prior in changed if c.repo.url not in shrunk]
+        built = [b for b in built if b.repo.url not in shrunk]
         if not checkouts:  # a failed run leaves the warehouse as it was
             nothing = NothingSynced(failures)
             return Failed(message=str(nothing), data=nothing)

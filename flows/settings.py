@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from extract.repo_id import repo_ids
+from extract.repo_id import refusal, repo_ids
 
 from transform.common.accelerators import DEFAULT_MAP, BadMap, load_map
 
@@ -43,11 +45,13 @@ class Settings(BaseModel):
     # Files above this size are rejected unread: repos are third-party content.
     max_file_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     # Network errors of a clone, fetch or probe are retried this many times; permanent ones never are.
-    sync_retries: int = Field(default=3, ge=0)
-    # Seconds to wait before each retry (exponential backoff; the last delay repeats).
-    sync_retry_delays: tuple[float, ...] = Field(default=(10, 60, 300), min_length=1)
+    sync_retries: int = Field(default=3, ge=0, le=100)
+    # Seconds to wait before each retry (exponential backoff; the last delay repeats). Finite, at most a day each:
+    # time.sleep refuses a negative or NaN wait and overflows on an infinite one, in the middle of a run.
+    sync_retry_delays: tuple[Annotated[float, Field(ge=0, le=86400, allow_inf_nan=False)], ...] = Field(
+        default=(10, 60, 300), min_length=1)
     # Parse on this many processes of this machine (1: in the flow's own process) ...
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=1024)
     # ... or on the Dask cluster of this scheduler address (e.g. tcp://10.0.0.5:8786), with the `dask` extra.
     dask_address: str | None = None
     # The nightly refresh of `mlperf-warehouse serve`.
@@ -75,6 +79,24 @@ class Settings(BaseModel):
             if first != repo.url:
                 raise ValueError(f"two repositories for {repo.name}: {first} and {repo.url}; give one")
         return tuple(dict.fromkeys(urls))
+
+    @field_validator("organization_url")
+    @classmethod
+    def _an_organization(cls, url: str) -> str:
+        # the repositories are named under it: refused now, not as thirty failed repositories later
+        reason = refusal(f"{url.rstrip('/')}/training_results_v1.0")
+        if reason:
+            raise ValueError(f"{url!r} cannot hold repositories: " + reason.split(": ", 1)[-1].split("; ", 1)[0])
+        return url
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _a_timezone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ValueError(f"{name!r} is not an IANA time zone (e.g. UTC, Europe/Paris)") from None
+        return name
 
 
 class SettingsError(ValueError):

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from extract.git_errors import GitFailure, NothingSynced, git_failure
-from extract.git_sync import upstream_head
+from extract.git_sync import upstream_heads
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
@@ -26,12 +26,12 @@ from transform.common.parse_cache import code_fingerprint
 from warehouse.publish import publish
 from warehouse.reconciliation import reproduced
 from warehouse.run_record import run_record
-from warehouse.state import build_fingerprint, ingested, last_build
+from warehouse.state import Held, build_fingerprint, ingested, last_build
 
 
-def _head(repo: RepoId) -> str | GitFailure:
+def _head(repo: RepoId) -> tuple[str, str | None] | GitFailure:
     try:
-        return upstream_head(repo)
+        return upstream_heads(repo)
     except Exception as exc:  # classified: the caller decides what a failure means
         return git_failure(exc)
 
@@ -67,9 +67,10 @@ def preflight(settings: Settings, interactive: bool) -> Summary | None:
     if failures or last_build(settings.db_path) != build_fingerprint(settings.accelerator_map):
         return None
     previous = ingested(settings.db_path)
-    if any(previous.get((r.suite, r.round)) != (head, code_fingerprint()) for r, head in zip(repos, heads)):
+    if any(previous.get((r.suite, r.round)) != Held(head, code_fingerprint(), official)
+           for r, (head, official) in zip(repos, heads)):
         return None
-    summary = Summary(repos=[(r.name, head) for r, head in zip(repos, heads)], unchanged=[r.name for r in repos])
+    summary = Summary(repos=[(r.name, head) for r, (head, _) in zip(repos, heads)], unchanged=[r.name for r in repos])
     record = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(repos), 0, {}, 0, {})
     publish(settings.db_path, {"ingest_runs": record}, [])
     summary.official = reproduced(settings.db_path, [r.round for r in repos if r.suite == "inference"])

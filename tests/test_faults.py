@@ -1,4 +1,5 @@
-"""Faults: kill -9 at random points of refreshes, a full disk, and the warehouse stays the last good one."""
+"""Faults: kill -9 at random points of refreshes (inside `git fetch` too), a full disk, and the warehouse stays the
+last good one."""
 
 from __future__ import annotations
 
@@ -49,6 +50,18 @@ def began(lines: list[str]) -> int:
     return next((i for i, line in enumerate(lines) if "Beginning flow run" in line), len(lines))
 
 
+def git_fetch_in(group: int) -> bool:
+    """True when a `git fetch` of the process group `group` is running (read from /proc, no tool needed)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group and b"fetch" in (stat.parent / "cmdline").read_bytes().split(b"\0"):
+                return True
+        except (OSError, IndexError, ValueError):  # the process ended meanwhile
+            continue
+    return False
+
+
 def test_kill_9_of_the_cli_at_twelve_random_points(tmp_path, prefect_harness):
     from prefect.settings import PREFECT_API_URL
 
@@ -62,19 +75,41 @@ def test_kill_9_of_the_cli_at_twelve_random_points(tmp_path, prefect_harness):
                "--repo", url(upstream)]
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONUNBUFFERED": "1"}
 
-    def refresh(commit: str, kill_at: tuple[int, float] | None = None) -> tuple[str, int]:
+    def refresh(commit: str, kill_at: tuple[int, float] | str | None = None) -> tuple[str, int]:
         """Move upstream to `commit` (a new commit, or a force-push back), then refresh.
 
-        With `kill_at` = (n, seconds): kill -9 that many seconds after the flow's n-th log line.
+        With `kill_at` = (n, seconds): kill -9 that many seconds after the flow's n-th log line; with `kill_at`
+        "git fetch": kill -9 while a `git fetch` runs, from an upstream that answers after 0.3 s (what it leaves in
+        the clone: a ref lock, a half-received pack).
         Returns where the flow was when it ended (its last log line) and how many lines the flow logged."""
         upstream.git.reset("--hard", commit)
-        cli = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        run_env = env
+        if kill_at == "git fetch":
+            # upstream answers after a pause, as a far server does: the fetch is running long enough to be hit
+            slow = tmp_path / "slow-upload-pack"
+            slow.write_text('#!/bin/sh\nsleep 0.3\nexec git-upload-pack "$@"\n')
+            slow.chmod(0o755)
+            n = int(env.get("GIT_CONFIG_COUNT", "0"))
+            run_env = {**env, "GIT_CONFIG_COUNT": str(n + 1), f"GIT_CONFIG_KEY_{n}": "remote.origin.uploadpack",
+                       f"GIT_CONFIG_VALUE_{n}": str(slow)}
+        cli = subprocess.Popen(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(cli.stdout), daemon=True)
         reader.start()
         if kill_at is None:
             assert cli.wait(timeout=300) == 0, "".join(lines)
+        elif kill_at == "git fetch":
+            while not git_fetch_in(cli.pid) and cli.poll() is None:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0, 0.4))  # waiting for upstream, receiving the pack, or writing the refs
+            try:
+                os.killpg(cli.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            returned = cli.wait()
+            reader.join()
+            return ("inside git fetch" if returned == -signal.SIGKILL else "ended before a fetch was seen"), 0
         else:
             while len(lines[began(lines):]) <= kill_at[0] and cli.poll() is None:
                 time.sleep(0.002)
@@ -98,12 +133,15 @@ def test_kill_9_of_the_cli_at_twelve_random_points(tmp_path, prefect_harness):
     killed_in, outcomes = Counter(), Counter()
     for turn in range(12):
         target = (full, fewer)[turn % 2]
-        killed_in[refresh(target, kill_at=(rng.randrange(flow_lines), rng.uniform(0, 1)))[0]] += 1
+        # two of the twelve inside `git fetch` itself, the others anywhere in the flow
+        kill_at = "git fetch" if turn in (2, 7) else (rng.randrange(flow_lines), rng.uniform(0, 1))
+        killed_in[refresh(target, kill_at=kill_at)[0]] += 1
         state = snapshot(db)  # opens, and is one of the two good states
         assert state in (state_full, state_fewer)
         outcomes[state == state_full] += 1
     print(f"kill -9 landed after: {dict(killed_in)}; warehouses after the kills: {dict(outcomes)}")
     assert len(killed_in) >= 3  # the kills landed at different points of the refresh
+    assert killed_in["inside git fetch"] >= 1
     refresh(full)  # the next refresh succeeds and leaves no build file behind
     assert snapshot(db) == state_full
     assert not list(tmp_path.glob(".w.duckdb.building-*"))

@@ -162,3 +162,36 @@ def test_a_parse_cache_that_would_run_code_is_ignored(tmp_path):
     assert parse_cache.load(planted) == {} and not (tmp_path / "ran").exists()
     parse_cache.save(planted, {})  # what this program writes reads back
     assert parse_cache.load(planted) == {}
+
+
+def test_a_damaged_parse_cache_is_no_cache(tmp_path):
+    """A flipped bit, a cut-short file or a length that asks for all memory: each is read as no cache, never raised."""
+    from transform.common import parse_cache
+    from transform.common.parse_files import ParsedFiles
+
+    path = parse_cache.submitter_file(tmp_path, "Dell")
+    parse_cache.save(path, {("Dell/systems/x.json", "0" * 40): ParsedFiles(round="v4.0", commit="0" * 40)})
+    good = path.read_bytes()
+    assert parse_cache.load(path).keys() == {("Dell/systems/x.json", "0" * 40)}
+    for n, damaged in enumerate([good[:len(good) // 2] + bytes([good[len(good) // 2] ^ 4]) + good[len(good) // 2 + 1:],
+                                 good[:-7], good[:80] + b"\x95\xff\xff\xff\xff\xff\xff\xff\x7f" + good[89:], b""]):
+        path.write_bytes(damaged)
+        assert parse_cache.load(path) == {}, n
+
+
+def test_credentials_of_every_scheme_are_redacted():
+    from extract.credentials import redact, without_credentials
+
+    assert without_credentials("ssh://git:pw@host/x/training_results_v4.0") == ("ssh://git@host/x/training_results_v4.0", None)
+    assert without_credentials("https://TOKEN@host/x")[0] == "https://host/x"
+    said = redact("two repositories: ssh://u:pw1@h/a, https://tok2@h/b, git://u:pw3@h/c and u:pw4@h:x/d; git@github.com:m/e")
+    assert not any(secret in said for secret in ("pw1", "tok2", "pw3", "pw4")) and "git@github.com:m/e" in said
+
+
+def test_scaling_laws_fit_positive_finite_points_only():
+    from warehouse import scaling
+
+    assert scaling.choose([(8, 0.0), (16, 5.0)]) is None  # a run of no time is no point of a curve
+    law, _why = scaling.choose([(8, 10.0), (16, 0.0), (32, float("inf")), (64, 3.0)])
+    assert 3.0 < law.minutes(48) < 10.0
+    assert scaling.error_rates([[(1, 0.0), (2, 1.0), (4, 0.5)]]) == []

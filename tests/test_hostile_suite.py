@@ -9,10 +9,13 @@ from tests.hostile_suite import environment, generate, run
 SEED = 20261201
 
 
-def test_no_case_crashes_loses_a_valid_row_or_goes_unaccounted(tmp_path, prefect_harness):
+def test_no_case_crashes_loses_a_row_falsifies_a_number_wipes_a_round_or_injects(tmp_path, prefect_harness):
     suite = generate(SEED)
     figures = run(suite, tmp_path, environment(PREFECT_API_URL.value()))
     assert figures.crashes == []
     assert figures.valid_rows_lost == 0
     assert figures.unaccounted == []
-    assert sum(figures.cases.values()) > 150 and figures.rejects > 100
+    assert figures.falsified == []
+    assert figures.wiped_or_stale == []
+    assert figures.injections == []
+    assert sum(figures.cases.values()) > 300 and figures.rejects > 150

@@ -116,3 +116,24 @@ def test_a_summary_that_is_not_the_summarizers_is_one_reject():
     assert parse_official_summary(b"\xff\xfe", source)[1][0]["reason"].startswith("official training summary does not parse")
     rows, rejects = parse_official_summary(ORACLE.replace(b",10.217058333333332,", b",nan,"), source)
     assert rows == [] and "is not a positive number of minutes" in rejects[0]["reason"]
+
+
+def test_a_new_summary_alone_is_read_the_next_night(tmp_path, prefect_harness):
+    """MLCommons' workflow commits the summary just after each push: a run in between reads the old one. When only
+    results_branch moves, the next run (the command's own check before Prefect, then the flow) reads it anew."""
+    from flows.unchanged import preflight
+
+    upstream = make_repo(tmp_path / "training_results_v6.0", "training_results_v6.0")
+    with_results_branch(upstream, ORACLE.replace(b",10.217058333333332,", b",11.0,"))
+    settings = Settings(db_path=tmp_path / "w.duckdb", cache_dir=tmp_path / "cache", repos=(url(upstream),),
+                        sync_retries=0, workers=1)
+    ingest(settings)
+    assert preflight(settings, interactive=False) is not None  # nothing moved: recorded, no flow
+    with_results_branch(upstream, ORACLE)  # the summary of the push, committed a minute later
+    assert preflight(settings, interactive=False) is None
+    summary = ingest(settings)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        official = con.sql("select official_commit from sources").fetchall()
+        verdicts = con.sql("select verdict from training_reconciliation").fetchall()
+    assert official == [(Repo(upstream.working_tree_dir).git.rev_parse("results_branch"),)]
+    assert verdicts == [("equal",)] and summary.files_parsed == 0  # the logs' parse output re-used

@@ -89,8 +89,7 @@ def run_alarms(tables: dict[str, pl.DataFrame]) -> tuple[list[dict], list[dict]]
         # every table, whatever the reconciliation views come to read
         for name in TABLES:
             con.register(name, tables[name] if name in tables else to_frame(name, []))
-        # every view: the reconciliation views read the staging ones
-        create_views(con)
+        create_views(con)  # the reconciliation views read the staging views, which read others
         return alarms(con), training_reproduced(con)
 
 

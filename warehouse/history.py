@@ -57,8 +57,9 @@ def diff(old: pl.DataFrame, new: pl.DataFrame, key: list[str]) -> list[dict]:
     return out
 
 
-def _cause(old: tuple[str, str], new: tuple[str, str]) -> str:
-    upstream, parser = old[0] != new[0], old[1] != new[1]
+def _cause(old: tuple, new: tuple) -> str:
+    """old, new: (commit, parser fingerprint, results_branch commit); a new MLCommons summary alone is upstream too."""
+    upstream, parser = old[0] != new[0] or old[2] != new[2], old[1] != new[1]
     return "upstream and parser" if upstream and parser else "upstream" if upstream else "parser"
 
 
@@ -77,8 +78,9 @@ def record(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], repl
         loaded = sources.filter(suite=suite, round=round_)
         if not loaded.height:
             continue
-        commit, fingerprint, seen_at = loaded.select("commit_sha", "parser_fingerprint", "ingested_at").row(0)
-        held = con.execute("select commit_sha, parser_fingerprint from sources where suite = ? and round = ?",
+        commit, fingerprint, official, seen_at = loaded.select("commit_sha", "parser_fingerprint", "official_commit",
+                                                               "ingested_at").row(0)
+        held = con.execute("select commit_sha, parser_fingerprint, official_commit from sources where suite = ? and round = ?",
                            [suite, round_]).fetchall()
         held = held[0] if held else None
         counts = {"added": 0, "removed": 0, "changed": 0}
@@ -103,7 +105,7 @@ def record(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], repl
         versions.append({
             "run_id": run_id, "suite": suite, "round": round_, "commit_sha": commit,
             "previous_commit": held[0] if held else None,
-            "cause": "first seen" if held is None else _cause(held, (commit, fingerprint)), "seen_at": seen_at,
+            "cause": "first seen" if held is None else _cause(held, (commit, fingerprint, official)), "seen_at": seen_at,
             "upstream_commits": between[0] if between else (0 if held is not None and held[0] == commit else None),
             "upstream_messages": _json(between[1]) if between else None,
             "rows_added": counts["added"], "rows_removed": counts["removed"], "rows_changed": counts["changed"]})

@@ -23,10 +23,16 @@ from statistics import quantiles
 Point = tuple[float, float]  # (accelerators, minutes)
 
 
+def measured(points: list[Point]) -> list[Point]:
+    """The points a law can be fitted to: positive, finite counts and minutes (a log of 0 or a division by 0 is no
+    fit; such a point is no measurement either)."""
+    return [(n, t) for n, t in points if n is not None and t is not None and 0 < n < math.inf and 0 < t < math.inf]
+
+
 def falling(points: list[Point]) -> list[Point]:
     """The points faster than every smaller count: a larger system measured slower is not a step of the curve."""
     kept: list[Point] = []
-    for point in sorted(points):
+    for point in sorted(measured(points)):
         if not kept or point[1] < kept[-1][1]:
             kept.append(point)
     return kept
@@ -70,6 +76,9 @@ def _least_squares(rows: list[tuple[float, float]], ys: list[float]) -> tuple[fl
 def fit(points: list[Point], form: str) -> Law | None:
     """The law of that form through the points, or None when it has no meaningful parameters (a curve that does not
     fall, or a negative serial time)."""
+    points = measured(points)
+    if len(points) < 2:
+        return None
     if form == "power law":
         solved = _least_squares([(1.0, -math.log(n)) for n, _ in points], [math.log(t) for _, t in points])
         if solved is None or solved[1] <= 0:
@@ -90,6 +99,7 @@ def fit(points: list[Point], form: str) -> Law | None:
 
 def choose(points: list[Point]) -> tuple[Law, str] | None:
     """The law for this curve and why it was chosen; None when neither form fits."""
+    points = measured(points)
     laws = {form: fit(points, form) for form in ("power law", "Amdahl")}
     fitted = {form: law for form, law in laws.items() if law is not None}
     if not fitted:
@@ -109,7 +119,7 @@ def choose(points: list[Point]) -> tuple[Law, str] | None:
 def holdout_error(points: list[Point], form: str | None = None) -> tuple[float, float, Law] | None:
     """Hold out the largest size, fit the rest: (log(measured / predicted), log distance extrapolated, the law).
     `form` None: the form `choose` picks."""
-    points = sorted(points)
+    points = sorted(measured(points))
     rest, held = points[:-1], points[-1]
     if len(rest) < 2:
         return None

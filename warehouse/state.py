@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -14,15 +15,41 @@ _CODE = Path(__file__).resolve().parents[1]
 _PACKAGES = ("extract", "flows", "transform", "warehouse")
 
 
-def ingested(db_path: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """(suite, round) → (commit_sha, parser_fingerprint) of the published warehouse; empty when there is none."""
+class Held(NamedTuple):
+    """What the warehouse holds of one repository: the commit, the parser, and the results_branch commit (or None)."""
+
+    commit: str | None = None
+    parser: str | None = None
+    official_commit: str | None = None
+
+
+def ingested(db_path: Path) -> dict[tuple[str, str], Held]:
+    """(suite, round) → what the published warehouse holds of it; empty when there is none."""
     if not db_path.exists():
         return {}
     with duckdb.connect(str(db_path), read_only=True) as con:
-        if not _has_column(con, "sources", "parser_fingerprint"):
+        if not _has_column(con, "sources", "official_commit"):  # an older layout: every repository is parsed anew
             return {}
-        rows = con.sql("select suite, round, commit_sha, parser_fingerprint from sources").fetchall()
-    return {(suite, round_): (commit, fingerprint) for suite, round_, commit, fingerprint in rows}
+        rows = con.sql("select suite, round, commit_sha, parser_fingerprint, official_commit from sources").fetchall()
+    return {(suite, round_): Held(commit, fingerprint, official) for suite, round_, commit, fingerprint, official in rows}
+
+
+# The tables whose rows say how much of a round the warehouse holds: a round losing most of them at once is a
+# layout upstream changed (every submitter moved under a new folder), not results withdrawn.
+ROUND_TABLES = ("systems", "training_runs", "inference_results")
+
+
+def rows_held(db_path: Path) -> dict[tuple[str, str], int]:
+    """(suite, round) → rows of ROUND_TABLES in the published warehouse; empty when there is none."""
+    if not db_path.exists():
+        return {}
+    held: dict[tuple[str, str], int] = {}
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        for table in ROUND_TABLES:
+            if _has_column(con, table, "round"):
+                for suite, round_, n in con.sql(f"select suite, round, count(*) from {table} group by all").fetchall():
+                    held[(suite, round_)] = held.get((suite, round_), 0) + n
+    return held
 
 
 def last_build(db_path: Path) -> str | None:

@@ -4,11 +4,14 @@ Parsing is a pure function of a file's bytes and path, so a cached output is val
 code is the same: the cache is discarded whenever the transform code changes (its fingerprint).
 One file per submitter, in a folder per repository next to the clone: the submitters of a round can be
 parsed by different processes at once. The files are written by this program only, and read back as data only.
+A file is trusted only whole: its SHA-256 is written before it and checked before a byte is unpickled, so a
+flipped bit, a cut-short file or a planted one is no cache at all (everything is parsed anew), never a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 from functools import cache
@@ -53,18 +56,25 @@ class _DataOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+_MAGIC = b"mlperf-warehouse parse cache 2\n"
+
+
 def load(path: Path) -> dict[Key, ParsedFiles]:
     try:
-        with open(path, "rb") as f:
-            fingerprint, fragments = _DataOnly(f).load()
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
+        data = path.read_bytes()
+        digest, payload = data[len(_MAGIC):len(_MAGIC) + 32], data[len(_MAGIC) + 32:]
+        if not data.startswith(_MAGIC) or hashlib.sha256(payload).digest() != digest:
+            return {}
+        fingerprint, fragments = _DataOnly(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 (a cache that cannot be read back, for whatever reason, is no cache)
         return {}
-    return fragments if fingerprint == code_fingerprint() else {}
+    return fragments if fingerprint == code_fingerprint() and isinstance(fragments, dict) else {}
 
 
 def save(path: Path, fragments: dict[Key, ParsedFiles]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as f:
-        pickle.dump((code_fingerprint(), fragments), f, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps((code_fingerprint(), fragments), protocol=pickle.HIGHEST_PROTOCOL)
+    # one partial file per process: two runs sharing a cache folder never write into each other's
+    partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+    partial.write_bytes(_MAGIC + hashlib.sha256(payload).digest() + payload)
     os.replace(partial, path)

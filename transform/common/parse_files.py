@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -177,7 +178,7 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
     elif ref.kind is Kind.TRAINING_SCALING:
         factor = _scaling_factor(data)
         if factor is None:
-            out.rejects.append(source.reject("parse", "scaling.json has no positive numeric scaling_factor"))
+            out.rejects.append(source.reject("parse", "scaling.json has no finite positive numeric scaling_factor"))
         else:
             submitter, _results, system, benchmark, _name = ref.path.split("/")
             out.scaling[(round_, submitter, system, benchmark)] = factor
@@ -200,6 +201,6 @@ def _scaling_factor(data: bytes) -> float | None:
     except orjson.JSONDecodeError:
         return None
     value = doc.get("scaling_factor") if isinstance(doc, dict) else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf:
         return float(value)
     return None

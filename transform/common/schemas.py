@@ -48,6 +48,9 @@ class Sources(pa.DataFrameModel):
     ingested_at: pl.Datetime("us", "UTC") = _key("When this commit was ingested (UTC).", unit="UTC", example="2026-12-01 02:00:14+00")
     files_parsed: int = _key("Files read and parsed when this commit was ingested (unchanged files are re-used).", ge=0, unit="files", example="248")
     parser_fingerprint: str = _key("Hash of the parsing code: a new parser re-parses every repository.", example="f43b0278e1dc…")
+    official_commit: str = _opt("Commit of the repository's `results_branch` whose MLCommons summary was read with it "
+                                "(training from v6.0); null where there is none. A new summary alone re-ingests the round.",
+                                str_matches=r"^[0-9a-f]{40}$", example="9d1e0c57a3b2f4e6d8c0a1b3c5d7e9f0a2b4c6d8")
 
     class Config:
         strict = True
@@ -531,7 +534,7 @@ class RoundVersions(pa.DataFrameModel):
     round: str = _key("MLPerf round.", str_matches=ROUND, example="v6.0")
     commit_sha: str = _key("Commit loaded.", SHA, str_matches=r"^[0-9a-f]{40}$")
     previous_commit: str = _opt("Commit the warehouse held before (null: first seen).", SHA, str_matches=r"^[0-9a-f]{40}$")
-    cause: str = _key("first seen; upstream (a new commit); parser (the same commit parsed by other code: its changes are ours, not MLCommons'); upstream and parser.", isin=CAUSES, example="upstream")
+    cause: str = _key("first seen; upstream (a new commit, or a new MLCommons summary on results_branch); parser (the same commit parsed by other code: its changes are ours, not MLCommons'); upstream and parser.", isin=CAUSES, example="upstream")
     seen_at: pl.Datetime("us", "UTC") = _key("When the run loaded it (UTC): the retrieval date to cite.", unit="UTC", example="2026-12-01 02:00:14+00")
     upstream_commits: int = _opt("Commits from previous_commit to commit_sha upstream (null: first seen, or previous_commit is no longer in upstream's history).", ge=0, unit="commits", example="3")
     upstream_messages: str = _json("Those commits, newest first, at most 50: [{commit, date, subject}] (subjects as written upstream: untrusted text).", '[{"commit": "4d3916ac9cf4…", "date": "2026-04-02T10:11:12+00:00", "subject": "Fix logs"}]')

@@ -23,7 +23,8 @@ def sources_table(synced: list[tuple[Checkout, int]], ingested_at: datetime) -> 
     """One row per repository ingested (with the files parsed in it this time)."""
     return to_frame("sources", [
         {"repo_url": c.repo.url, "suite": c.repo.suite, "round": c.repo.round, "commit_sha": c.commit,
-         "ingested_at": ingested_at, "files_parsed": files, "parser_fingerprint": code_fingerprint()}
+         "ingested_at": ingested_at, "files_parsed": files, "parser_fingerprint": code_fingerprint(),
+         "official_commit": c.official_commit}
         for c, files in synced
     ])
 

@@ -14,6 +14,8 @@ energy say so and everything else loads.
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 from transform.common.validate import to_frame
@@ -114,4 +116,7 @@ def score_energy(times: list[float], labels: list[str], failed: int, drop: int, 
     counted = [energies[labels[i]][0] for i in order][drop:len(order) - (drop - failed)]
     if not counted:
         return None, "no score"
-    return sum(counted) * 1.0 / len(counted) * factor, None
+    joules = sum(counted) * 1.0 / len(counted) * factor
+    if not (math.isfinite(joules) and joules > 0):  # a run's joules or the factor beyond any real measurement
+        return None, f"{joules:g} J is not a finite positive energy"
+    return joules, None

@@ -14,11 +14,14 @@ benchmark are in transform/training/rules/<round>.toml, docs/scoring.md says mor
   make `max_dropped` removed from the slow end together with the non-converged ones;
 - the score is the arithmetic mean of the rest, multiplied by the RCP `scaling_factor` of scaling.json (default 1);
 - v0.5 NCF scores only the first 50 runs that converged (`first_converged`), in run order.
+Beyond the summarizer, which would rank them: a score is a finite positive number made of plausible parts, or it is
+invalid with a reason (a converged run that took no time, a scaling factor that makes the score overflow).
 A benchmark the round's rules file does not name has no score (the reason says so).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import polars as pl
@@ -57,6 +60,24 @@ def _note() -> pl.Expr:
         pl.format("{} is the same run as {} (same run_start and run_stop); the official summarizer counts both", name,
                   pl.col("duplicate_of")))
     return pl.concat_str([init, duplicate], separator="; ", ignore_nulls=True)
+
+
+# An RCP scaling factor is a penalty, the reference convergence's mean epochs over the submission's when the
+# submission converged faster (1.0003 to 1.19 in the published rounds): below 1 or a hundredfold is no measurement.
+MAX_SCALING_FACTOR = 100.0
+
+
+def _implausible(times: list[float], labels: list[str], unscaled: float | None, factor: float) -> str | None:
+    """Why a score cannot stand although the rules give one: a part of it no real run produces."""
+    instant = [f"{label} ({time:g} minutes)" for time, label in zip(times, labels) if not time > 0]
+    if instant:
+        return f"run_stop at or before run_start in run {', '.join(instant)}: not a time to train"
+    if not 1 <= factor <= MAX_SCALING_FACTOR:
+        return (f"scaling factor {factor:g} in scaling.json: an RCP penalty is a ratio of epochs from 1 to "
+                f"{MAX_SCALING_FACTOR:g}")
+    if unscaled is not None and not (math.isfinite(unscaled * factor) and unscaled * factor > 0):
+        return f"{unscaled:g} minutes × scaling factor {factor:g} is not a finite positive score"
+    return None
 
 
 def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_logs: Counter, power: pl.DataFrame
@@ -103,6 +124,9 @@ def training_scores(runs: pl.DataFrame, scaling: dict[tuple, float], unusable_lo
             reason = f"only {g['runs_total']} of the {required} runs the rules require"
         folder = (g["round"], g["submitter"], g["system"], g["benchmark"])
         factor = scaling.get(folder, 1.0)
+        implausible = _implausible(g["times"], g["labels"], unscaled, factor)
+        if implausible:
+            reason, unscaled = "; ".join(filter(None, [reason, implausible])), None
         energy_j, energy_reason = score_energy(g["times"], g["labels"], failed, rules.max_dropped if rules else 0, factor,
                                                energies.get(folder), scored=unscaled is not None)
         rows.append({
