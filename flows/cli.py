@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", dest="schedule_cron", help=f"schedule (default: {_DEFAULTS.schedule_cron})")
     serve.add_argument("--timezone", dest="schedule_timezone", help=f"of the schedule (default: {_DEFAULTS.schedule_timezone})")
 
+    backfill = command("backfill", "load every past version of the official tables of --repo from its git history")
+    _settings_flags(backfill)
+
     status = command("status", "repositories, last runs and rejects of the warehouse")
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.add_argument("--check", action="store_true",
@@ -87,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     export = command("export", "write every table and view to files for BI tools")
     export.add_argument("directory", type=Path)
     export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    export.add_argument("--release", action="store_true",
+                        help="write a dated release folder in DIR: Parquet, a manifest and a Croissant description")
 
     report = command("report", "write a self-contained HTML page of charts")
     report.add_argument("output", type=Path)
@@ -108,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return _ingest(settings, args.json)
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "backfill":
+            return _backfill(settings)
         _check_warehouse(settings.db_path)
         return _READERS[args.command](args, settings.db_path)
     except Refused as refused:
@@ -208,6 +215,13 @@ def _brief(args, db: Path) -> int:
 def _export(args, db: Path) -> int:
     from warehouse.export import export
 
+    if args.release:
+        from warehouse.release import release
+
+        folder, written = _writing(lambda: release(db, args.directory), args.directory)  # an existing one: exit 4
+        print(f"wrote {folder}: {len(written)} files, manifest.json, croissant.json")
+        return OK
+
     for name, rows in _writing(lambda: export(db, args.directory, args.format), args.directory).items():
         print(f"{name:<32} {rows:>9} rows")
     return OK
@@ -281,6 +295,38 @@ def _ingest(settings: Settings, as_json: bool) -> int:
                       CANNOT_WRITE) from None
     print(summary.json(settings.db_path) if as_json else "\n" + summary.text(settings.db_path))
     return FAILED if summary.failed else OK
+
+
+def _backfill(settings: Settings) -> int:
+    import duckdb
+    from git.exc import GitCommandError
+
+    from extract.repo_id import repo_ids
+    from flows.backfill import backfill
+    from transform.common.printable import printable
+    from warehouse.lock import WarehouseBusy, exclusive
+
+    _quiet_children()
+    _check_warehouse(settings.db_path, must_exist=False)
+    repos, refused = repo_ids(settings.repos)
+    if refused or not repos:
+        raise Refused("; ".join(refused.values()) or "backfill needs --repo URL", USAGE)
+    try:
+        with exclusive(settings.db_path):
+            for repo in repos:
+                done = backfill(repo, settings.db_path, settings.cache_dir, settings.max_file_bytes)
+                print(f"{done.repo}: {done.versions} versions of official tables; rows " +
+                      ", ".join(f"{t} {n}" for t, n in done.rows.items()))
+                for reject in done.rejects:  # table text is untrusted
+                    print(printable(f"  reject {reject['source_path']} @ {reject['source_commit'][:12]}: {reject['reason']}"))
+    except WarehouseBusy as exc:
+        raise Refused(str(exc), BUSY) from None
+    except GitCommandError as exc:
+        raise Refused(f"git failed: {printable(str(exc.stderr or exc).strip())[:300]}", FAILED) from None
+    except (OSError, duckdb.IOException) as exc:
+        raise Refused(f"cannot write ({exc}); the previous warehouse is unchanged: {settings.db_path}",
+                      CANNOT_WRITE) from None
+    return OK
 
 
 def _run_flow(settings: Settings):

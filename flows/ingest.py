@@ -14,6 +14,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner
 from prefect.states import Completed, Failed
 
+from extract.git_log import commits_between
 from extract.git_errors import GitFailure, NothingSynced, with_retries
 from extract.git_sync import Checkout, is_ancestor, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
@@ -31,6 +32,7 @@ from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
 from warehouse.alarm import run_alarms
 from warehouse.run_record import run_record
+from warehouse.history import changes_of_last_refresh
 from warehouse.lock import exclusive
 from warehouse.publish import publish
 from warehouse.reconciliation import reproduced
@@ -125,8 +127,9 @@ def validate_tables(tables: dict[str, pl.DataFrame], rejects: pl.DataFrame) -> d
 
 
 @task(cache_policy=NO_CACHE)
-def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
-    return publish(settings.db_path, tables, replaced, get_run_logger())
+def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
+                   upstream: dict) -> dict[str, int]:
+    return publish(settings.db_path, tables, replaced, get_run_logger(), upstream)
 
 
 def shrunk_rounds(changed: list[tuple[Checkout, str | None]], built: list[PartTables],
@@ -233,8 +236,11 @@ def ingest(settings: Settings) -> Summary:
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
                                           valid["rejects"].height, summary.failed, summary.alarms)
         replaced = [(checkout.repo.suite, checkout.repo.round) for checkout, _ in changed]
-        summary.rows_loaded = load_warehouse(settings, valid, replaced)
+        upstream = {(checkout.repo.suite, checkout.repo.round): commits_between(checkout.path, prior, checkout.commit)
+                    for checkout, prior in changed if prior not in (None, checkout.commit)}
+        summary.rows_loaded = load_warehouse(settings, valid, replaced, upstream)
         summary.rows_loaded.pop("ingest_runs", None)
+        summary.changes = changes_of_last_refresh(settings.db_path)
         summary.official = reproduced(settings.db_path, [c.repo.round for c in checkouts if c.repo.suite == "inference"])
     summary.seconds = time.perf_counter() - started
     if summary.failed:

@@ -8,7 +8,9 @@ from pathlib import Path
 import orjson
 import polars as pl
 
+from transform.common.printable import printable
 from warehouse.alarm import describe_training, lines as alarm_lines
+from warehouse.history import describe as describe_changes
 from warehouse.reconciliation import describe
 
 
@@ -30,6 +32,8 @@ class Summary:
     # rounds of this run that load results they cannot judge or do not reproduce their official table (warehouse/alarm.py)
     alarms: list[dict] = field(default_factory=list)
     unmapped_accelerators: dict[str, int] = field(default_factory=dict)  # name → descriptions, no map row matches
+    # per round loaded: commits, cause, rows added/removed/changed, the first changed headline numbers (warehouse/history.py)
+    changes: list[dict] = field(default_factory=list)
 
     def text(self, db_path: Path) -> str:
         lines = alarm_lines(self.alarms)
@@ -45,6 +49,10 @@ class Summary:
         lines.append(f"Rejects: {rejects}" + (f" ({by_stage}); see the rejects table" if rejects else ""))
         lines += [f"Not checked by its round's rules: inference {round_}: {note}" for round_, note in self.unchecked_rules.items()]
         lines += ["Accelerators not in the map (see unmapped_accelerators): " + ", ".join(f"{name!r} {n}" for name, n in self.unmapped_accelerators.items())] if self.unmapped_accelerators else []
+        if self.changes:
+            lines.append("Changes of this refresh (see the changes and round_versions tables):")
+            # keys and values come from repositories: escaped for the terminal
+            lines += [printable(line) for entry in self.changes for line in describe_changes(entry)]
         if self.official:
             lines.append("MLCommons' own tables (see the reconciliation view):")
             lines += [line for entry in self.official for line in describe(entry)]

@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transform.common.schemas import TABLES, WHOLE_TABLES
+from transform.common.schemas import HISTORY_TABLES, TABLES, WHOLE_TABLES
 from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
+from warehouse.history import record_or_reject
 from warehouse.view_models import view_sql
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,10 @@ MAX_FREE_SHARE = 0.1
 
 
 def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
-            logger: logging.Logger | logging.LoggerAdapter = log) -> dict[str, int]:
-    """Replace every row of the (suite, round) pairs in `replaced` with `tables`; return rows loaded per table."""
+            logger: logging.Logger | logging.LoggerAdapter = log,
+            upstream: dict[tuple[str, str], tuple[int, list[dict]] | None] | None = None) -> dict[str, int]:
+    """Replace every row of the (suite, round) pairs in `replaced` with `tables`, recording what changed (warehouse/
+    history.py; `upstream`: the commits in between, per round); return rows loaded per table."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # The caller holds the warehouse lock: any other build file was left by a killed run.
     for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
@@ -49,7 +52,7 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
             _ensure_tables(con, logger)
             con.execute("BEGIN TRANSACTION")
-            loaded = _replace_rows(con, tables, replaced)
+            loaded = _replace_rows(con, _with_history(con, tables, replaced, upstream or {}, logger), replaced)
             con.execute("COMMIT")
             create_views(con)  # one statement each: a view waiting for another must not abort a transaction
             _comment(con)
@@ -119,9 +122,11 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logg
         logger.warning("warehouse layout changed: rebuilding every table (repos not ingested in this run are dropped)")
         for view in con.sql("select view_name from duckdb_views() where not internal").fetchall():
             con.execute(f'DROP VIEW "{view[0]}"')
-        for table in existing:
+        # the history cannot be rebuilt from upstream: kept whenever its own layout is unchanged
+        kept = {t: cols for t, cols in existing.items() if t in HISTORY_TABLES and cols == expected[t]}
+        for table in existing.keys() - kept.keys():
             con.execute(f'DROP TABLE "{table}"')
-        existing = {}
+        existing = kept
     for table in TABLES:
         if table not in existing:
             con.execute(create_table(table))
@@ -139,12 +144,24 @@ def _existing_columns(con) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def _with_history(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]], upstream: dict,
+                  logger: logging.Logger | logging.LoggerAdapter) -> dict[str, pl.DataFrame]:
+    """`tables` with the history of the rows they replace (read before they are deleted), and its rejects."""
+    history = record_or_reject(con, tables, replaced, upstream, logger)
+    if not history:
+        return tables
+    rejects = history.pop("rejects")
+    if "rejects" in tables:
+        rejects = pl.concat([tables["rejects"], rejects])
+    return tables | history | ({"rejects": rejects} if rejects.height else {})
+
+
 def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
     loaded = {}
     for table, frame in tables.items():
         if table in WHOLE_TABLES:
             con.execute(f'DELETE FROM "{table}"')
-        elif "suite" in frame.columns:
+        elif "suite" in frame.columns and table not in HISTORY_TABLES:
             for suite, round_ in replaced:
                 con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ?', [suite, round_])
         con.register("incoming", frame)

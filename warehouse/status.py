@@ -10,6 +10,7 @@ import polars as pl
 
 from transform.common.safe_text import printable
 from warehouse.alarm import alarms, lines, training_reproduced
+from warehouse.history import changes_of_last_refresh, describe as describe_changes
 from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
 
 _SECTIONS = {
@@ -65,11 +66,14 @@ def status(db: Path) -> str:
               for title, frame in _frames(db).items()}
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200):
         found = lines(current_alarms(db))
-        return "\n\n".join(["\n".join(found)] * bool(found) + [f"{title}\n{frame}" for title, frame in frames.items()])
+        changes = [printable(line) for entry in changes_of_last_refresh(db) for line in describe_changes(entry)]
+        changes = ["Changes of the last refresh (see the changes and round_versions tables)\n" + "\n".join(changes)] if changes else []
+        return "\n\n".join(["\n".join(found)] * bool(found) + changes + [f"{title}\n{frame}" for title, frame in frames.items()])
 
 
 def status_json(db: Path) -> str:
     """The same sections for scripts: {"warehouse": path, "alarms": [...], "repositories": [...], "last_runs": [...],
     "rejects": [...]}."""
     sections = {title.lower().replace(" ", "_"): frame.to_dicts() for title, frame in _frames(db).items()}
-    return orjson.dumps({"warehouse": str(db), "alarms": current_alarms(db), **sections}, option=orjson.OPT_INDENT_2).decode()
+    return orjson.dumps({"warehouse": str(db), "alarms": current_alarms(db), "last_refresh": changes_of_last_refresh(db),
+                         **sections}, option=orjson.OPT_INDENT_2).decode()

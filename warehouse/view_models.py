@@ -11,9 +11,11 @@ from __future__ import annotations
 from importlib import resources
 
 import pandera.polars as pa
+import polars as pl
 
 from transform.common.schemas import (
     AcceleratorModels as _Chips,
+    Changes as _Changes,
     InferencePower as _Power,
     InferenceResults as _Results,
     OfficialResults as _Official,
@@ -465,6 +467,25 @@ class TrainingReconciliation(pa.DataFrameModel):
                             metadata={"example": "equal"})
 
 
+class WithdrawnResults(pa.DataFrameModel):
+    suite: str = same(_Changes, "suite")
+    round: str = same(_Changes, "round")
+    table_name: str = same(_Changes, "table_name", "inference_results or training_scores.")
+    division: str = same(_Results, "division")
+    submitter: str = same(_Results, "submitter")
+    system: str = same(_Results, "system")
+    benchmark: str = same(_Results, "benchmark")
+    scenario: str = same(_Results, "scenario", "Scenario (null: a training score).")
+    row_key: str = same(_Changes, "row_key")
+    old_values: str = same(_Changes, "old_values", "The whole row as it was last loaded (JSON object).")
+    last_commit_with_it: str = same(_Changes, "old_commit", "The last commit loaded that had it.")
+    withdrawn_in_commit: str = same(_Changes, "new_commit", "The first commit loaded without it.")
+    withdrawn_seen_at: pl.Datetime("us", "UTC") = same(_Changes, "seen_at", "When the warehouse loaded that commit (UTC).")
+
+    class Config:
+        coerce = True  # DuckDB hands a TIMESTAMPTZ to polars in the session's zone ('Etc/UTC' here): the same instants
+
+
 # Every view, by name (= its file name in warehouse/views/).
 VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "stg_submitters": StgSubmitters,
@@ -485,6 +506,7 @@ VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "inference_round_over_round": InferenceRoundOverRound,
     "reconciliation": Reconciliation,
     "training_reconciliation": TrainingReconciliation,
+    "withdrawn_results": WithdrawnResults,
 }
 
 

@@ -450,7 +450,7 @@ class Rejects(pa.DataFrameModel):
     round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
     source_path: str = _key("File (or folder) concerned.", example="Broken/results/sys/ssd/result_2.txt")
     source_commit: str = _key("Commit it was read at.", example="c557e10925d4062f5480eee3ab130e6b350fadbe")
-    stage: str = _key("Where it failed: discover, read, parse, validate.", "parse", isin=["discover", "read", "parse", "validate"])
+    stage: str = _key("Where it failed: discover, read, parse, validate; history: a change that could not be recorded (the current rows are loaded all the same).", "parse", isin=["discover", "read", "parse", "validate", "history"])
     reason: str = _key("What is wrong, in words.", "no run_stop event: the run never finished or the log is truncated")
 
     class Config:
@@ -477,6 +477,95 @@ class OfficialTrainingScores(pa.DataFrameModel):
     class Config:
         strict = True
         unique = ["round", "division", "submitter", "system", "benchmark"]
+
+
+def _version_commit() -> pa.Field:
+    return _key("Commit of this version of the table (the commit that wrote it).", SHA, str_matches=r"^[0-9a-f]{40}$")
+
+
+def _committed_at() -> pa.Field:
+    return _key("When this version was committed (committer date, UTC): the table as of a date D is the version with "
+                "committed_at <= D and (superseded_at is null or superseded_at > D).", unit="UTC", example="2026-04-01 17:02:11+00")
+
+
+def _superseded_at() -> pa.Field:
+    return _opt("When the next version of the same file was committed, or the file deleted (null: the current version).",
+                unit="UTC", example="2026-04-03 09:40:52+00")
+
+
+class OfficialResultVersions(OfficialResults):
+    """Every version of each official inference table in a repository's history (`mlperf-warehouse backfill`): the
+    rows of official_results as each commit that touched the file left them, with that commit and its date."""
+
+    source_commit: str = _version_commit()
+    committed_at: pl.Datetime("us", "UTC") = _committed_at()
+    superseded_at: pl.Datetime("us", "UTC") = _superseded_at()
+
+    class Config:
+        strict = True
+        unique = ["round", "source_path", "location", "source_commit"]
+
+
+class OfficialTrainingScoreVersions(OfficialTrainingScores):
+    """Every version of MLCommons' training summary on `results_branch` (`mlperf-warehouse backfill`): the rows of
+    official_training_scores as each commit of the branch left them, with that commit and its date."""
+
+    source_commit: str = _version_commit()
+    committed_at: pl.Datetime("us", "UTC") = _committed_at()
+    superseded_at: pl.Datetime("us", "UTC") = _superseded_at()
+
+    class Config:
+        strict = True
+        unique = ["round", "division", "submitter", "system", "benchmark", "source_commit"]
+
+
+CHANGE_KINDS = ["added", "removed", "changed"]
+CAUSES = ["first seen", "upstream", "parser", "upstream and parser"]
+
+
+class RoundVersions(pa.DataFrameModel):
+    """One row per commit of a round the warehouse loaded (appended, never replaced): which commit it held before,
+    why the rows were rebuilt, the upstream commits in between, and how many rows changed (the rows are in
+    `changes`). A round's first load is one 'first seen' row, not a row per result: its first state is the current
+    tables with every later change undone."""
+
+    run_id: str = _opt("ingest_runs.run_id of the run that loaded it (null: loaded by a tool outside `ingest`).", example="feebe32f-808a-4c48-b5ed-0c02d0dba80a")
+    suite: str = _key("MLPerf suite.", isin=SUITES, example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v6.0")
+    commit_sha: str = _key("Commit loaded.", SHA, str_matches=r"^[0-9a-f]{40}$")
+    previous_commit: str = _opt("Commit the warehouse held before (null: first seen).", SHA, str_matches=r"^[0-9a-f]{40}$")
+    cause: str = _key("first seen; upstream (a new commit, or a new MLCommons summary on results_branch); parser (the same commit parsed by other code: its changes are ours, not MLCommons'); upstream and parser.", isin=CAUSES, example="upstream")
+    seen_at: pl.Datetime("us", "UTC") = _key("When the run loaded it (UTC): the retrieval date to cite.", unit="UTC", example="2026-12-01 02:00:14+00")
+    upstream_commits: int = _opt("Commits from previous_commit to commit_sha upstream (null: first seen, or previous_commit is no longer in upstream's history).", ge=0, unit="commits", example="3")
+    upstream_messages: str = _json("Those commits, newest first, at most 50: [{commit, date, subject}] (subjects as written upstream: untrusted text).", '[{"commit": "4d3916ac9cf4…", "date": "2026-04-02T10:11:12+00:00", "subject": "Fix logs"}]')
+    rows_added: int = _key("Rows of the round's tables in `changes` as added.", ge=0, unit="rows", example="2")
+    rows_removed: int = _key("Rows in `changes` as removed.", ge=0, unit="rows", example="1")
+    rows_changed: int = _key("Rows in `changes` as changed.", ge=0, unit="rows", example="14")
+
+    class Config:
+        strict = True
+
+
+class Changes(pa.DataFrameModel):
+    """One row per row of a round's table added, removed or changed between the commit the warehouse held and the
+    commit it loaded (appended, never replaced; the current tables hold the new state). Rows are matched by the
+    table's key (HISTORY_KEYS); source_commit is not compared (it is the commit itself)."""
+
+    run_id: str = _opt("ingest_runs.run_id of the run that saw it.", example="feebe32f-808a-4c48-b5ed-0c02d0dba80a")
+    suite: str = _key("MLPerf suite.", isin=SUITES, example="inference")
+    round: str = _key("MLPerf round.", str_matches=ROUND, example="v6.0")
+    table_name: str = _key("The table the row is in.", example="inference_results")
+    change: str = _key("added, removed or changed.", isin=CHANGE_KINDS, example="changed")
+    row_key: str = _json("The row's key columns and values, as a JSON object in key order.", '{"round": "v6.0", "division": "closed", "submitter": "AMD", …}', nullable=False)
+    columns_changed: str = _opt("Changed: the columns whose value differs, comma-separated (null otherwise).", example="result,result_metric")
+    old_values: str = _json("Changed: those columns' old values; removed: the whole old row (JSON object; null when added).", '{"result": 8840.42}')
+    new_values: str = _json("Changed: those columns' new values; added: the whole new row (JSON object; null when removed).", '{"result": 8911.0}')
+    old_commit: str = _key("Commit the warehouse held before.", SHA, str_matches=r"^[0-9a-f]{40}$")
+    new_commit: str = _key("Commit loaded.", SHA, str_matches=r"^[0-9a-f]{40}$")
+    seen_at: pl.Datetime("us", "UTC") = _key("When the run loaded the new commit (UTC).", unit="UTC", example="2026-12-01 02:00:14+00")
+
+    class Config:
+        strict = True
 
 
 class IngestRuns(pa.DataFrameModel):
@@ -525,10 +614,31 @@ JOINS: dict[str, list[str]] = {
     "official_training_scores": ["training_scores: on (round, division, submitter, system, benchmark) (the training_reconciliation view)"],
     "accelerator_models": ["systems: pattern matches lower(accelerator_model_name), first priority wins (see system_hardware)"],
     "rejects": ["sources: on (suite, round)"],
+    "round_versions": ["changes: on (run_id, suite, round)", "ingest_runs: on run_id", "sources: on (suite, round, commit_sha)"],
+    "official_result_versions": ["official_results: on (round, source_path, location); the version of a date D: committed_at <= D and (superseded_at is null or superseded_at > D)"],
+    "official_training_score_versions": ["official_training_scores: on (round, division, submitter, system, benchmark); the version of a date D as for official_result_versions"],
+    "changes": ["round_versions: on (run_id, suite, round)", "the table named by table_name: on its key columns (row_key)"],
+}
+
+# The key each table's history matches rows by (a table's unique key, else the columns that identify its row).
+# training_evals has none (a run's events may repeat): a corrected log shows as its training_runs row changing.
+HISTORY_KEYS: dict[str, list[str]] = {
+    "systems": ["division", "submitter", "system"],
+    "training_runs": ["submitter", "system", "benchmark", "run_label"],
+    "training_scores": ["division", "submitter", "system", "benchmark"],
+    "training_power": ["submitter", "system", "benchmark", "run_label"],
+    "inference_results": ["division", "submitter", "system", "benchmark", "scenario"],
+    "inference_power": ["division", "submitter", "system", "benchmark", "scenario"],
+    "inference_accuracy": ["division", "submitter", "system", "benchmark", "scenario", "metric"],
+    "inference_compliance": ["division", "submitter", "system", "benchmark", "scenario", "test", "verify"],
+    "official_results": ["source_path", "location"],
+    "official_training_scores": ["division", "submitter", "system", "benchmark"],
 }
 
 # Tables rewritten whole on every run (reference data), rather than per (suite, round) or appended.
 WHOLE_TABLES = {"accelerator_models"}
+# Tables only ever appended to: the warehouse's history.
+HISTORY_TABLES = {"round_versions", "changes"}
 
 # Load order; every table of the warehouse.
 TABLES: dict[str, type[pa.DataFrameModel]] = {
@@ -547,4 +657,8 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "accelerator_models": AcceleratorModels,
     "rejects": Rejects,
     "ingest_runs": IngestRuns,
+    "round_versions": RoundVersions,
+    "changes": Changes,
+    "official_result_versions": OfficialResultVersions,
+    "official_training_score_versions": OfficialTrainingScoreVersions,
 }

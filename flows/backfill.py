@@ -1,0 +1,77 @@
+"""`mlperf-warehouse backfill`: load every past version of a repository's official tables from its git history.
+
+Not part of the nightly ingest (a repository's whole history is read once, on request); the versions go to
+official_result_versions and official_training_score_versions, replaced whole for the round each time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from extract.git_sync import RESULTS_BRANCH, sync
+from extract.official_history import Version, table_versions
+from extract.repo_id import RepoId
+from transform.common.official_results import parse_official_table
+from transform.common.source import Source
+from transform.common.validate import to_frame, validate
+from transform.training.official_summary import parse_official_summary
+from warehouse.publish import publish
+
+
+@dataclass
+class Backfilled:
+    repo: str
+    versions: int = 0  # versions of official tables read
+    rows: dict[str, int] = field(default_factory=dict)
+    rejects: list[dict] = field(default_factory=list)  # said to the operator: the rejects table is the ingest's
+
+
+def _read(clone: Path, blob: str, max_bytes: int) -> bytes | None:
+    from git import Repo
+
+    repo = Repo(clone)
+    try:  # a blob the blob-less clone lacks is fetched from the clone's origin by git itself
+        _sha, _type, size = repo.git.get_object_header(blob)
+        return None if size > max_bytes else repo.git.get_object_data(blob)[3]
+    finally:
+        repo.close()
+
+
+def _rows(repo: RepoId, versions: list[Version], clone: Path, max_bytes: int, parse, table: str,
+          out: Backfilled, prefix: str = "") -> pl.DataFrame:
+    rows = []
+    for version in versions:
+        source = Source(repo.suite, repo.round, prefix + version.path, version.commit)
+        data = _read(clone, version.blob, max_bytes)
+        if data is None:
+            out.rejects.append(source.reject("read", f"above --max-file-bytes ({max_bytes}): not read"))
+            continue
+        parsed, rejects = parse(data, source)
+        out.rejects += rejects
+        rows += [row | {"committed_at": version.committed_at, "superseded_at": version.superseded_at} for row in parsed]
+        out.versions += 1
+    frame, invalid = validate(table, to_frame(table, rows, out.rejects))
+    out.rejects += invalid
+    return frame
+
+
+def backfill(repo: RepoId, db_path: Path, cache_dir: Path, max_bytes: int) -> Backfilled:
+    """Sync `repo` and load every version of its official tables (the caller holds the warehouse lock)."""
+    checkout = sync(repo, cache_dir)
+    out = Backfilled(repo.name)
+    inference = table_versions(checkout.path, checkout.commit) if repo.suite == "inference" else []
+    training = (table_versions(checkout.path, checkout.official_commit, ("summary.csv",))
+                if checkout.official_commit else [])
+    tables = {
+        "official_result_versions": _rows(repo, inference, checkout.path, max_bytes, parse_official_table,
+                                          "official_result_versions", out),
+        "official_training_score_versions": _rows(repo, training, checkout.path, max_bytes, parse_official_summary,
+                                                  "official_training_score_versions", out, f"{RESULTS_BRANCH}:"),
+    }
+    out.rows = publish(db_path, tables, [(repo.suite, repo.round)])
+    return out
+
+
