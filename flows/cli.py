@@ -303,7 +303,7 @@ def _backfill(settings: Settings) -> int:
 
     from extract.repo_id import repo_ids
     from flows.backfill import backfill
-    from transform.common.printable import printable
+    from transform.common.safe_text import printable
     from warehouse.lock import WarehouseBusy, exclusive
 
     _quiet_children()

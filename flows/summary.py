@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import polars as pl
 
-from transform.common.printable import printable
+from transform.common.safe_text import printable
 from warehouse.alarm import describe_training, lines as alarm_lines
 from warehouse.history import describe as describe_changes
 from warehouse.reconciliation import describe
