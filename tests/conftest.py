@@ -122,3 +122,15 @@ def inference_warehouse(tmp_path_factory, prefect_harness):
     con = duckdb.connect(str(settings.db_path), read_only=True)
     yield con, summary
     con.close()
+
+
+# The test files that take longest, longest first: pytest-xdist hands files to its workers in collection order, so
+# these start at once and the workers finish together instead of one waiting on the other's last long file.
+LONGEST_FIRST = ("test_hostile_suite.py", "test_faults.py", "test_refresh.py", "test_hostile_worst_cases.py",
+                 "test_brief.py", "test_serve.py", "test_parallel.py", "test_estimate.py", "test_history.py",
+                 "test_inference_formats.py", "test_views_before_after.py", "test_cli.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))  # stable: each file keeps its order
