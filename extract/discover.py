@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from git import Repo
 
-from transform.inference.formats import reads_text_logs
+from transform.common.rules import reads_text_logs
 
 
 class Kind(StrEnum):

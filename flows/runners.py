@@ -48,7 +48,9 @@ def _runner(settings: Settings) -> TaskRunner:
 
 def _start_worker(api: str) -> None:
     os.environ["PREFECT_API_URL"] = api
-    import flows.ingest  # noqa: F401  (what a parse task needs, imported once per worker)
+    # what a parse task needs, imported once per worker before its first task (not flows.ingest, which imports us)
+    import transform.common.parse_repo  # noqa: F401
+    import transform.common.tables  # noqa: F401
 
 
 @task(name="start parse worker", cache_policy=NO_CACHE)

@@ -12,9 +12,9 @@ import polars as pl
 
 from extract.discover import FileRef, Kind
 from transform.common.official_results import parse_official_table
+from transform.common.rules import result_logs
 from transform.inference import endpoints, pre_mllog
 from transform.inference.detail_log import parse_inference_detail
-from transform.inference.formats import result_logs
 from transform.inference.small_files import parse_accuracy, parse_compliance, parse_model_mapping, parse_spl
 from transform.common.source import Source
 from transform.common.system_json import parse_system

@@ -36,3 +36,18 @@ def round_key(round_: str) -> tuple[int, ...]:
 def rounds_with_rules(suite: str) -> list[str]:
     """Rounds that have a rules file, oldest first."""
     return sorted((p.stem for p in rules_folder(suite).glob("v*.toml")), key=round_key)
+
+
+# `[result_logs] format` of a round whose inference results are pre-MLLOG text logs (v0.5, v0.7)
+TEXT_LOGS = "loadgen-text"
+
+
+def result_logs(round_: str | None) -> dict:
+    """An inference round's `[result_logs]` rules: which log format its results are in and which runs its checker
+    reads (empty: MLLOG detail logs, run_1 only). Discovery reads it too: it knows which files a round's results are."""
+    rules = round_rules("inference", round_) if round_ else None
+    return (rules or {}).get("result_logs", {})
+
+
+def reads_text_logs(round_: str | None) -> bool:
+    return result_logs(round_).get("format") == TEXT_LOGS

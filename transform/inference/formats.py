@@ -7,26 +7,13 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from transform.common.rules import round_rules
+from transform.common.rules import result_logs
 from transform.common.validate import polars_schema
 from transform.inference.endpoints import endpoints_details
 from transform.inference.pre_mllog import pre_mllog_details
 
-if TYPE_CHECKING:  # discovery imports this module, and parse_files imports discovery
+if TYPE_CHECKING:  # for the annotation only: parse_files imports this module
     from transform.common.parse_files import ParsedFiles
-
-TEXT_LOGS = "loadgen-text"
-
-
-def result_logs(round_: str | None) -> dict:
-    """The round's `[result_logs]` rules: which log format its results are in and which runs its checker reads
-    (empty: MLLOG detail logs, run_1 only)."""
-    rules = round_rules("inference", round_) if round_ else None
-    return (rules or {}).get("result_logs", {})
-
-
-def reads_text_logs(round_: str | None) -> bool:
-    return result_logs(round_).get("format") == TEXT_LOGS
 
 
 @cache
