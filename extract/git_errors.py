@@ -31,10 +31,17 @@ class GitFailure(Exception):
 
 
 class NothingSynced(RuntimeError):
-    """No repository could be synced (or reached): nothing is published."""
+    """No repository could be synced (or reached), or every one synced was refused: nothing is published."""
 
-    def __init__(self, failures: dict[str, GitFailure]):
-        super().__init__(f"no repository could be synced: {next(iter(failures.values()), 'none was given')}")
+    def __init__(self, failures: dict[str, GitFailure], refused: dict[str, GitFailure] | None = None):
+        # a repository synced but refused (a round that would lose most of its rows) is said as such: "could not be
+        # synced" would send the operator to the network
+        if refused:
+            message = f"nothing published: {next(iter(refused.values()))}"
+        else:
+            message = f"no repository could be synced: {next(iter(failures.values()), 'none was given')}"
+        super().__init__(message)
+        failures = {**failures, **(refused or {})}
         self.failed = {url: str(failure) for url, failure in failures.items()}
         self.network = bool(failures) and all(failure.network for failure in failures.values())
 

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ RESULTS_BRANCH, RESULTS_BRANCH_FILES = "results_branch", ("summary.csv",)
 _SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false", "-c", "core.symlinks=false"]
 # Where the clone keeps the commit upstream's HEAD was at, on the last fetch.
 UPSTREAM = "refs/warehouse/upstream"
+# The use locks of the clones the current run reads (see `reading`); None outside a run.
+_READ_HOLDS: ContextVar[list | None] = ContextVar("read_holds", default=None)
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,42 @@ def sync(repo: RepoId, cache_dir: Path, progress: Callable[[str], None] = lambda
     with _clone_lock(cache_dir, repo.name):
         if not (path / ".git").is_dir():
             _clone(repo, path, progress)
-            return _checkout(repo, path, progress)
+            return _held_for_reading(cache_dir, repo.name, _checkout(repo, path, progress))
         try:
-            return _checkout(repo, path, progress)
+            return _held_for_reading(cache_dir, repo.name, _checkout(repo, path, progress))
         except Exception as exc:  # noqa: BLE001 (a clone git cannot read or update, for any reason but the network)
             if git_failure(exc).network:
                 raise
         _clone(repo, path, progress)
-        return _checkout(repo, path, progress)
+        return _held_for_reading(cache_dir, repo.name, _checkout(repo, path, progress))
+
+
+@contextmanager
+def reading():
+    """The clones synced inside this block stay in use until it ends: a run of another warehouse sharing the cache
+    folder that must clone one of them anew waits until this run has read its files, instead of deleting them under
+    its parse. Fetching into a clone in use is harmless (objects are only added), so only cloning anew waits."""
+    holds = []
+    token = _READ_HOLDS.set(holds)
+    try:
+        yield
+    finally:
+        _READ_HOLDS.reset(token)
+        for hold in holds:
+            hold.close()  # closing the file releases its lock
+
+
+def _held_for_reading(cache_dir: Path, name: str, checkout: Checkout) -> Checkout:
+    holds = _READ_HOLDS.get()
+    if holds is not None:  # taken under the clone lock: no re-clone can come between the sync and the hold
+        hold = open(_use_lock(cache_dir, name), "a")
+        fcntl.flock(hold, fcntl.LOCK_SH)
+        holds.append(hold)
+    return checkout
+
+
+def _use_lock(cache_dir: Path, name: str) -> Path:
+    return cache_dir / f".{name}.in-use"
 
 
 def _checkout(repo: RepoId, path: Path, progress: Callable[[str], None]) -> Checkout:
@@ -215,7 +246,9 @@ def _objects(local: Repo) -> dict[str, int]:
 
 def _clone(repo: RepoId, path: Path, progress: Callable[[str], None]) -> None:
     if path.exists():
-        shutil.rmtree(path)
+        with open(_use_lock(path.parent, path.name), "a") as in_use:
+            fcntl.flock(in_use, fcntl.LOCK_EX)  # until no other run reads it
+            shutil.rmtree(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     if partial.exists():

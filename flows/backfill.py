@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extract.git_sync import RESULTS_BRANCH, sync
+from extract.git_sync import RESULTS_BRANCH, reading, sync
 from extract.official_history import Version, table_versions
 from extract.repo_id import RepoId
 from transform.common.official_results import parse_official_table
@@ -60,17 +60,18 @@ def _rows(repo: RepoId, versions: list[Version], clone: Path, max_bytes: int, pa
 
 def backfill(repo: RepoId, db_path: Path, cache_dir: Path, max_bytes: int) -> Backfilled:
     """Sync `repo` and load every version of its official tables (the caller holds the warehouse lock)."""
-    checkout = sync(repo, cache_dir)
     out = Backfilled(repo.name)
-    inference = table_versions(checkout.path, checkout.commit) if repo.suite == "inference" else []
-    training = (table_versions(checkout.path, checkout.official_commit, ("summary.csv",))
-                if checkout.official_commit else [])
-    tables = {
-        "official_result_versions": _rows(repo, inference, checkout.path, max_bytes, parse_official_table,
-                                          "official_result_versions", out),
-        "official_training_score_versions": _rows(repo, training, checkout.path, max_bytes, parse_official_summary,
-                                                  "official_training_score_versions", out, f"{RESULTS_BRANCH}:"),
-    }
+    with reading():  # another run must not clone it anew while its history is read
+        checkout = sync(repo, cache_dir)
+        inference = table_versions(checkout.path, checkout.commit) if repo.suite == "inference" else []
+        training = (table_versions(checkout.path, checkout.official_commit, ("summary.csv",))
+                    if checkout.official_commit else [])
+        tables = {
+            "official_result_versions": _rows(repo, inference, checkout.path, max_bytes, parse_official_table,
+                                              "official_result_versions", out),
+            "official_training_score_versions": _rows(repo, training, checkout.path, max_bytes, parse_official_summary,
+                                                      "official_training_score_versions", out, f"{RESULTS_BRANCH}:"),
+        }
     out.rows = publish(db_path, tables, [(repo.suite, repo.round)])
     return out
 

@@ -16,7 +16,7 @@ from prefect.states import Completed, Failed
 
 from extract.git_log import commits_between
 from extract.git_errors import GitFailure, NothingSynced, with_retries
-from extract.git_sync import Checkout, is_ancestor, sync
+from extract.git_sync import Checkout, is_ancestor, reading, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
@@ -193,7 +193,7 @@ def ingest(settings: Settings) -> Summary:
     logger = get_run_logger()
     started_at, started = datetime.now(UTC), time.perf_counter()
     summary = Summary()
-    with exclusive(settings.db_path):
+    with exclusive(settings.db_path), reading():  # the clones synced stay ours to read until the run ends
         try:
             verify(settings.db_path)
         except NotAWarehouse as refused:
@@ -212,7 +212,7 @@ def ingest(settings: Settings) -> Summary:
         changed = [(c, prior) for c, prior in changed if c.repo.url not in shrunk]
         built = [b for b in built if b.repo.url not in shrunk]
         if not checkouts:  # a failed run leaves the warehouse as it was
-            nothing = NothingSynced(failures)
+            nothing = NothingSynced({u: f for u, f in failures.items() if u not in shrunk}, shrunk)
             return Failed(message=str(nothing), data=nothing)
         summary.failed = {url: str(failure) for url, failure in failures.items()}
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]

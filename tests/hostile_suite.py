@@ -689,6 +689,8 @@ def _upstream_cases(figures: Figures, workdir: Path, training, inference, db: Pa
     output = refreshed("layout moved, most rows gone", 1, moved=False)
     if moved[:10] not in output or shrunk[:10] not in output:
         figures.wiped_or_stale.append(f"HEAD detached: the refused commits are not upstream's HEAD: {output[-300:]}")
+    if "nothing published: " not in output or "could be synced" in output:  # synced, then refused: not the network
+        figures.wiped_or_stale.append(f"every round refused is said as a sync failure: {output[-300:]}")
     figures.case("upstream", "HEAD detached", "followed (the refusal names its commit)")
     figures.case("upstream", "every submitter moved under a new top folder", "a failed repository; previous rows kept")
     figures.case("upstream", "a round losing most of its rows at once", "a failed repository; previous rows kept")

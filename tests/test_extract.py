@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+import threading
 from pathlib import Path
 
+import pytest
 from git import Repo
 
 from extract.discover import Kind, discover
-from extract.git_sync import sync
+from extract.git_sync import reading, sync
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from tests.conftest import FIXTURES, commit_files, fixture_bytes, make_repo, url
@@ -96,3 +99,26 @@ def test_a_scenario_folder_with_no_file_we_read_is_reported(tmp_path):
     assert [s.path for s in skipped] == [folder]
     assert skipped[0].reason.startswith("scenario folder without a file this round's results are read from")
     assert not any(f.path.startswith(folder) for f in files)
+
+
+def test_a_clone_another_run_reads_is_not_cloned_anew_under_it(tmp_path):
+    """Two warehouses share one cache folder: while one run reads a clone, another that must clone it anew waits."""
+    upstream = make_repo(tmp_path / "training_results_v4.0", "training_results_v4.0")
+    cache, repo = tmp_path / "cache", repo_id(url(upstream))
+    with reading():
+        checkout = sync(repo, cache)
+        in_use = open(cache / ".training_results_v4.0.in-use", "a")
+        with pytest.raises(BlockingIOError):  # held for reading
+            fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # the other run finds the clone unusable (its remote gone) and must clone it anew
+        Repo(checkout.path).delete_remote("origin")
+        other: list = []
+        cloning = threading.Thread(target=lambda: other.append(sync(repo, cache)))
+        cloning.start()
+        cloning.join(timeout=1)
+        read = list(read_blobs(checkout.path, checkout.files, max_bytes=10**9))
+        assert len(read) == len(checkout.files) and all(data is not None for _, _, data in read)
+        assert other == []  # still waiting
+    cloning.join()
+    fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the block
+    assert other[0].commit == checkout.commit and Repo(checkout.path).remotes.origin.url == repo.url
