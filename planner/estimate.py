@@ -6,11 +6,11 @@ the target, time to train is interpolated as a power law (a straight line in log
 efficiency actually observed over that step. Rounds are searched latest first for a curve that brackets the target.
 A larger count measured slower than a smaller one is left out of the curve (nobody would buy it).
 Beyond the largest measured count the answer is refused, unless `extrapolate` is asked: then a scaling law is
-fitted to the curve (warehouse/scaling.py) and the answer is labelled as an extrapolation, with its band.
+fitted to the curve (planner/scaling.py) and the answer is labelled as an extrapolation, with its band.
 
 Inference: how many accelerators serve a target throughput? Inference systems serve independently, so the answer
 is whole replicas of one measured system of the latest round: of every candidate system (one server, a rack, a
-cluster), the one needing the fewest accelerators, with the best of each other size named (warehouse/sizing.py).
+cluster), the one needing the fewest accelerators, with the best of each other size named (planner/sizing.py).
 Only results in one unit are compared, and the unit is said.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from transform.common.rules import round_key
-from warehouse import scaling, sizing
+from planner import scaling, sizing
 
 
 class BadTarget(ValueError):
