@@ -19,7 +19,7 @@ from statistics import median, quantiles
 
 import duckdb
 
-from warehouse import scaling
+from planner import scaling
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "estimate.md"
 FORMS = ("power law", "Amdahl", None)  # None: the form the estimator chooses

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.brief import brief
-from warehouse.estimate import estimate_inference, estimate_training
+from planner.brief import brief
+from planner.estimate import estimate_inference, estimate_training
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "names_and_units.md"
 

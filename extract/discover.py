@@ -8,8 +8,6 @@ from enum import StrEnum
 
 from git import Repo
 
-from transform.common.rules import reads_text_logs
-
 
 class Kind(StrEnum):
     SYSTEM = "system"
@@ -73,8 +71,10 @@ _INFERENCE = [
     # a submitter committed
     (re.compile(r"summary_results\.json|summary\.json|[^/]+/[^/]+/(?:results/)?summary\.csv"), Kind.OFFICIAL_TABLE),
 ]
-# Rounds whose loadgen predates MLLOG (v0.5, v0.7): their checker reads every run's summary and detail text log,
-# the runs in performance/run_N/ or in performance/ itself.
+# Rounds whose loadgen predates MLLOG: their checker reads every run's summary and detail text log, the runs in
+# performance/run_N/ or in performance/ itself (which runs count is the parse's, from the round's rules file,
+# `[result_logs]`). The layout of a round's files is discovery's to know, as the training v0.5.0 folders above.
+TEXT_LOG_ROUNDS = frozenset({"v0.5", "v0.7"})
 _TEXT_LOGS = (re.compile(_SCENARIO + r"/performance/(?:[^/]+/)?mlperf_log_(?:summary|detail)\.txt"), Kind.INFERENCE_TEXT_LOG)
 _PATTERNS = {"training": _TRAINING, "inference": _INFERENCE}
 # Every file under a scenario folder: a folder none of whose files is read is still reported, never passed over.
@@ -98,10 +98,10 @@ _LINK_MODES = {"120000": "a symbolic link", "160000": "a git submodule"}
 
 
 def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> tuple[list[FileRef], list[Skipped]]:
-    """Files of `commit` that match the suite's layout (for inference, the round's log format: its rules file
-    says); links and submodules there are reported, never followed."""
+    """Files of `commit` that match the suite's layout (for inference, the round's: text logs before MLLOG); links
+    and submodules there are reported, never followed."""
     patterns, scope = _PATTERNS[suite], _SCOPE[suite]
-    if suite == "inference" and reads_text_logs(round_):
+    if suite == "inference" and round_ in TEXT_LOG_ROUNDS:
         patterns = [_TEXT_LOGS, *(p for p in patterns if p[1] is not Kind.INFERENCE_DETAIL)]
     repo = Repo(repo_path)
     try:

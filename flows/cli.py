@@ -175,7 +175,7 @@ def _status(args, db: Path) -> int:
 
 
 def _estimate(args, db: Path) -> int:
-    from warehouse.estimate import BadTarget, UnknownName, estimate_inference, estimate_training
+    from planner.estimate import BadTarget, UnknownName, estimate_inference, estimate_training
 
     try:
         if args.suite == "training":
@@ -195,7 +195,7 @@ def _estimate(args, db: Path) -> int:
 
 
 def _brief(args, db: Path) -> int:
-    from warehouse.brief import brief, markdown, write_html
+    from planner.brief import brief, markdown, write_html
 
     sections = brief(db, args.system, args.round)
     if sections is None:
@@ -228,7 +228,7 @@ def _export(args, db: Path) -> int:
 
 
 def _report(args, db: Path) -> int:
-    from warehouse.report import write_report
+    from planner.report import write_report
 
     _writing(lambda: write_report(db, args.output), args.output)
     print(f"wrote {args.output}")

@@ -15,7 +15,7 @@ import sqlalchemy
 from flows.cli import main
 from tests.test_training_ingest import _official_scores
 from warehouse.dictionary import DOC, dictionary, undocumented
-from warehouse.estimate import estimate_inference, estimate_training
+from planner.estimate import estimate_inference, estimate_training
 
 
 def official(round_: str, system: str, benchmark: str) -> float:

@@ -8,9 +8,9 @@ import pytest
 
 from flows.cli import FAILED, OK, USAGE, main
 from tests.test_analytics import official
-from warehouse import scaling
-from warehouse.estimate import BadTarget, estimate_inference, estimate_training
-from warehouse.estimate import UnknownName
+from planner import scaling
+from planner.estimate import BadTarget, estimate_inference, estimate_training
+from planner.estimate import UnknownName
 
 
 def _db(con) -> str:
@@ -132,7 +132,7 @@ def test_an_open_result_in_another_unit_is_never_compared_silently(inference_war
 
 
 def test_whole_systems_with_the_fewest_accelerators_and_the_other_sizes_named():
-    from warehouse import sizing
+    from planner import sizing
 
     def candidate(name, accelerators, result):
         return sizing.Candidate("v5.1", "S", name, "H100", accelerators, result)

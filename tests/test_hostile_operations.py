@@ -196,7 +196,7 @@ def test_credentials_of_every_scheme_are_redacted():
 
 
 def test_scaling_laws_fit_positive_finite_points_only():
-    from warehouse import scaling
+    from planner import scaling
 
     assert scaling.choose([(8, 0.0), (16, 5.0)]) is None  # a run of no time is no point of a curve
     law, _why = scaling.choose([(8, 10.0), (16, 0.0), (32, float("inf")), (64, 3.0)])

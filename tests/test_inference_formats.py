@@ -413,7 +413,7 @@ def test_a_location_with_escape_codes_reaches_the_terminal_escaped(reconciled, t
 def test_views_and_estimate_work_in_the_unit_each_value_measures(reconciled):
     """v5.1 llama3.1-8b Interactive is labelled Queries/s but the published number is tokens/s: the views and the
     estimator work in queries/s (completed samples/s), the published number and label beside; tokens/s on request."""
-    from warehouse.estimate import estimate_inference
+    from planner.estimate import estimate_inference
 
     con, _, settings = reconciled
     published, completed = con.execute("""

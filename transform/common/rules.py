@@ -38,16 +38,9 @@ def rounds_with_rules(suite: str) -> list[str]:
     return sorted((p.stem for p in rules_folder(suite).glob("v*.toml")), key=round_key)
 
 
-# `[result_logs] format` of a round whose inference results are pre-MLLOG text logs (v0.5, v0.7)
-TEXT_LOGS = "loadgen-text"
-
 
 def result_logs(round_: str | None) -> dict:
-    """An inference round's `[result_logs]` rules: which log format its results are in and which runs its checker
-    reads (empty: MLLOG detail logs, run_1 only). Discovery reads it too: it knows which files a round's results are."""
+    """An inference round's `[result_logs]` rules, for the rounds whose results are text logs (v0.5, v0.7: which
+    runs their checker reads, which ERROR lines it ignores); empty for the others (MLLOG detail logs, run_1 only)."""
     rules = round_rules("inference", round_) if round_ else None
     return (rules or {}).get("result_logs", {})
-
-
-def reads_text_logs(round_: str | None) -> bool:
-    return result_logs(round_).get("format") == TEXT_LOGS

@@ -1,19 +1,17 @@
 """Result formats other than the MLLOG detail log, turned into the detail rows that log gives: the pre-MLLOG text
-logs (v0.5, v0.7) and the endpoints files (v6.1+). Which format a round's folders use is in its rules file."""
+logs (v0.5, v0.7) and the endpoints files (v6.1+). Which files a folder's result is in is discovery's to say
+(extract/discover.py); which runs of a text-log round count, its rules file's."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING
 
+from transform.common.parse_files import ParsedFiles
 from transform.common.rules import result_logs
 from transform.common.validate import polars_schema
 from transform.inference.endpoints import endpoints_details
 from transform.inference.pre_mllog import pre_mllog_details
-
-if TYPE_CHECKING:  # for the annotation only: parse_files imports this module
-    from transform.common.parse_files import ParsedFiles
 
 
 @cache

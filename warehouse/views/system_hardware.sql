@@ -15,13 +15,17 @@ models as (
     select * from accelerator_models
 ),
 
+-- Each accelerator name matched once, not each system: a pattern read from a column is compiled anew for every row
+-- it meets, and a round's systems share a few dozen names (every view of results reads this one). By suite, so that
+-- a view of one suite's results matches that suite's names only.
+names as (
+    select distinct suite, lower(coalesce(accelerator_model_name, '')) as name from descriptions
+),
+
 candidates as (
     select
-        descriptions.suite,
-        descriptions.round,
-        descriptions.division,
-        descriptions.submitter,
-        descriptions.system,
+        names.suite,
+        names.name,
         models.priority,
         models.vendor,
         models.family,
@@ -29,14 +33,14 @@ candidates as (
         models.memory_gb,
         models.form_factor,
         models.reason
-    from descriptions
+    from names
     join models
-        on regexp_matches(lower(coalesce(descriptions.accelerator_model_name, '')), models.pattern)
+        on regexp_matches(names.name, models.pattern)
 ),
 
 best as (
     select * from candidates
-    qualify row_number() over (partition by suite, round, division, submitter, system order by priority) = 1
+    qualify row_number() over (partition by suite, name order by priority) = 1
 ),
 
 final as (
@@ -70,10 +74,7 @@ final as (
     from descriptions
     left join best
         on best.suite = descriptions.suite
-        and best.round = descriptions.round
-        and best.division is not distinct from descriptions.division
-        and best.submitter = descriptions.submitter
-        and best.system = descriptions.system
+        and best.name = lower(coalesce(descriptions.accelerator_model_name, ''))
 )
 
 select * from final

@@ -24,9 +24,9 @@ import duckdb
 from transform.common import safe_text
 from transform.common.rules import round_key, round_rules, rounds_with_rules
 from transform.training.score_rules import benchmark_entry, benchmark_rules
-from warehouse import scaling
-from warehouse.sizing import step as sizing_step
-from warehouse.estimate import link, other_curves
+from planner import scaling
+from planner.sizing import step as sizing_step
+from planner.estimate import link, other_curves
 
 SERVERS = (1, 2, 4, 8)  # the seed's question: what if I buy 2, 4, 8 of these
 
