@@ -195,8 +195,8 @@ def test_the_reconciliation_says_which_table_a_disagreement_is_with(refreshed):
     equals today's table, the release day's, both or neither."""
     con, summary, (first, _), official_new, settings, _ = refreshed
     # the refresh's summary was written before the backfill: no guess
-    [line] = [line for line in summary.text(settings.db_path).splitlines() if OFFICIAL_LOCATION in line]
-    assert line.strip().startswith("different:") and f"official {official_new:g} Tokens/s" in line
+    [line] = [line for line in summary.text(settings.db_path).splitlines() if f"different: {OFFICIAL_LOCATION}:" in line]
+    assert f"official {official_new:g} Tokens/s" in line
     assert line.endswith("release day unknown (no past versions loaded: `mlperf-warehouse backfill`)")
 
     agrees = dict(con.execute("select location, agrees_with from reconciliation where agrees_with is not null").fetchall())
@@ -253,3 +253,30 @@ def test_a_version_that_does_not_parse_is_a_backfill_reject_and_the_others_load(
     assert rejects[0][3].startswith("parse: official results table does not parse")
     assert rejects[2][3].startswith("parse: official results table does not parse")
     assert {commit: (rows, result) for commit, rows, result in versions} == {first: (520, 95004.0), fixed: (520, 96004.0)}
+
+
+def test_the_same_commit_parsed_by_other_code_is_a_parser_change(tmp_path, prefect_harness):
+    """The warehouse holds rows an earlier parser wrote (its fingerprint, one result read otherwise); a refresh of the
+    same upstream commit by today's code is caused by the parser: its changes are ours, not MLCommons'."""
+    upstream = make_repo(tmp_path / "upstream" / "inference_results_v6.0", "inference_results_v6.0")
+    commit = upstream.head.commit.hexsha
+    settings = Settings(db_path=tmp_path / "w.duckdb", cache_dir=tmp_path / "cache", repos=(url(upstream),), sync_retries=0)
+    ingest(settings)
+    system, benchmark, scenario = RESULT.split("/")[3:]
+    with duckdb.connect(str(settings.db_path)) as con:  # as the earlier parser left it
+        con.execute("update sources set parser_fingerprint = 'an earlier parser'")
+        con.execute("update inference_results set result = 95000 where system = ? and benchmark = ? and scenario = ?",
+                    [system, benchmark, scenario])
+    summary = ingest(settings)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        versions = con.execute("select cause, previous_commit, commit_sha, upstream_commits, upstream_messages "
+                               "from round_versions order by seen_at").fetchall()
+        changes = con.execute("select table_name, change, row_key, columns_changed, old_values, new_values, old_commit, "
+                              "new_commit from changes").fetchall()
+    assert versions == [("first seen", None, commit, None, None), ("parser", commit, commit, 0, None)]
+    [(table, change, key, columns, old, new, old_commit, new_commit)] = changes
+    assert (table, change, columns, old_commit, new_commit) == ("inference_results", "changed", "result", commit, commit)
+    assert orjson.loads(key)["system"] == system and (orjson.loads(old), orjson.loads(new)) == ({"result": 95000}, {"result": 95004})
+    text = summary.text(settings.db_path)
+    assert f"{commit[:12]} -> {commit[:12]} (parser, 0 upstream commits): 0 added, 0 removed, 1 changed" in text
+    assert "inference_results closed/AMD/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline result: 95000 -> 95004" in text
