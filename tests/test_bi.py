@@ -63,7 +63,7 @@ def test_duckdb_1x_clients_read_every_table_and_view(warehouse, inference_wareho
         assert out.returncode == 0, out.stderr[-2000:]
         seen = json.loads(out.stdout)
         assert seen["version"] == version
-        assert seen["rows"] == _relations(con) and len(seen["rows"]) == 38
+        assert seen["rows"] == _relations(con) and len(seen["rows"]) == 40
         assert seen["column_comments"] == con.execute("select count(*) from duckdb_columns() where database_name = current_database()").fetchone()[0]
 
 

@@ -492,6 +492,12 @@ class Reconciliation(pa.DataFrameModel):
     official_row_id: str = _official("row_id")
     official_source_path: str = _official("source_path")
     source_path: str = same(_Results, "source_path", "File our result was read from (null: only official).")
+    release_day_result: float = new("The result the release day's table publishes for this folder (the first version "
+                                    "of the reference table, official_result_versions; null: no such row, or the "
+                                    "round's past is not loaded).", "see `release_day_units`", "8840.42")
+    release_day_units: str = new("Units the release day's table prints.", example="Tokens/s")
+    release_day_commit: str = new("Commit that wrote the release day's table.", example="4d3916ac9cf4e2e0d1c8f6b1a3e5d7c9b2a4f6e8")
+    release_day_committed_at: pl.Datetime("us", "UTC") = _release_day_committed_at()
     verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
                             description="different (another value beyond a relative 1e-9, other units where the table "
                                         "prints units, or no value of ours: whatever our validity verdict), ours "
@@ -505,12 +511,6 @@ class Reconciliation(pa.DataFrameModel):
                                "(null: the table prints none, or no result of ours).", example="true")
     power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9, on every "
                             "official row with a result of ours (null: neither has a power result).", example="true")
-    release_day_result: float = new("The result the release day's table publishes for this folder (the first version "
-                                    "of the reference table, official_result_versions; null: no such row, or the "
-                                    "round's past is not loaded).", "see `release_day_units`", "8840.42")
-    release_day_units: str = new("Units the release day's table prints.", example="Tokens/s")
-    release_day_commit: str = new("Commit that wrote the release day's table.", example="4d3916ac9cf4e2e0d1c8f6b1a3e5d7c9b2a4f6e8")
-    release_day_committed_at: pl.Datetime("us", "UTC") = _release_day_committed_at()
     release_day_equal: bool = _release_day_equal("result and units")
     agrees_with: str = _agrees_with("result")
 
@@ -556,17 +556,17 @@ class TrainingReconciliation(pa.DataFrameModel):
     official_source_path: str = same(_OfficialTraining, "source_path", "The official summary file (null: only ours).")
     official_source_commit: str = same(_OfficialTraining, "source_commit", "Commit of results_branch it was read at.")
     source_path: str = same(_Scores, "source_path", "Results folder of our score (null: only official).")
-    verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
-                            description="equal (within a relative 1e-9), different, only official (no score row of "
-                                        "ours), ours invalid (our rules give no score where the summary has one), only "
-                                        "ours (a valid score of ours the summary does not list).",
-                            metadata={"example": "equal"})
     release_day_score_minutes: float = new("The score the release day's summary publishes (its first version on "
                                            "results_branch, official_training_score_versions; null: no such score, or "
                                            "the round's past is not loaded).", "minutes", "10.217058333333332")
     release_day_commit: str = new("Commit of results_branch that wrote the release day's summary.",
                                   example="4d3916ac9cf4e2e0d1c8f6b1a3e5d7c9b2a4f6e8")
     release_day_committed_at: pl.Datetime("us", "UTC") = _release_day_committed_at()
+    verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
+                            description="equal (within a relative 1e-9), different, only official (no score row of "
+                                        "ours), ours invalid (our rules give no score where the summary has one), only "
+                                        "ours (a valid score of ours the summary does not list).",
+                            metadata={"example": "equal"})
     release_day_equal: bool = _release_day_equal("score")
     agrees_with: str = _agrees_with("score")
 
