@@ -27,6 +27,7 @@ DUCKDB_1X = ("1.0.0", "1.5.6")
 READ_EVERYTHING = """
 import duckdb, json, sys
 con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("set enable_progress_bar = false")  # a query past 2 s on a busy machine would print one into the JSON
 names = [n for (n,) in con.execute(
     "select table_name from duckdb_tables() where database_name = current_database() union all "
     "select view_name from duckdb_views() where database_name = current_database() and not internal").fetchall()]
