@@ -30,7 +30,7 @@ from transform.common.safe_text import printable
 from transform.common.tables import build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
-from warehouse.alarm import run_alarms
+from warehouse.alarm import run_alarms, training_reproduced_in
 from warehouse.run_record import run_record
 from warehouse.history import changes_of_last_refresh
 from warehouse.lock import exclusive
@@ -230,7 +230,7 @@ def ingest(settings: Settings) -> Summary:
         summary.files_parsed = sum(b.files_parsed for b in built)
         summary.rejects_by_stage = dict(valid["rejects"].group_by("stage").len().iter_rows())
         summary.note_unchecked(valid["inference_results"])
-        summary.alarms, summary.official_training = run_alarms(valid)
+        summary.alarms = run_alarms(valid)
         summary.unmapped_accelerators = unmapped(valid["systems"], settings.accelerator_map)
         valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
@@ -242,6 +242,8 @@ def ingest(settings: Settings) -> Summary:
         summary.rows_loaded.pop("ingest_runs", None)
         summary.changes = changes_of_last_refresh(settings.db_path)
         summary.official = reproduced(settings.db_path, [c.repo.round for c in checkouts if c.repo.suite == "inference"])
+        summary.official_training = training_reproduced_in(settings.db_path, [c.repo.round for c, _ in changed
+                                                                                        if c.repo.suite == "training"])
     summary.seconds = time.perf_counter() - started
     if summary.failed:
         return Completed(message=f"published; {len(summary.failed)} of {len(repos)} repositories failed", data=summary)

@@ -58,7 +58,7 @@ class Summary:
             lines += [line for entry in self.official for line in describe(entry)]
         if self.official_training:
             lines.append("MLCommons' own training summaries (see the training_reconciliation view):")
-            lines += [describe_training(entry) for entry in self.official_training]
+            lines += [line for entry in self.official_training for line in describe_training(entry)]
         return "\n".join(lines)
 
     def note_unchecked(self, results: pl.DataFrame) -> None:

@@ -14,10 +14,13 @@ import pytest
 from flows.ingest import ingest
 from flows.settings import Settings
 from flows.cli import main
-from tests.conftest import AUTHOR, make_repo, url
+from tests.conftest import AUTHOR, commit_files, make_repo, url
 from transform.common.schemas import HISTORY_TABLES, TABLES
+from transform.common.validate import to_frame
 from warehouse.ddl import create_table
 from warehouse.history import diff, record
+from warehouse.publish import publish
+from warehouse.reconciliation import describe, reproduced
 from warehouse.status import status, status_json
 
 SYSTEM = "closed/AMD/systems/8xMI355X_2xEPYC_9575F.json"
@@ -29,9 +32,13 @@ EDITED = "2030-01-02T03:04:05"  # after the fixture's first commit (now), so eac
 
 
 def _edited_official(data: bytes) -> tuple[bytes, float]:
+    """The table edited after release day: one row's result changed (ours stays the release day's), and the row of
+    the corrected log (RESULT) following the correction (ours is today's, no longer the release day's)."""
     rows = orjson.loads(data)
     row = next(r for r in rows if r["ID"] == OFFICIAL_ID)
     row["Performance_Result"] = new = round(float(row["Performance_Result"]) * 1.01, 3)
+    corrected = next(r for r in rows if r["Location"] == f"./{RESULT}/performance/run_1")
+    corrected["Performance_Result"] = 96004.0
     return orjson.dumps(rows, option=orjson.OPT_INDENT_2), new
 
 
@@ -89,7 +96,7 @@ def test_first_ingest_is_one_marker_then_each_change_once(refreshed):
     assert withdrawn[0] == "removed" and orjson.loads(withdrawn[2])["result"] is not None
     [table] = _changes(con, "official_results", location=OFFICIAL_LOCATION)
     assert table[0] == "changed" and orjson.loads(table[3])["result"] == official_new
-    assert con.execute("select count(*) from changes where table_name = 'official_results'").fetchone() == (1,)
+    assert con.execute("select count(*) from changes where table_name = 'official_results'").fetchone() == (2,)
     # nothing else of the edited result's folder or the system changed; the withdrawn folder's other rows went too
     assert {r[0] for r in con.execute("select distinct table_name from changes where change = 'removed'").fetchall()} \
         >= {"inference_results", "inference_accuracy"}
@@ -181,3 +188,95 @@ def test_a_change_that_cannot_be_recorded_is_a_reject_and_the_rest_is_recorded(r
     assert "share their key" in reject["reason"]
     assert out["round_versions"].select("cause", "previous_commit", "rows_changed").row(0) == ("upstream", first, 1)
     assert out["changes"].select("table_name", "columns_changed").rows() == [("systems", "framework")]
+
+
+def test_the_reconciliation_says_which_table_a_disagreement_is_with(refreshed):
+    """Before the round's past is loaded a disagreement says "release day unknown"; after the backfill, whether ours
+    equals today's table, the release day's, both or neither."""
+    con, summary, (first, _), official_new, settings, _ = refreshed
+    # the refresh's summary was written before the backfill: no guess
+    [line] = [line for line in summary.text(settings.db_path).splitlines() if f"different: {OFFICIAL_LOCATION}:" in line]
+    assert f"official {official_new:g} Tokens/s" in line
+    assert line.endswith("release day unknown (no past versions loaded: `mlperf-warehouse backfill`)")
+
+    agrees = dict(con.execute("select location, agrees_with from reconciliation where agrees_with is not null").fetchall())
+    assert agrees.pop(OFFICIAL_LOCATION) == "release day"  # the table was edited after release day; ours is its first edition
+    assert agrees.pop(RESULT) == "today"  # the log and the table were corrected together
+    assert set(agrees.values()) == {"both"}
+    release_day = con.execute("""
+        select verdict, result, release_day_result, release_day_commit, release_day_equal from reconciliation
+        where location = ?""", [OFFICIAL_LOCATION]).fetchone()
+    assert release_day[0] == "different" and release_day[1] == release_day[2] != official_new
+    assert release_day[3:] == (first, True)
+
+    [entry] = reproduced(settings.db_path, ["v6.0"])
+    assert (entry["agrees_both"], entry["agrees_today_only"], entry["agrees_release_day_only"], entry["agrees_neither"],
+            entry["release_day_unknown"]) == (len(agrees), 1, 1, 0, 0)
+    lines = describe(entry)
+    assert lines[1].startswith(f"    against the table of release day ({entry['release_day']:%Y-%m-%d}): our results "
+                               f"equal both {len(agrees)}, today's table only 1, release day's only 1, neither 0")
+    [line] = [line for line in lines if OFFICIAL_LOCATION in line]
+    assert line.endswith(f"; ours equals the release day's table ({entry['release_day']:%Y-%m-%d}): the disagreement "
+                         "is with today's table only")
+    assert orjson.loads(status_json(settings.db_path))["official_results_reproduced"][0]["agrees_release_day_only"] == 1
+
+
+def test_a_version_that_does_not_parse_is_a_backfill_reject_and_the_others_load(tmp_path, capsys):
+    """A broken official table (and a submitter's csv that is not text) committed between good versions: each is a
+    reject of stage backfill with its file, commit and reason; the good versions load; the round's other rejects
+    stay, and a second backfill replaces its own rejects rather than adding to them."""
+    upstream = make_repo(tmp_path / "upstream" / "inference_results_v6.0", "inference_results_v6.0")
+    first = upstream.head.commit.hexsha
+    work = Path(upstream.working_tree_dir)
+    table = (work / "summary_results.json").read_bytes()
+    broken = commit_files(upstream, {"summary_results.json": table[: len(table) // 2], "closed/AMD/summary.csv": b"\xff\xfe\x00"},
+                          "a table cut short")
+    (work / "closed/AMD/summary.csv").unlink()
+    fixed = commit_files(upstream, {"summary_results.json": table.replace(b'"Performance_Result": 95004.0', b'"Performance_Result": 96004.0')},
+                         "the table whole again")
+    db = tmp_path / "w.duckdb"
+    ingest_reject = {"suite": "inference", "round": "v6.0", "source_path": "closed/X/systems/x.json",
+                     "source_commit": first, "stage": "parse", "reason": "a reject of the ingest"}
+    publish(db, {"rejects": to_frame("rejects", [ingest_reject])}, [("inference", "v6.0")])
+    for _ in range(2):
+        assert main(["backfill", "--repo", url(upstream), "--db", str(db), "--cache-dir", str(tmp_path / "cache")]) == 0
+    printed = capsys.readouterr().out
+    assert f"reject summary_results.json @ {broken[:12]}: parse: official results table does not parse" in printed
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejects = con.execute("select source_path, source_commit, stage, reason from rejects order by source_path").fetchall()
+        versions = con.execute("select source_commit, count(*), max(result) filter (where location = ?) "
+                               "from official_result_versions where source_path = 'summary_results.json' "
+                               "group by source_commit", [RESULT]).fetchall()
+    assert [r[:3] for r in rejects] == [("closed/AMD/summary.csv", broken, "backfill"),
+                                        ("closed/X/systems/x.json", first, "parse"),
+                                        ("summary_results.json", broken, "backfill")]
+    assert rejects[0][3].startswith("parse: official results table does not parse")
+    assert rejects[2][3].startswith("parse: official results table does not parse")
+    assert {commit: (rows, result) for commit, rows, result in versions} == {first: (520, 95004.0), fixed: (520, 96004.0)}
+
+
+def test_the_same_commit_parsed_by_other_code_is_a_parser_change(tmp_path, prefect_harness):
+    """The warehouse holds rows an earlier parser wrote (its fingerprint, one result read otherwise); a refresh of the
+    same upstream commit by today's code is caused by the parser: its changes are ours, not MLCommons'."""
+    upstream = make_repo(tmp_path / "upstream" / "inference_results_v6.0", "inference_results_v6.0")
+    commit = upstream.head.commit.hexsha
+    settings = Settings(db_path=tmp_path / "w.duckdb", cache_dir=tmp_path / "cache", repos=(url(upstream),), sync_retries=0)
+    ingest(settings)
+    system, benchmark, scenario = RESULT.split("/")[3:]
+    with duckdb.connect(str(settings.db_path)) as con:  # as the earlier parser left it
+        con.execute("update sources set parser_fingerprint = 'an earlier parser'")
+        con.execute("update inference_results set result = 95000 where system = ? and benchmark = ? and scenario = ?",
+                    [system, benchmark, scenario])
+    summary = ingest(settings)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        versions = con.execute("select cause, previous_commit, commit_sha, upstream_commits, upstream_messages "
+                               "from round_versions order by seen_at").fetchall()
+        changes = con.execute("select table_name, change, row_key, columns_changed, old_values, new_values, old_commit, "
+                              "new_commit from changes").fetchall()
+    assert versions == [("first seen", None, commit, None, None), ("parser", commit, commit, 0, None)]
+    [(table, change, key, columns, old, new, old_commit, new_commit)] = changes
+    assert (table, change, columns, old_commit, new_commit) == ("inference_results", "changed", "result", commit, commit)
+    assert orjson.loads(key)["system"] == system and (orjson.loads(old), orjson.loads(new)) == ({"result": 95000}, {"result": 95004})
+    text = summary.text(settings.db_path)
+    assert f"{commit[:12]} -> {commit[:12]} (parser, 0 upstream commits): 0 added, 0 removed, 1 changed" in text
+    assert "inference_results closed/AMD/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline result: 95000 -> 95004" in text

@@ -345,9 +345,11 @@ def test_a_submitter_table_speaks_for_its_own_folders_only():
     _, rejects = parse_official_table(hostile, Source("inference", "v0.7", "open/ASUSTeK/summary.csv", "0" * 40))
     assert rejects and not any(c in r["reason"] for r in rejects for c in "\n\x1b")
     entry = {"round": "v0.7", "official": 1, "reproduced": 0, "different": 1, "ours_invalid": 0, "accuracy_different": 0,
-             "power_different": 0, "only_official": 0, "only_ours": 0, "first_disagreements": [{
+             "power_different": 0, "only_official": 0, "only_ours": 0, "release_day": None, "first_disagreements": [{
                  "verdict": "different", "ours_invalid": False, "location": forged, "official_result": 1.0,
-                 "official_units": "Samples/s\x1b[0m", "result": 2.0, "units": "Samples/s", "invalid_reason": None}]}
+                 "official_units": "Samples/s\x1b[0m", "result": 2.0, "units": "Samples/s", "invalid_reason": None,
+                 "agrees_with": "neither", "release_day_result": 3.0, "release_day_units": "Samples/s\x1b[0m",
+                 "release_day_committed_at": None}]}
     assert not any(c in line for line in describe(entry) for c in "\n\x1b")
 
 

@@ -16,11 +16,12 @@ from git import Repo
 
 from flows.ingest import ingest
 from flows.settings import Settings
+from flows.cli import main
 from tests.conftest import AUTHOR, FIXTURES, commit_files, make_repo, url
 from transform.common.source import Source
 from transform.training.official_summary import parse_official_summary
 from transform.training.package_rules import installed
-from warehouse.alarm import EXIT_CODE
+from warehouse.alarm import EXIT_CODE, describe_training, training_reproduced_in
 
 ORACLE = (FIXTURES.parent / "oracles" / "training_results_v6.0.official_summary.csv").read_bytes()
 SYSTEM = "MI350X_EPYC_9575F_primus"
@@ -95,7 +96,7 @@ def test_a_round_without_rules_and_a_disagreeing_summary_fire_the_alarm(run):
     assert _status(db).returncode == 0  # without --check, status only tells
     with duckdb.connect(str(db), read_only=True) as con:
         recorded = orjson.loads(con.sql("select alarms from ingest_runs").fetchall()[0][0])
-        rejects = con.sql("select source_path, reason from rejects where round = 'v6.1'").fetchall()
+        rejects = con.sql("select source_path, reason from rejects where round = 'v6.1' and stage <> 'backfill'").fetchall()
         loaded = con.sql("select score_minutes from official_training_scores where round = 'v6.1'").fetchall()
     assert recorded == summary.alarms
     # the row that does not parse is a reject with its reason; the rest of the table loads
@@ -137,3 +138,25 @@ def test_a_new_summary_alone_is_read_the_next_night(tmp_path, prefect_harness):
         verdicts = con.sql("select verdict from training_reconciliation").fetchall()
     assert official == [(Repo(upstream.working_tree_dir).git.rev_parse("results_branch"),)]
     assert verdicts == [("equal",)] and summary.files_parsed == 0  # the logs' parse output re-used
+
+
+def test_the_summary_of_release_day_is_compared_once_backfilled(run):
+    """Before the backfill a disagreeing round says "release day unknown"; after it, each score says whether it
+    equals today's summary, the release day's (its first version on results_branch), both or neither, and the
+    summary's row that does not parse is a backfill reject beside the ingest's."""
+    summary, db = run
+    assert [line for entry in summary.official_training for line in describe_training(entry) if "release day" in line] \
+        == ["    release day unknown (no past versions of the summary loaded: `mlperf-warehouse backfill`)"]
+    for name in ("training_results_v6.0", "training_results_v6.1"):
+        assert main(["backfill", "--repo", (db.parent / name).as_uri(), "--db", str(db), "--cache-dir", str(db.parent / "cache")]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql("select round, agrees_with, release_day_score_minutes, release_day_equal, release_day_commit "
+                       "from training_reconciliation order by round").fetchall()
+        rejects = con.sql("select stage, source_commit, reason from rejects where round = 'v6.1' order by stage").fetchall()
+    branch = Repo(db.parent / "training_results_v6.1").git.rev_parse("results_branch")
+    assert [row[:4] for row in rows] == [("v6.0", "both", 10.217058333333332, True), ("v6.1", "neither", 10.5, False)]
+    assert rows[1][4] == branch
+    assert [(stage, commit) for stage, commit, _ in rejects] == [("backfill", branch), ("parse", branch)]
+    assert rejects[0][2] == "parse: " + rejects[1][2]
+    [counts] = training_reproduced_in(db, ["v6.1"])
+    assert describe_training(counts)[1].endswith("our scores equal both 0, today's table only 0, release day's only 0, neither 1")

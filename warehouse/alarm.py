@@ -12,13 +12,15 @@ these first, `ingest_runs.alarms` records them, and `status --check` exits non-z
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
 from transform.common.safe_text import printable
 from transform.common.schemas import TABLES
 from transform.common.validate import to_frame
-from warehouse.reconciliation import COUNTS
+from warehouse.reconciliation import AGREEMENT, COUNTS, describe_agreement
 from warehouse.publish import create_views
 
 EXIT_CODE = 7
@@ -53,7 +55,7 @@ _TRAINING_COUNTS = """
            count(*) filter (where verdict = 'different') as different,
            count(*) filter (where verdict = 'ours invalid') as ours_invalid,
            count(*) filter (where verdict = 'only official') as only_official,
-           count(*) filter (where verdict = 'only ours') as only_ours
+           count(*) filter (where verdict = 'only ours') as only_ours,""" + AGREEMENT + """
     from training_reconciliation group by round order by round"""
 
 def training_reproduced(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -82,21 +84,29 @@ def _breakdown(counts: dict, absent: int) -> str:
             + (f" ({absent} of them files absent upstream, not counted)" if absent else ""))
 
 
-def run_alarms(tables: dict[str, pl.DataFrame]) -> tuple[list[dict], list[dict]]:
-    """The alarms of a run's tables before they are published, and its training reconciliation counts: the same
-    views over the run's frames, in memory."""
+def training_reproduced_in(db: Path, rounds: list[str]) -> list[dict]:
+    """training_reproduced() of the published warehouse's `rounds`: with the summaries' past versions it holds."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [counts for counts in training_reproduced(con) if counts["round"] in rounds]
+
+
+def run_alarms(tables: dict[str, pl.DataFrame]) -> list[dict]:
+    """The alarms of a run's tables before they are published: the same views over the run's frames, in memory."""
     with duckdb.connect() as con:
         # every table, whatever the reconciliation views come to read
         for name in TABLES:
             con.register(name, tables[name] if name in tables else to_frame(name, []))
         create_views(con)  # the reconciliation views read the staging views, which read others
-        return alarms(con), training_reproduced(con)
+        return alarms(con)
 
 
-def describe_training(counts: dict) -> str:
-    return (f"  {counts['round']}: official training scores reproduced: {counts['reproduced']} of {counts['official']}"
+def describe_training(counts: dict) -> list[str]:
+    return [f"  {counts['round']}: official training scores reproduced: {counts['reproduced']} of {counts['official']}"
             f" (different {counts['different']}, ours invalid {counts['ours_invalid']}, only official "
-            f"{counts['only_official']}, only ours {counts['only_ours']})")
+            f"{counts['only_official']}, only ours {counts['only_ours']})"] + (
+        describe_agreement(counts, "scores") if counts["release_day"] is not None or not counts["different"] else
+        # no line per disagreement here: whether they are with today's summary only is said once
+        ["    release day unknown (no past versions of the summary loaded: `mlperf-warehouse backfill`)"])
 
 
 def lines(found: list[dict]) -> list[str]:

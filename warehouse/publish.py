@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transform.common.schemas import HISTORY_TABLES, TABLES, WHOLE_TABLES
+from transform.common.schemas import BACKFILL_STAGE, BACKFILL_TABLES, HISTORY_TABLES, TABLES, WHOLE_TABLES
 from warehouse.comments import comment_statements, existing_comments
 from warehouse.ddl import columns, create_table
 from warehouse.history import record_or_reject
@@ -157,13 +157,18 @@ def _with_history(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
 
 
 def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
+    # A round's rejects belong to two loads: a backfill (which loads the versions tables) replaces its own, an
+    # ingest the others; neither erases what the other found.
+    backfill = bool(BACKFILL_TABLES & tables.keys())
+    owned = {"rejects": f"stage {'=' if backfill else '<>'} '{BACKFILL_STAGE}'"}
     loaded = {}
     for table, frame in tables.items():
         if table in WHOLE_TABLES:
             con.execute(f'DELETE FROM "{table}"')
         elif "suite" in frame.columns and table not in HISTORY_TABLES:
             for suite, round_ in replaced:
-                con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ?', [suite, round_])
+                con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ? AND {owned.get(table, "true")}',
+                            [suite, round_])
         con.register("incoming", frame)
         con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM incoming')
         con.unregister("incoming")

@@ -12,6 +12,16 @@ import duckdb
 
 from transform.common.safe_text import printable
 
+# Whether our values equal today's official table, the release day's (its first version, loaded by `backfill`), both
+# or neither; shared by the inference and training counts. release_day: the first version's commit date.
+AGREEMENT = """
+           count(*) filter (where agrees_with = 'both') as agrees_both,
+           count(*) filter (where agrees_with = 'today') as agrees_today_only,
+           count(*) filter (where agrees_with = 'release day') as agrees_release_day_only,
+           count(*) filter (where agrees_with = 'neither') as agrees_neither,
+           count(*) filter (where agrees_with = 'release day unknown') as release_day_unknown,
+           min(release_day_committed_at) as release_day"""
+
 COUNTS = """
     select round,
            count(*) filter (where verdict <> 'only ours') as official,
@@ -21,7 +31,7 @@ COUNTS = """
            count(*) filter (where not accuracy_equal) as accuracy_different,
            count(*) filter (where not power_equal) as power_different,
            count(*) filter (where verdict = 'only official') as only_official,
-           count(*) filter (where verdict = 'only ours') as only_ours
+           count(*) filter (where verdict = 'only ours') as only_ours,""" + AGREEMENT + """
     from reconciliation {where} group by round order by round"""
 
 # Disagreements first: a value or units that differ, then a result we drop, then another accuracy text or power
@@ -31,7 +41,8 @@ _RANK = """case when verdict = 'different' then 0 when verdict = 'ours invalid' 
 _RANKED = f"""
     select round, verdict, location, official_result, official_units, result, units, ours_invalid, invalid_reason,
            accuracy_equal, official_accuracy_text, accuracy_text, power_equal, official_power_result,
-           official_power_units, power_result, power_units
+           official_power_units, power_result, power_units, agrees_with, release_day_result, release_day_units,
+           release_day_committed_at
     from reconciliation
     where (verdict <> 'equal' or not accuracy_equal or not power_equal) {{also}}
     qualify row_number() over (partition by round order by {_RANK}, location) <= {{limit}}
@@ -39,14 +50,16 @@ _RANKED = f"""
 # the columns that fit a terminal (`status`)
 DISAGREEMENTS = """
     select round, verdict, ours_invalid, location, official_result, official_units, result, units, accuracy_equal,
-           power_equal
+           power_equal, agrees_with, release_day_result
     from (""" + _RANKED + ")"
 
 _COUNT_COLUMNS = ("round", "official", "reproduced", "different", "ours_invalid", "accuracy_different", "power_different",
-                  "only_official", "only_ours")
+                  "only_official", "only_ours", "agrees_both", "agrees_today_only", "agrees_release_day_only",
+                  "agrees_neither", "release_day_unknown", "release_day")
 _DISAGREEMENT_COLUMNS = ("round", "verdict", "location", "official_result", "official_units", "result", "units",
                          "ours_invalid", "invalid_reason", "accuracy_equal", "official_accuracy_text", "accuracy_text",
-                         "power_equal", "official_power_result", "official_power_units", "power_result", "power_units")
+                         "power_equal", "official_power_result", "official_power_units", "power_result", "power_units",
+                         "agrees_with", "release_day_result", "release_day_units", "release_day_committed_at")
 
 
 def has_view(con: duckdb.DuckDBPyConnection) -> bool:
@@ -77,9 +90,38 @@ def describe(entry: dict) -> list[str]:
              f" (different {entry['different']}, ours invalid {entry['ours_invalid']}, accuracy text different "
              f"{entry['accuracy_different']}, power different {entry['power_different']}, only official "
              f"{entry['only_official']}, only ours {entry['only_ours']})"]
+    lines += describe_agreement(entry, "results")
     for d in entry["first_disagreements"]:
-        lines.append(f"    {_kind(d)}: {printable(d['location'])}: {_compared(d)}")
+        lines.append(f"    {_kind(d)}: {printable(d['location'])}: {_compared(d)}{_against_release_day(d)}")
     return lines
+
+
+def describe_agreement(entry: dict, what: str) -> list[str]:
+    """Where the round's past is loaded: how many of our values equal today's table, the release day's, both or
+    neither (nothing otherwise: each disagreement says "release day unknown")."""
+    if entry["release_day"] is None:
+        return []
+    return [f"    against the table of release day ({entry['release_day']:%Y-%m-%d}): our {what} equal both "
+            f"{entry['agrees_both']}, today's table only {entry['agrees_today_only']}, release day's only "
+            f"{entry['agrees_release_day_only']}, neither {entry['agrees_neither']}"]
+
+
+def _against_release_day(d: dict) -> str:
+    """Whether the disagreement is with today's table only (ours is what was published on release day), or with
+    both; never a guess where the round's past is not loaded."""
+    agrees = d["agrees_with"]
+    if agrees is None or agrees == "both":
+        return ""
+    if agrees == "release day unknown":
+        return "; release day unknown (no past versions loaded: `mlperf-warehouse backfill`)"
+    day = f"release day's table ({d['release_day_committed_at']:%Y-%m-%d})" if d["release_day_committed_at"] else \
+        "release day's table"
+    if agrees == "release day":
+        return f"; ours equals the {day}: the disagreement is with today's table only"
+    if agrees == "today":
+        return f"; ours equals today's table, not the {day}: {_figure(d['release_day_result'], d['release_day_units'])}"
+    return f"; the {day} differs too: {_figure(d['release_day_result'], d['release_day_units'])}" \
+        if d["release_day_result"] is not None else f"; the {day} has no such row either"
 
 
 def _kind(d: dict) -> str:

@@ -403,6 +403,68 @@ def _official(column: str) -> pa.Field:
     return same(_Official, column, f"The official table's {column}: {declared.description}")
 
 
+EDITIONS = ["today", "release day"]
+AGREES_WITH = ["both", "today", "release day", "neither", "release day unknown"]
+
+
+def _edition() -> pa.Field:
+    return pa.Field(nullable=True, isin=EDITIONS, metadata={"example": "release day"},
+                    description="today: the official table at the commit ingested; release day: the first version of "
+                                "that table in the repository's history (only rounds `mlperf-warehouse backfill` "
+                                "loaded have one).")
+
+
+def _release_day_committed_at() -> pa.Field:
+    return new("When that first version was committed (UTC): the release day (null: no such row, or the round's "
+               "past is not loaded).", "UTC", "2025-09-02 17:02:11+00")
+
+
+def _release_day_equal(compared: str) -> pa.Field:
+    return new(f"Our {compared} equals the release day's (within a relative 1e-9; false: another value, or the release "
+               "day's table has no such row); null when the round's past is not loaded (`mlperf-warehouse backfill`) "
+               "or there is no value of ours.", example="true")
+
+
+def _agrees_with(compared: str) -> pa.Field:
+    return pa.Field(nullable=True, isin=AGREES_WITH, metadata={"example": "both"},
+                    description=f"Which official tables our {compared} equals: both (today's and the release day's), "
+                                "today (a table corrected since release day, or ours differs from the first edition), "
+                                "release day (the table was edited after release day and ours is the release day's), "
+                                "neither; release day unknown: the round's past is not loaded (`mlperf-warehouse "
+                                "backfill`), so only today's table is compared (see verdict). Null: no value of ours.")
+
+
+class StgOfficialResults(pa.DataFrameModel):
+    edition: str = _edition()
+    suite: str = same(_Official, "suite")
+    round: str = same(_Official, "round")
+    table_scope: str = same(_Official, "table_scope")
+    location: str = same(_Official, "location")
+    division: str = same(_Official, "division")
+    submitter: str = same(_Official, "submitter")
+    system: str = same(_Official, "system")
+    benchmark: str = same(_Official, "benchmark")
+    scenario_dir: str = same(_Official, "scenario_dir")
+    row_id: str = same(_Official, "row_id")
+    model: str = same(_Official, "model")
+    scenario: str = same(_Official, "scenario")
+    result: float = same(_Official, "result")
+    units: str = same(_Official, "units")
+    accuracy_text: str = same(_Official, "accuracy_text")
+    power_result: float = same(_Official, "power_result")
+    power_units: str = same(_Official, "power_units")
+    inferred: bool = same(_Official, "inferred")
+    row_json: str = same(_Official, "row_json")
+    source_path: str = same(_Official, "source_path")
+    source_commit: str = same(_Official, "source_commit", "Commit the row was read at (release day: the commit that "
+                                                          "wrote that first version).")
+    committed_at: pl.Datetime("us", "UTC") = new("Release day: when its version was committed (UTC); null today.",
+                                                 "UTC", "2025-09-02 17:02:11+00")
+
+    class Config:
+        coerce = True  # DuckDB hands a TIMESTAMPTZ to polars in the session's zone: the same instants
+
+
 class Reconciliation(pa.DataFrameModel):
     round: str = same(_Official, "round")
     location: str = same(_Official, "location")
@@ -430,6 +492,12 @@ class Reconciliation(pa.DataFrameModel):
     official_row_id: str = _official("row_id")
     official_source_path: str = _official("source_path")
     source_path: str = same(_Results, "source_path", "File our result was read from (null: only official).")
+    release_day_result: float = new("The result the release day's table publishes for this folder (the first version "
+                                    "of the reference table, official_result_versions; null: no such row, or the "
+                                    "round's past is not loaded).", "see `release_day_units`", "8840.42")
+    release_day_units: str = new("Units the release day's table prints.", example="Tokens/s")
+    release_day_commit: str = new("Commit that wrote the release day's table.", example="4d3916ac9cf4e2e0d1c8f6b1a3e5d7c9b2a4f6e8")
+    release_day_committed_at: pl.Datetime("us", "UTC") = _release_day_committed_at()
     verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
                             description="different (another value beyond a relative 1e-9, other units where the table "
                                         "prints units, or no value of ours: whatever our validity verdict), ours "
@@ -443,6 +511,34 @@ class Reconciliation(pa.DataFrameModel):
                                "(null: the table prints none, or no result of ours).", example="true")
     power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9, on every "
                             "official row with a result of ours (null: neither has a power result).", example="true")
+    release_day_equal: bool = _release_day_equal("result and units")
+    agrees_with: str = _agrees_with("result")
+
+    class Config:
+        coerce = True  # DuckDB hands a TIMESTAMPTZ to polars in the session's zone: the same instants
+
+
+class StgOfficialTrainingScores(pa.DataFrameModel):
+    edition: str = _edition()
+    suite: str = same(_OfficialTraining, "suite")
+    round: str = same(_OfficialTraining, "round")
+    division: str = same(_OfficialTraining, "division")
+    submitter: str = same(_OfficialTraining, "submitter")
+    system: str = same(_OfficialTraining, "system")
+    benchmark: str = same(_OfficialTraining, "benchmark")
+    score_minutes: float = same(_OfficialTraining, "score_minutes")
+    system_name: str = same(_OfficialTraining, "system_name")
+    row_json: str = same(_OfficialTraining, "row_json")
+    source_path: str = same(_OfficialTraining, "source_path")
+    source_commit: str = same(_OfficialTraining, "source_commit", "Commit of results_branch the summary was read at "
+                                                                  "(release day: the commit that wrote its first version).")
+    committed_at: pl.Datetime("us", "UTC") = new("Release day: when its version was committed (UTC); null today.",
+                                                 "UTC", "2025-06-03 17:02:11+00")
+    folder: str = same(_Scores, "submitter", "The submitter folder of the system description the row names (the "
+                                             "summary's submitter when no description matches).")
+
+    class Config:
+        coerce = True  # DuckDB hands a TIMESTAMPTZ to polars in the session's zone: the same instants
 
 
 class TrainingReconciliation(pa.DataFrameModel):
@@ -460,11 +556,22 @@ class TrainingReconciliation(pa.DataFrameModel):
     official_source_path: str = same(_OfficialTraining, "source_path", "The official summary file (null: only ours).")
     official_source_commit: str = same(_OfficialTraining, "source_commit", "Commit of results_branch it was read at.")
     source_path: str = same(_Scores, "source_path", "Results folder of our score (null: only official).")
+    release_day_score_minutes: float = new("The score the release day's summary publishes (its first version on "
+                                           "results_branch, official_training_score_versions; null: no such score, or "
+                                           "the round's past is not loaded).", "minutes", "10.217058333333332")
+    release_day_commit: str = new("Commit of results_branch that wrote the release day's summary.",
+                                  example="4d3916ac9cf4e2e0d1c8f6b1a3e5d7c9b2a4f6e8")
+    release_day_committed_at: pl.Datetime("us", "UTC") = _release_day_committed_at()
     verdict: str = pa.Field(nullable=True, isin=["equal", "different", "only official", "only ours", "ours invalid"],
                             description="equal (within a relative 1e-9), different, only official (no score row of "
                                         "ours), ours invalid (our rules give no score where the summary has one), only "
                                         "ours (a valid score of ours the summary does not list).",
                             metadata={"example": "equal"})
+    release_day_equal: bool = _release_day_equal("score")
+    agrees_with: str = _agrees_with("score")
+
+    class Config:
+        coerce = True  # DuckDB hands a TIMESTAMPTZ to polars in the session's zone: the same instants
 
 
 class WithdrawnResults(pa.DataFrameModel):
@@ -504,7 +611,9 @@ VIEWS: dict[str, type[pa.DataFrameModel]] = {
     "inference_perf_per_watt": InferencePerfPerWatt,
     "inference_server_vs_offline": InferenceServerVsOffline,
     "inference_round_over_round": InferenceRoundOverRound,
+    "stg_official_results": StgOfficialResults,
     "reconciliation": Reconciliation,
+    "stg_official_training_scores": StgOfficialTrainingScores,
     "training_reconciliation": TrainingReconciliation,
     "withdrawn_results": WithdrawnResults,
 }

@@ -443,6 +443,12 @@ class AcceleratorModels(pa.DataFrameModel):
         unique = ["priority"]
 
 
+# The rejects of `mlperf-warehouse backfill`: replaced by the next backfill of their round, kept by ingests.
+BACKFILL_STAGE = "backfill"
+# The tables only a backfill loads.
+BACKFILL_TABLES = {"official_result_versions", "official_training_score_versions"}
+
+
 class Rejects(pa.DataFrameModel):
     """Every file or row that could not be loaded, with the reason."""
 
@@ -450,7 +456,7 @@ class Rejects(pa.DataFrameModel):
     round: str = _key("MLPerf round.", str_matches=ROUND, example="v4.0")
     source_path: str = _key("File (or folder) concerned.", example="Broken/results/sys/ssd/result_2.txt")
     source_commit: str = _key("Commit it was read at.", example="c557e10925d4062f5480eee3ab130e6b350fadbe")
-    stage: str = _key("Where it failed: discover, read, parse, validate; history: a change that could not be recorded (the current rows are loaded all the same).", "parse", isin=["discover", "read", "parse", "validate", "history"])
+    stage: str = _key("Where it failed: discover, read, parse, validate; history: a change that could not be recorded (the current rows are loaded all the same); backfill: a past version of an official table that `mlperf-warehouse backfill` could not load (source_commit is that version's; the reason starts with the step that failed; the other versions are loaded).", "parse", isin=["discover", "read", "parse", "validate", "history", BACKFILL_STAGE])
     reason: str = _key("What is wrong, in words.", "no run_stop event: the run never finished or the log is truncated")
 
     class Config:

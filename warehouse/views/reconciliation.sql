@@ -5,25 +5,19 @@
 -- value and units, but our checker rules drop a result the table publishes), equal, only official (no result of
 -- ours there), only ours (a valid result of ours in a round covered by an official table that has no row for it).
 -- `ours_invalid` says on every official row whether we drop it, so a row can be both different and ours invalid.
--- A round's table at the repository root is the reference when there is one and covers the round; otherwise the
--- checker csv files submitters committed, each speaking only for its own submitter's folders (transform/common/
--- official_results.py rejects a row of closed/A/summary.csv naming closed/B/). The accuracy text and the power
--- result are compared on every official row beside the verdict.
+-- The official row is today's table's (stg_official_results says which table is the reference). The accuracy text and
+-- the power result are compared on every official row beside the verdict. Where the round's past is loaded
+-- (`mlperf-warehouse backfill`), our value is also compared with the table published on release day (the first
+-- version of that table), and `agrees_with` says whether ours equals today's table, the release day's, both or
+-- neither: a disagreement with today's table only may be MLCommons' later edit, not our error.
 with
 
-official_tables as (
-    select * from official_results where suite = 'inference'
-),
-
-rounds_with_a_round_table as (
-    select distinct round from official_tables where table_scope = 'round'
-),
-
 official as (
-    select * from official_tables
-    where table_scope = 'round' or round not in (select round from rounds_with_a_round_table)
-    -- one submitter's two csv files (results/summary.csv and summary.csv) may list one folder: the first by path
-    qualify row_number() over (partition by round, location order by source_path) = 1
+    select * from stg_official_results where edition = 'today'
+),
+
+release_day as (
+    select * from stg_official_results where edition = 'release day'
 ),
 
 coverage as (
@@ -77,11 +71,21 @@ joined as (
         ours.invalid_reason,
         official.row_id as official_row_id,
         official.source_path as official_source_path,
-        ours.source_path
+        ours.source_path,
+        release_day.result as release_day_result,
+        release_day.units as release_day_units,
+        release_day.source_commit as release_day_commit,
+        release_day.committed_at as release_day_committed_at,
+        -- a round is backfilled when any of its official tables has a version: then a row absent from the release
+        -- day's table is a disagreement with it, not an unknown
+        exists (select 1 from release_day as r where r.round = coalesce(official.round, ours.round)) as backfilled
     from official
     full outer join ours
         on ours.round = official.round
         and ours.location = official.location
+    left join release_day
+        on release_day.round = coalesce(official.round, ours.round)
+        and release_day.location = coalesce(official.location, ours.location)
     where official.location is not null or (ours.valid and ours.published)
 ),
 
@@ -90,13 +94,16 @@ comparisons as (
         *,
         source_path is not null and official_result is not null as compared,
         abs(result - official_result) <= 1e-9 * greatest(abs(result), abs(official_result)) as value_equal,
-        official_units is null or official_units is not distinct from units as units_equal
+        official_units is null or official_units is not distinct from units as units_equal,
+        coalesce(abs(result - release_day_result) <= 1e-9 * greatest(abs(result), abs(release_day_result))
+                 and (release_day_units is null or release_day_units is not distinct from units), false)
+            as release_day_value_equal
     from joined
 ),
 
 verdicts as (
     select
-        * exclude (compared, value_equal, units_equal),
+        * exclude (compared, value_equal, units_equal, release_day_value_equal, backfilled),
         case
             when source_path is null then 'only official'
             when official_result is null then 'only ours'
@@ -110,7 +117,16 @@ verdicts as (
         case when compared and (official_power_result is not null or power_result is not null)
             then coalesce(abs(power_result - official_power_result)
                               <= 1e-9 * greatest(abs(power_result), abs(official_power_result))
-                          and official_power_units = power_units, false) end as power_equal
+                          and official_power_units = power_units, false) end as power_equal,
+        case when source_path is not null and backfilled then release_day_value_equal end as release_day_equal,
+        case
+            when source_path is null then null
+            when not backfilled then 'release day unknown'
+            when coalesce(value_equal and units_equal, false) and release_day_value_equal then 'both'
+            when coalesce(value_equal and units_equal, false) then 'today'
+            when release_day_value_equal then 'release day'
+            else 'neither'
+        end as agrees_with
     from comparisons
 )
 
