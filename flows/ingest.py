@@ -27,7 +27,7 @@ from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
 from transform.common.parse_repo import parse_checkout, part_of, partition
 from transform.common.safe_text import printable
-from transform.common.tables import build_tables, concat_tables, sources_table
+from transform.common.tables import VALIDATED, build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
 from warehouse.alarm import run_alarms
@@ -106,8 +106,9 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     # Validated here, in parallel: every unique key of these tables holds the submitter, so a part's rows are
     # valid together exactly when they are valid with all the others.
     for name, frame in tables.items():
-        tables[name], failed = validate(name, frame)
-        rejects.extend(failed)
+        if name not in VALIDATED:
+            tables[name], failed = validate(name, frame)
+            rejects.extend(failed)
     # rejects travel as a frame: a task's inputs and results are walked by Prefect, a frame is one object
     tables["rejects"] = to_frame("rejects", rejects)
     return PartTables(checkout.repo, parsed.files, tables)
