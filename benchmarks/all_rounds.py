@@ -1,12 +1,15 @@
-"""Every round at once: the first ingest of all published rounds in one run, on 1 and on 2 workers.
+"""Every round at once: the first ingest of all published rounds in one run, on 1 and 2 workers and a Dask cluster.
 
-    python -m benchmarks.all_rounds /path/to/org [--workers 1,2] [--out docs/all_rounds.md]
+    python -m benchmarks.all_rounds /path/to/org [--workers 1,2,dask] [--out docs/all_rounds.md]
 
 The folder holds `<suite>_results_<round>` git repositories. For each worker count, a fresh process runs the real
 flow, as the nightly `mlperf-warehouse ingest` does against github.com/mlcommons, with `organization_url` pointing
 at the folder: every known round found there is cloned, parsed, validated and loaded, into a fresh cache and
-warehouse. Prints and writes (default docs/all_rounds.md) per round what was loaded and rejected, and per worker
-count the wall time, CPU utilisation and peak memory; the warehouses of all worker counts must be identical.
+warehouse. `dask` runs the same flow on a `distributed.LocalCluster` of 2 single-threaded workers (the flow's
+`dask_address`). Prints and writes (default docs/all_rounds.md) per round what was loaded and rejected, and per worker
+count the wall time, CPU utilisation and peak memory; the warehouses of all entries must be identical. The first
+entry's process also times the raw ceiling: reading every parsed file from its clones and orjson-decoding every
+`:::MLLOG` payload (benchmarks/parse_round.py), on one core; the 2-worker wall time is given as a ratio to it.
 """
 
 from __future__ import annotations
@@ -20,11 +23,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from git import Repo
 
+from benchmarks.parse_round import raw_decode
+from extract.discover import Kind, discover
+from extract.git_sync import UPSTREAM, _objects
+from extract.read_blobs import read_blobs
+from extract.repo_id import repo_id
 from flows.settings import Settings
 from tests.test_faults import snapshot
 from warehouse.reconciliation import reproduced
@@ -72,17 +82,52 @@ def tree_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def run(org: str, workers: int, tmp: Path) -> dict:
+# A Dask entry: the cluster the flow parses on, as many single-threaded workers as the process pool has.
+DASK, DASK_WORKERS = "dask", 2
+# What carries `:::MLLOG` lines: the raw ceiling decodes their payloads (other files are decoded as text).
+MLLOG_KINDS = (Kind.TRAINING_LOG, Kind.INFERENCE_DETAIL)
+
+
+def raw_ceiling(cache_dir: Path, repos: list[tuple[str, str]], max_bytes: int) -> dict:
+    """Seconds to read every file the ingest parsed from the clones and decode it (orjson for each MLLOG payload),
+    in one process on one core: what no parser of these bytes can beat."""
+    started, files, size, events = time.perf_counter(), 0, 0, 0
+    for url, commit in repos:
+        repo = repo_id(url)
+        path = cache_dir / repo.name
+        refs, _ = discover(path, commit, repo.suite, repo.round)
+        with Repo(path) as local:
+            present = _objects(local)  # the blobs upstream could not send are not read (nor fetched one by one)
+        refs = [ref for ref in refs if present.get(ref.blob, max_bytes + 1) <= max_bytes]
+        for ref, _size, data in read_blobs(path, refs, max_bytes):
+            files, size = files + 1, size + len(data)
+            if ref.kind in MLLOG_KINDS:
+                events += raw_decode([data])
+            else:
+                data.decode("utf-8", "replace")
+    return {"seconds": time.perf_counter() - started, "files": files, "mb": size / 1e6, "events": events}
+
+
+def run(org: str, workers: str, tmp: Path, raw: bool) -> dict:
     """One ingest from a fresh cache, in this process (started afresh for it): what it cost and what it built."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import ingest  # after the logging settings, which Prefect reads on import
 
     settings = Settings(db_path=tmp / "mlperf.duckdb", cache_dir=tmp / "cache", sync_retries=0,
-                        organization_url=Path(org).resolve().as_uri(), workers=workers)
-    started = time.perf_counter()
-    summary = ingest(settings)
-    wall = time.perf_counter() - started
+                        organization_url=Path(org).resolve().as_uri(),
+                        workers=DASK_WORKERS if workers == DASK else int(workers))
+    with ExitStack() as stack:
+        if workers == DASK:
+            from distributed import LocalCluster  # the `dask` extra
+
+            cluster = stack.enter_context(LocalCluster(n_workers=DASK_WORKERS, threads_per_worker=1,
+                                                       processes=True, dashboard_address=None))
+            settings = settings.model_copy(update={"dask_address": cluster.scheduler_address})
+        started = time.perf_counter()
+        summary = ingest(settings)
+        wall = time.perf_counter() - started
+    # the cluster's workers are children that ended: their CPU time is counted
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         rounds = con.execute(PER_ROUND).fetchall()
@@ -94,7 +139,14 @@ def run(org: str, workers: int, tmp: Path) -> dict:
         "peak_mb": me.ru_maxrss / 1024, "child_peak_mb": children.ru_maxrss / 1024,
         "warehouse_mb": settings.db_path.stat().st_size / 1e6, "cache_mb": tree_bytes(settings.cache_dir) / 1e6,
         "snapshot": repr(snapshot(settings.db_path)),
+        "raw": raw_ceiling(settings.cache_dir, loaded_commits(settings.db_path), settings.max_file_bytes) if raw else None,
     }
+
+
+def loaded_commits(db: Path) -> list[tuple[str, str]]:
+    """(repository, commit) of every round in the warehouse."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select repo_url, commit_sha from sources order by repo_url").fetchall()
 
 
 def official_tables(official: list[dict]) -> list[str]:
@@ -116,12 +168,12 @@ def official_tables(official: list[dict]) -> list[str]:
     ]
 
 
-def main(org: str, worker_counts: list[int], out: Path) -> None:
+def main(org: str, worker_counts: list[str], out: Path) -> None:
     runs = []
-    for workers in worker_counts:
+    for n, workers in enumerate(worker_counts):
         with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run([sys.executable, "-m", "benchmarks.all_rounds", org, "--run", str(workers), tmp],
-                                  capture_output=True, text=True)
+            done = subprocess.run([sys.executable, "-m", "benchmarks.all_rounds", org, "--run", workers, tmp,
+                                   *(["--raw"] if n == 0 else [])], capture_output=True, text=True)
             if done.returncode:
                 raise SystemExit(f"the ingest on {workers} workers failed:\n{done.stderr[-3000:]}")
             runs.append(json.loads(done.stdout.splitlines()[-1]))
@@ -129,6 +181,8 @@ def main(org: str, worker_counts: list[int], out: Path) -> None:
     if len({r["snapshot"] for r in runs}) != 1:
         raise SystemExit("the warehouses differ between worker counts")
     first, rounds = runs[0], runs[0]["rounds"]
+    raw = first["raw"]
+    two = next((r for r in runs if r["workers"] == "2"), None)
     totals = [sum(row[i] for row in rounds) for i in range(3, len(COLUMNS))]
     cores = os.cpu_count()
     lines = [
@@ -154,6 +208,12 @@ def main(org: str, worker_counts: list[int], out: Path) -> None:
           for r in runs),
         "",
         f"- Rounds loaded: {len(rounds)}; files parsed: {first['files']:,}.",
+        f"- Raw ceiling: reading the {raw['files']:,} files parsed ({raw['mb']:,.0f} MB) from the clones and decoding "
+        f"them (orjson for each of the {raw['events']:,} MLLOG payloads, text for the rest) takes {raw['seconds']:.1f} s "
+        "on one core, in the same run (`raw_ceiling`)"
+        + (f"; the 2-worker wall time is {two['wall'] / raw['seconds']:.1f}× that." if two else "."),
+        f"- `{DASK}`: the same flow on a `distributed.LocalCluster` of {DASK_WORKERS} workers of one thread each "
+        "(its `dask_address`).",
         "- CPU utilisation: user + system time of the ingest process and of its children that ended (git, the "
         "parse workers), over the wall time and the cores. The largest child is a parse worker, git, or Prefect's "
         "temporary server.",
@@ -177,11 +237,12 @@ def main(org: str, worker_counts: list[int], out: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("org")
-    parser.add_argument("--workers", default="1,2", help="worker counts to compare, comma-separated")
+    parser.add_argument("--workers", default="1,2,dask", help=f"worker counts (or {DASK}) to compare, comma-separated")
     parser.add_argument("--out", type=Path, default=DOC)
     parser.add_argument("--run", nargs=2, metavar=("WORKERS", "TMP"), help=argparse.SUPPRESS)
+    parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        print(json.dumps(run(args.org, int(args.run[0]), Path(args.run[1])), default=str))
+        print(json.dumps(run(args.org, args.run[0], Path(args.run[1]), args.raw), default=str))
     else:
-        main(args.org, [int(w) for w in args.workers.split(",")], args.out)
+        main(args.org, args.workers.split(","), args.out)

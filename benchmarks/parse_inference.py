@@ -21,7 +21,7 @@ from transform.common.parse_files import parse_files
 
 
 def main(path: str) -> None:
-    repo_path = Path(path).resolve()
+    repo_path = Path(path).absolute()  # not resolved: a link named after the round may point at any folder
     repo = repo_id(repo_path.as_uri())
     commit = Repo(repo_path).head.commit.hexsha
     files, _ = discover(repo_path, commit, repo.suite)

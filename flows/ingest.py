@@ -20,14 +20,14 @@ from extract.git_sync import Checkout, is_ancestor, reading, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
-from flows.runners import parse_runner, small_change
+from flows.runners import parse_runner, part_count, small_change
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
-from transform.common.parse_repo import parse_checkout, partition
+from transform.common.parse_repo import parse_checkout, part_of, partition
 from transform.common.safe_text import printable
-from transform.common.tables import build_tables, concat_tables, sources_table
+from transform.common.tables import VALIDATED, build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
 from warehouse.alarm import run_alarms, training_reproduced_in
@@ -106,8 +106,9 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     # Validated here, in parallel: every unique key of these tables holds the submitter, so a part's rows are
     # valid together exactly when they are valid with all the others.
     for name, frame in tables.items():
-        tables[name], failed = validate(name, frame)
-        rejects.extend(failed)
+        if name not in VALIDATED:
+            tables[name], failed = validate(name, frame)
+            rejects.extend(failed)
     # rejects travel as a frame: a task's inputs and results are walked by Prefect, a frame is one object
     tables["rejects"] = to_frame("rejects", rejects)
     return PartTables(checkout.repo, parsed.files, tables)
@@ -177,10 +178,10 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             parts.append(((repos.index(repo), 1), parse_part.submit(outcome, partition(outcome, 1)[0], "1/1", settings,
                                                                     prior_commit)))
             continue
-        # in parts of whole submitters, as many as there are workers
-        groups = partition(outcome, settings.workers)
+        # in parts of whole submitters, at least as many as there are workers
+        groups = partition(outcome, part_count(outcome, settings.workers))
         parts += [((repos.index(repo), n), runner.submit(parse_part, {
-            "checkout": outcome, "submitters": submitters, "part": f"{n}/{len(groups)}", "settings": settings,
+            "checkout": part_of(outcome, submitters), "submitters": submitters, "part": f"{n}/{len(groups)}", "settings": settings,
             "previous_commit": prior_commit})) for n, submitters in enumerate(groups, 1)]
     summary.unchanged = [r.name for r in repos if r in synced and r not in changed]
     # in the order of `repos`, whichever finished first: the same run builds the same tables

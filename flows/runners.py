@@ -18,6 +18,17 @@ from flows.settings import Settings
 # Below this many bytes of changed files, a refresh parses them in the flow's own process: a worker takes seconds
 # to start (spawn, imports, its API client), the parse of a few files a fraction of one.
 SMALL_CHANGE_BYTES = 16 * 2**20
+# On several workers a round is parsed in parts of about this many bytes (whole submitters each), not one part per
+# worker: rounds differ 30-fold in size and finish syncing one after another, and with one part per worker the last
+# big round keeps one worker busy while the other waits. A part costs a task and its frames' trip back: milliseconds.
+PART_BYTES = 64 * 2**20
+
+
+def part_count(checkout: Checkout, workers: int) -> int:
+    """How many parts to parse `checkout` in on `workers` workers: one on one worker, else at least one per worker."""
+    if workers == 1:
+        return 1
+    return max(workers, -(-sum(checkout.sizes.get(ref.blob, 0) for ref in checkout.files) // PART_BYTES))
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from tests.conftest import FIXTURES, commit_files, fixture_bytes, make_repo, url
 from transform.common import parse_cache
-from transform.common.parse_repo import NO_LAYOUT, parse_checkout
+from transform.common.parse_repo import NO_LAYOUT, parse_checkout, part_of, partition, submitter
+from flows.runners import part_count
 
 
 def test_discover_classifies_and_reads_are_bounded(tmp_path):
@@ -74,6 +75,19 @@ def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path):
         (lost.path, "read", f"blob {lost.blob} could not be downloaded from upstream: not read")]
     dell = {(ref.path, ref.blob) for ref in files if ref.path.startswith("Dell/")}
     assert parse_cache.load(parse_cache.submitter_file(tmp_path / "parsed", "Dell")).keys() == dell - {(lost.path, lost.blob)}
+
+
+def test_a_part_is_handed_only_its_submitters_files_and_parses_the_same(tmp_path):
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v4.0", "training_results_v4.0")
+    checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
+    groups = partition(checkout, 2)
+    assert len(groups) == 2 and part_count(checkout, 1) == 1 and part_count(checkout, 2) == 2  # a few MB: one part per worker
+    for n, group in enumerate(groups):
+        part = part_of(checkout, group)
+        assert part.files and {submitter("training", ref.path) for ref in part.files} <= set(group)
+        assert set(part.sizes) == {ref.blob for ref in part.files}
+        whole = parse_checkout(checkout, group, 1 << 26, tmp_path / f"whole{n}", reuse=False)
+        assert parse_checkout(part, group, 1 << 26, tmp_path / f"part{n}", reuse=False) == whole
 
 
 def test_a_round_in_a_layout_we_do_not_read_says_so(tmp_path):

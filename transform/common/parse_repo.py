@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from extract.git_sync import Checkout
@@ -39,6 +40,17 @@ def partition(checkout: Checkout, parts: int) -> list[tuple[str, ...]]:
         groups[smallest].append(name)
         load[smallest] += count
     return [tuple(sorted(group)) for group in groups]
+
+
+def part_of(checkout: Checkout, submitters: tuple[str, ...]) -> Checkout:
+    """The checkout with only the files of `submitters`: what a task parsing them is handed. Prefect walks every
+    input of a task several times (on submit and in the worker), at about half a second per 20,000 files: with the
+    whole checkout, each part of a round would pay for all of the round's files."""
+    mine, suite = set(submitters), checkout.repo.suite
+    files = tuple(ref for ref in checkout.files if submitter(suite, ref.path) in mine)
+    blobs = {ref.blob for ref in files}
+    return replace(checkout, files=files, skipped=tuple(s for s in checkout.skipped if submitter(suite, s.path) in mine),
+                   unavailable=checkout.unavailable & blobs, sizes={b: n for b, n in checkout.sizes.items() if b in blobs})
 
 
 def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, cache_dir: Path, reuse: bool,
