@@ -12,6 +12,7 @@ retries) runs the full flow.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
@@ -42,12 +43,13 @@ def _fails_now(failures: dict[str, GitFailure], interactive: bool) -> bool:
     return bool(failures) and (interactive or not any(failure.network for failure in failures.values()))
 
 
-def preflight(settings: Settings, interactive: bool, timeline: Timeline) -> Summary | None:
+def preflight(settings: Settings, interactive: bool, timeline: Timeline | None = None) -> Summary | None:
     """The summary of a run that found nothing new (and recorded itself), or None when the flow must run.
 
     Raises NothingSynced when no repository can be reached and retrying is not the run's business: the failure is
     not the network's, or someone waits at a terminal (`interactive`), who is told in seconds, not minutes.
-    `timeline`: the command's, in its "preflight" stage."""
+    `timeline`: the command's, in its "preflight" stage (a new one when none is given)."""
+    timeline = timeline or Timeline(time.time())
     repos, refused = repo_ids(settings.repos)
     if refused:  # the flow records them as failures
         return None
