@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -269,9 +270,11 @@ def _ingest(settings: Settings, as_json: bool) -> int:
 
     from extract.git_errors import NothingSynced
     from extract.repo_id import repo_ids
+    from flows.timeline import Timeline, end, stage
     from flows.unchanged import preflight
     from warehouse.lock import WarehouseBusy, exclusive
 
+    timeline = Timeline(time.time())  # where the run's seconds go, from here (ingest_runs.timeline)
     _quiet_children()
     _check_warehouse(settings.db_path, must_exist=False)
     repos, refused = repo_ids(settings.repos)
@@ -283,9 +286,13 @@ def _ingest(settings: Settings, as_json: bool) -> int:
         with exclusive(settings.db_path):
             # Without a Prefect server, find out first whether there is anything to do: a temporary one takes seconds.
             # Someone at a terminal is told at once that nothing answers; an unattended run keeps its retries.
-            summary = None if os.environ.get("PREFECT_API_URL") else preflight(settings, interactive=sys.stderr.isatty())
+            summary = None
+            if not os.environ.get("PREFECT_API_URL"):
+                stage(timeline, "preflight")
+                summary = preflight(settings, sys.stderr.isatty(), timeline)
+                end(timeline)
             if summary is None:
-                summary = _run_flow(settings)
+                summary = _run_flow(settings, timeline)
     except NothingSynced as nothing:
         raise _nothing_synced(nothing) from None
     except WarehouseBusy as exc:
@@ -329,12 +336,12 @@ def _backfill(settings: Settings) -> int:
     return OK
 
 
-def _run_flow(settings: Settings):
+def _run_flow(settings: Settings, timeline):
     from flows.ingest import ingest
     from warehouse.verify import NotAWarehouse
 
     try:
-        return ingest(settings)
+        return ingest(settings, timeline)
     except NotAWarehouse as exc:  # replaced by something else since the command checked it
         raise Refused(str(exc), NOT_A_WAREHOUSE) from None
 

@@ -6,11 +6,13 @@
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 from prefect.states import Completed, Failed
 
@@ -23,19 +25,20 @@ from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
 from flows.runners import parse_runner, part_count, small_change
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
+from flows.timeline import Timeline, end, part, seconds, since, stage
 from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
-from transform.common.parse_repo import parse_checkout, part_of, partition
+from transform.common.parse_repo import parse_checkout, part_of, partition, submitter
 from transform.common.safe_text import printable
 from transform.common.tables import VALIDATED, build_tables, concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
-from warehouse.alarm import run_alarms, training_reproduced_in
-from warehouse.run_record import run_record
-from warehouse.history import changes_of_last_refresh
+from warehouse.alarm import run_alarms, training_reproduced
+from warehouse.run_record import complete, run_record, timeline_line
+from warehouse.history import last_refresh
 from warehouse.lock import exclusive
 from warehouse.publish import publish
-from warehouse.reconciliation import reproduced
+from warehouse.reconciliation import reproduced_in
 from warehouse.state import ROUND_TABLES, Held, ingested, rows_held
 from warehouse.verify import NotAWarehouse, verify
 
@@ -84,13 +87,17 @@ class PartTables:
     repo: RepoId
     files_parsed: int
     tables: dict[str, pl.DataFrame]  # validated, with the part's rejects as the `rejects` frame
+    part: str  # e.g. "1/2"
+    files_cached: int  # files of the part whose parse output was re-used
+    began: float  # when the task started and ended (epoch seconds: workers share no other clock with the flow)
+    ended: float
 
 
 @task(cache_policy=NO_CACHE, task_run_name="parse {checkout.repo.name} {part}")
 def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, settings: Settings,
                previous_commit: str | None) -> PartTables:
     logger = get_run_logger()
-    started = time.perf_counter()
+    began, started = time.time(), time.perf_counter()
     # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
     reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
     cache = settings.cache_dir / f"{checkout.repo.name}.parsed"
@@ -111,7 +118,9 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
             rejects.extend(failed)
     # rejects travel as a frame: a task's inputs and results are walked by Prefect, a frame is one object
     tables["rejects"] = to_frame("rejects", rejects)
-    return PartTables(checkout.repo, parsed.files, tables)
+    mine = set(submitters)
+    files = sum(1 for ref in checkout.files if submitter(checkout.repo.suite, ref.path) in mine)
+    return PartTables(checkout.repo, parsed.files, tables, part, max(files - parsed.files, 0), began, time.time())
 
 
 @task(cache_policy=NO_CACHE)
@@ -129,8 +138,21 @@ def validate_tables(tables: dict[str, pl.DataFrame], rejects: pl.DataFrame) -> d
 
 @task(cache_policy=NO_CACHE)
 def load_warehouse(settings: Settings, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
-                   upstream: dict) -> dict[str, int]:
-    return publish(settings.db_path, tables, replaced, get_run_logger(), upstream)
+                   upstream: dict, stage_begins, finish_file) -> dict[str, int]:
+    return publish(settings.db_path, tables, replaced, get_run_logger(), upstream, stage_begins, finish_file)
+
+
+def finish(con, summary: Summary, timeline: Timeline, run_id: str, rounds: list[str], training_rounds: list[str]) -> None:
+    """Last in the file the run publishes: the summary's reads (this refresh's changes, how much of MLCommons' tables
+    the synced inference `rounds` and the changed `training_rounds` reproduce, with the past versions the warehouse
+    holds), then the run's own row gets its end and timeline."""
+    stage(timeline, "changes")
+    summary.changes = last_refresh(con)
+    stage(timeline, "reconcile")
+    summary.official = reproduced_in(con, rounds)
+    summary.official_training = [counts for counts in training_reproduced(con) if counts["round"] in training_rounds]
+    end(timeline)
+    complete(con, run_id, seconds(timeline), timeline.stages)
 
 
 def shrunk_rounds(changed: list[tuple[Checkout, str | None]], built: list[PartTables],
@@ -152,17 +174,20 @@ def shrunk_rounds(changed: list[tuple[Checkout, str | None]], built: list[PartTa
 
 
 def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previous: dict, settings: Settings,
-                    runner: TaskRunner, summary: Summary) -> tuple[list[Checkout], list[tuple[Checkout, str | None]], list[PartTables]]:
+                    runner: TaskRunner, summary: Summary, timeline: Timeline
+                    ) -> tuple[list[Checkout], list[tuple[Checkout, str | None]], list[PartTables]]:
     """Sync every repository (threads) and parse each changed one on `runner` as soon as it is synced.
 
     Returns the checkouts (in the order of `repos`), the changed ones with their previous commit, and their parts."""
     logger = get_run_logger()
     # After a probe that could not reach the host through all its retries, each repository gets one try.
     syncing = settings.model_copy(update={"sync_retries": 0}) if failures else settings
+    syncs, began = stage(timeline, "sync"), time.time()
     futures = {sync_repo.submit(repo, syncing): repo for repo in repos}
     synced, changed, parts = {}, {}, []
     for future in as_completed(list(futures)):
         repo, outcome = futures[future], future.result(raise_on_failure=False)
+        part(syncs, repo.name, began, time.time(), timeline.origin)
         if not isinstance(outcome, Checkout):  # one unreachable repo must not fail the others
             failures[repo.url] = outcome
             continue
@@ -184,27 +209,35 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             "checkout": part_of(outcome, submitters), "submitters": submitters, "part": f"{n}/{len(groups)}", "settings": settings,
             "previous_commit": prior_commit})) for n, submitters in enumerate(groups, 1)]
     summary.unchanged = [r.name for r in repos if r in synced and r not in changed]
+    parses = stage(timeline, "parse")
     # in the order of `repos`, whichever finished first: the same run builds the same tables
-    return ([synced[r] for r in repos if r in synced], [(synced[r], changed[r]) for r in repos if r in changed],
-            [future.result() for _, future in sorted(parts, key=lambda part: part[0])])
+    built = [future.result() for _, future in sorted(parts, key=lambda part: part[0])]
+    for b in built:
+        part(parses, f"{b.repo.name} {b.part}", b.began, b.ended, timeline.origin, parsed=b.files_parsed,
+             cached=b.files_cached)
+    return [synced[r] for r in repos if r in synced], [(synced[r], changed[r]) for r in repos if r in changed], built
 
 
 @flow(name="mlperf-warehouse-ingest")
-def ingest(settings: Settings) -> Summary:
+def ingest(settings: Settings, timeline: Timeline | None = None) -> Summary:
+    """`timeline`: the stages of the command before the flow (its preflight); a served run starts its own."""
     logger = get_run_logger()
-    started_at, started = datetime.now(UTC), time.perf_counter()
-    summary = Summary()
+    timeline = timeline or Timeline(flow_run.scheduled_start_time.timestamp())
+    since(timeline, "prefect start", timeline.origin + max((s["start"] + s["seconds"] for s in timeline.stages), default=0))
+    started_at, summary = datetime.fromtimestamp(timeline.origin, UTC), Summary()
     with exclusive(settings.db_path), reading():  # the clones synced stay ours to read until the run ends
         try:
             verify(settings.db_path)
         except NotAWarehouse as refused:
             return Failed(message=str(refused), data=refused)
         previous = ingested(settings.db_path)
+        stage(timeline, "discover")
         repos, failures = list_repos(settings)
         # a repository never ingested, or ingested by other parsing code, is parsed whatever upstream says
         must_parse = any(previous.get((r.suite, r.round), Held()).parser != code_fingerprint() for r in repos)
         with parse_runner(settings, full_parse_ahead=must_parse) as runner:
-            checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary)
+            checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary, timeline)
+        stage(timeline, "validate")
         shrunk = shrunk_rounds(changed, built, rows_held(settings.db_path))
         for failure in shrunk.values():
             logger.error("%s", failure)
@@ -219,8 +252,8 @@ def ingest(settings: Settings) -> Summary:
         summary.repos = [(c.repo.name, c.commit) for c in checkouts]
 
         files = {checkout.repo: 0 for checkout, _ in changed}
-        for part in built:
-            files[part.repo] += part.files_parsed
+        for b in built:
+            files[b.repo] += b.files_parsed
         parts = concat_tables([b.tables for b in built])
         official, official_rejects = official_summaries([checkout for checkout, _ in changed], settings.max_file_bytes)
         valid = validate_tables({"sources": sources_table([(c, files[c.repo]) for c, _ in changed], started_at),
@@ -233,19 +266,19 @@ def ingest(settings: Settings) -> Summary:
         summary.note_unchecked(valid["inference_results"])
         summary.alarms = run_alarms(valid)
         summary.unmapped_accelerators = unmapped(valid["systems"], settings.accelerator_map)
-        valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(checkouts),
+        valid["ingest_runs"] = run_record(settings.accelerator_map, started_at, seconds(timeline), len(checkouts),
                                           summary.files_parsed, {k: v.height for k, v in valid.items()},
                                           valid["rejects"].height, summary.failed, summary.alarms)
         replaced = [(checkout.repo.suite, checkout.repo.round) for checkout, _ in changed]
         upstream = {(checkout.repo.suite, checkout.repo.round): commits_between(checkout.path, prior, checkout.commit)
                     for checkout, prior in changed if prior not in (None, checkout.commit)}
-        summary.rows_loaded = load_warehouse(settings, valid, replaced, upstream)
+        summary.rows_loaded = load_warehouse(settings, valid, replaced, upstream, partial(stage, timeline), partial(
+            finish, summary=summary, timeline=timeline, run_id=valid["ingest_runs"]["run_id"][0],
+            rounds=[c.repo.round for c in checkouts if c.repo.suite == "inference"],
+            training_rounds=[c.repo.round for c, _ in changed if c.repo.suite == "training"]))
         summary.rows_loaded.pop("ingest_runs", None)
-        summary.changes = changes_of_last_refresh(settings.db_path)
-        summary.official = reproduced(settings.db_path, [c.repo.round for c in checkouts if c.repo.suite == "inference"])
-        summary.official_training = training_reproduced_in(settings.db_path, [c.repo.round for c, _ in changed
-                                                                                        if c.repo.suite == "training"])
-    summary.seconds = time.perf_counter() - started
+    summary.seconds, summary.timeline = seconds(timeline), timeline.stages
+    logger.info("%s", timeline_line(summary.timeline, summary.seconds))
     if summary.failed:
         return Completed(message=f"published; {len(summary.failed)} of {len(repos)} repositories failed", data=summary)
     return summary

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import polars as pl
 
+from warehouse.run_record import timeline_line
 from transform.common.safe_text import printable
 from warehouse.alarm import describe_training, lines as alarm_lines
 from warehouse.history import describe as describe_changes
@@ -34,6 +35,8 @@ class Summary:
     unmapped_accelerators: dict[str, int] = field(default_factory=dict)  # name → descriptions, no map row matches
     # per round loaded: commits, cause, rows added/removed/changed, the first changed headline numbers (warehouse/history.py)
     changes: list[dict] = field(default_factory=list)
+    # where the run's seconds went, stage by stage (flows/timeline.py; also ingest_runs.timeline)
+    timeline: list[dict] = field(default_factory=list)
 
     def text(self, db_path: Path) -> str:
         lines = alarm_lines(self.alarms)
@@ -59,6 +62,7 @@ class Summary:
         if self.official_training:
             lines.append("MLCommons' own training summaries (see the training_reconciliation view):")
             lines += [line for entry in self.official_training for line in describe_training(entry)]
+        lines += [timeline_line(self.timeline, self.seconds)] if self.timeline else []
         return "\n".join(lines)
 
     def note_unchecked(self, results: pl.DataFrame) -> None:

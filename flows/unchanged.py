@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 
 from extract.git_errors import GitFailure, NothingSynced, git_failure
 from extract.git_sync import upstream_heads
@@ -22,10 +23,11 @@ from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
+from flows.timeline import Timeline, end, seconds, stage
 from transform.common.parse_cache import code_fingerprint
 from warehouse.publish import publish
-from warehouse.reconciliation import reproduced
-from warehouse.run_record import run_record
+from warehouse.reconciliation import reproduced_in
+from warehouse.run_record import complete, run_record
 from warehouse.state import Held, build_fingerprint, ingested, last_build
 
 
@@ -41,12 +43,13 @@ def _fails_now(failures: dict[str, GitFailure], interactive: bool) -> bool:
     return bool(failures) and (interactive or not any(failure.network for failure in failures.values()))
 
 
-def preflight(settings: Settings, interactive: bool) -> Summary | None:
+def preflight(settings: Settings, interactive: bool, timeline: Timeline | None = None) -> Summary | None:
     """The summary of a run that found nothing new (and recorded itself), or None when the flow must run.
 
     Raises NothingSynced when no repository can be reached and retrying is not the run's business: the failure is
-    not the network's, or someone waits at a terminal (`interactive`), who is told in seconds, not minutes."""
-    started_at, started = datetime.now(UTC), time.perf_counter()
+    not the network's, or someone waits at a terminal (`interactive`), who is told in seconds, not minutes.
+    `timeline`: the command's, in its "preflight" stage (a new one when none is given)."""
+    timeline = timeline or Timeline(time.time())
     repos, refused = repo_ids(settings.repos)
     if refused:  # the flow records them as failures
         return None
@@ -71,8 +74,16 @@ def preflight(settings: Settings, interactive: bool) -> Summary | None:
            for r, (head, official) in zip(repos, heads)):
         return None
     summary = Summary(repos=[(r.name, head) for r, (head, _) in zip(repos, heads)], unchanged=[r.name for r in repos])
-    record = run_record(settings.accelerator_map, started_at, time.perf_counter() - started, len(repos), 0, {}, 0, {})
-    publish(settings.db_path, {"ingest_runs": record}, [])
-    summary.official = reproduced(settings.db_path, [r.round for r in repos if r.suite == "inference"])
-    summary.seconds = time.perf_counter() - started
+    record = run_record(settings.accelerator_map, datetime.fromtimestamp(timeline.origin, UTC), seconds(timeline),
+                        len(repos), 0, {}, 0, {})
+    rounds = [r.round for r in repos if r.suite == "inference"]
+
+    def finish(con) -> None:  # on the file about to be published: the summary's read, then the run's end and timeline
+        stage(timeline, "reconcile")
+        summary.official = reproduced_in(con, rounds)
+        end(timeline)
+        complete(con, record["run_id"][0], seconds(timeline), timeline.stages)
+
+    publish(settings.db_path, {"ingest_runs": record}, [], stage=partial(stage, timeline), last=finish)
+    summary.seconds, summary.timeline = seconds(timeline), timeline.stages
     return summary

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -36,10 +37,17 @@ MAX_FREE_SHARE = 0.1
 
 def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
             logger: logging.Logger | logging.LoggerAdapter = log,
-            upstream: dict[tuple[str, str], tuple[int, list[dict]] | None] | None = None) -> dict[str, int]:
+            upstream: dict[tuple[str, str], tuple[int, list[dict]] | None] | None = None,
+            stage: Callable[[str], object] = lambda name: None,
+            last: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> dict[str, int]:
     """Replace every row of the (suite, round) pairs in `replaced` with `tables`, recording what changed (warehouse/
-    history.py; `upstream`: the commits in between, per round); return rows loaded per table."""
+    history.py; `upstream`: the commits in between, per round); return rows loaded per table.
+
+    `stage(name)` is told as each step begins (copy, history, load, views, compaction: flows/timeline.py). `last(con)`
+    runs after every other step, on the finished file just before it is published: it may read it, and complete the
+    run's own row, which then times all of the run but the rename."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    stage("copy")
     # The caller holds the warehouse lock: any other build file was left by a killed run.
     for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
         stale.unlink(missing_ok=True)
@@ -51,18 +59,28 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
                 _rewrite(building)
         with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
             _ensure_tables(con, logger)
+            stage("history")
             con.execute("BEGIN TRANSACTION")
-            loaded = _replace_rows(con, _with_history(con, tables, replaced, upstream or {}, logger), replaced)
+            tables = _with_history(con, tables, replaced, upstream or {}, logger)
+            stage("load")
+            loaded = _replace_rows(con, tables, replaced)
             con.execute("COMMIT")
+            stage("views")
             create_views(con)  # one statement each: a view waiting for another must not abort a transaction
             _comment(con)
             wasteful = _free_share(con) > MAX_FREE_SHARE
         if wasteful:
             # Deleted rows leave free blocks that DuckDB reuses only in part: copied whole into a new file, the
             # warehouse stays near the size of a fresh build however many refreshes it has seen (docs/compaction.md).
+            stage("compaction")
             _rewrite(building)
+        if wasteful or last:
             with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
-                _comment(con)  # a copy keeps table and view comments, not column ones
+                if wasteful:
+                    _comment(con)  # a copy keeps table and view comments, not column ones
+                if last:
+                    last(con)
+                    con.execute("CHECKPOINT")
         fsync(building)
         os.replace(building, db_path)
         fsync(db_path.parent)
@@ -117,6 +135,12 @@ def _free_share(con) -> float:
 def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter) -> None:
     existing = _existing_columns(con)
     expected = {table: [(name, typ) for name, typ, _ in columns(table)] for table in TABLES}
+    for table, cols in existing.items():
+        if table in expected and _added_columns(table, cols):
+            # Only new nullable columns at the end (such as ingest_runs.timeline): added, every row kept (null there).
+            for name, typ, _ in _added_columns(table, cols):
+                con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {typ}')
+            existing[table] = expected[table]
     if any(table in existing and existing[table] != cols for table, cols in expected.items()):
         # Written by another version of this tool: start over rather than mix layouts.
         logger.warning("warehouse layout changed: rebuilding every table (repos not ingested in this run are dropped)")
@@ -130,6 +154,14 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logg
     for table in TABLES:
         if table not in existing:
             con.execute(create_table(table))
+
+
+def _added_columns(table: str, existing: list[tuple[str, str]]) -> list[tuple[str, str, bool]]:
+    """The columns the model has beyond `existing`, when that is all that differs and each of them may be null."""
+    declared = columns(table)
+    added = declared[len(existing):]
+    same_start = [(name, typ) for name, typ, _ in declared[:len(existing)]] == existing
+    return added if same_start and all(nullable for _, _, nullable in added) else []
 
 
 def _existing_columns(con) -> dict[str, list[tuple[str, str]]]:

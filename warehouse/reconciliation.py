@@ -71,13 +71,18 @@ def reproduced(db: Path, rounds: list[str], first: int = 3) -> list[dict]:
     """Per round of `rounds` with an official table: its counts (a row may count as different and as ours
     invalid) and its first disagreements, most serious first."""
     with duckdb.connect(str(db), read_only=True) as con:
-        if not has_view(con):
-            return []
-        # the rounds asked for only: the filter reaches the view's scans
-        counts = [dict(zip(_COUNT_COLUMNS, row)) for row in con.execute(
-            COUNTS.format(where="where list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
-        disagreements = [dict(zip(_DISAGREEMENT_COLUMNS, row)) for row in con.execute(
-            _RANKED.format(limit=int(first), also="and list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
+        return reproduced_in(con, rounds, first)
+
+
+def reproduced_in(con: duckdb.DuckDBPyConnection, rounds: list[str], first: int = 3) -> list[dict]:
+    """`reproduced` on an open warehouse (a run reads the file it is about to publish)."""
+    if not has_view(con):
+        return []
+    # the rounds asked for only: the filter reaches the view's scans
+    counts = [dict(zip(_COUNT_COLUMNS, row)) for row in con.execute(
+        COUNTS.format(where="where list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
+    disagreements = [dict(zip(_DISAGREEMENT_COLUMNS, row)) for row in con.execute(
+        _RANKED.format(limit=int(first), also="and list_contains($rounds, round)"), {"rounds": rounds}).fetchall()]
     for entry in counts:
         entry["first_disagreements"] = [d for d in disagreements if d["round"] == entry["round"]]
     return counts

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import orjson
 import polars as pl
 
@@ -15,6 +16,7 @@ from warehouse.state import build_fingerprint
 
 def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repos: int, files_parsed: int,
                rows_loaded: dict[str, int], rejects: int, failed: dict[str, str], alarms: list[dict] = ()) -> pl.DataFrame:
+    """The row as the run loads it; `complete` gives it its end and timeline last."""
     frame, invalid = validate("ingest_runs", to_frame("ingest_runs", [{
         "run_id": str(uuid.uuid4()),
         "started_at": started_at,
@@ -27,7 +29,26 @@ def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repo
         "failed_repos": orjson.dumps(failed).decode(),
         "alarms": orjson.dumps(list(alarms)).decode(),
         "build_fingerprint": build_fingerprint(accelerator_map),
+        "timeline": None,
     }]))
     if invalid:
         raise ValueError(f"the run's own record is invalid: {invalid}")
     return frame
+
+
+def complete(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float, timeline: list[dict]) -> None:
+    """The run's end and where its seconds went (flows/timeline.py), written last into the file the run publishes."""
+    con.execute("UPDATE ingest_runs SET finished_at = ?, seconds = ?, timeline = ? WHERE run_id = ?",
+                [datetime.now(UTC), seconds, orjson.dumps(timeline).decode(), run_id])
+
+
+def timeline_line(stages: list[dict], run: float) -> str:
+    """'timeline: discover 0.0 s, sync 1.2 s (training_results_v5.0 1.2 s), ...; run 3.1 s': for the log."""
+    def parts(entry: dict) -> str:
+        inner = [f"{p['part']} {p['seconds']:.1f} s" + "".join(f", {k} {v}" for k, v in p.items()
+                                                              if k not in ("part", "start", "seconds"))
+                 for p in entry.get("parts", [])]
+        return f" ({'; '.join(inner)})" if inner else ""
+
+    return "timeline: " + ", ".join(f"{s['stage']} {s['seconds'] or 0:.1f} s{parts(s)}" for s in stages) \
+        + f"; run {run:.1f} s"

@@ -12,6 +12,7 @@ from transform.common.safe_text import printable
 from warehouse.alarm import alarms, lines, training_reproduced
 from warehouse.history import changes_of_last_refresh, describe as describe_changes
 from warehouse.reconciliation import COUNTS, DISAGREEMENTS, has_view
+from warehouse.run_record import timeline_line
 
 _SECTIONS = {
     "Repositories": """
@@ -60,6 +61,18 @@ def _frames(db: Path) -> dict[str, pl.DataFrame]:
         return frames
 
 
+def last_timeline(db: Path) -> dict | None:
+    """Where the last run's seconds went: {"started_at", "seconds", "stages"}; None before any run recorded one
+    (warehouses built before ingest_runs.timeline existed have no such column until their next run adds it)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        if not con.execute("select count(*) from information_schema.columns where table_name = 'ingest_runs' "
+                           "and column_name = 'timeline'").fetchall()[0][0]:
+            return None
+        rows = con.execute("select started_at, seconds, timeline from ingest_runs where timeline is not null "
+                           "order by finished_at desc limit 1").fetchall()
+    return {"started_at": rows[0][0].isoformat(), "seconds": rows[0][1], "stages": orjson.loads(rows[0][2])} if rows else None
+
+
 def status(db: Path) -> str:
     # text from repositories (locations, reasons, URLs) escaped before it reaches a terminal
     frames = {title: frame.with_columns(pl.col(pl.String).map_elements(printable, return_dtype=pl.String))
@@ -68,7 +81,10 @@ def status(db: Path) -> str:
         found = lines(current_alarms(db))
         changes = [printable(line) for entry in changes_of_last_refresh(db) for line in describe_changes(entry)]
         changes = ["Changes of the last refresh (see the changes and round_versions tables)\n" + "\n".join(changes)] if changes else []
-        return "\n\n".join(["\n".join(found)] * bool(found) + changes + [f"{title}\n{frame}" for title, frame in frames.items()])
+        timeline = last_timeline(db)
+        timeline = [f"Last run's {timeline_line(timeline['stages'], timeline['seconds'])}"] if timeline else []
+        return "\n\n".join(["\n".join(found)] * bool(found) + changes + [f"{title}\n{frame}" for title, frame in frames.items()]
+                           + timeline)
 
 
 def status_json(db: Path) -> str:
@@ -76,4 +92,4 @@ def status_json(db: Path) -> str:
     "rejects": [...]}."""
     sections = {title.lower().replace(" ", "_"): frame.to_dicts() for title, frame in _frames(db).items()}
     return orjson.dumps({"warehouse": str(db), "alarms": current_alarms(db), "last_refresh": changes_of_last_refresh(db),
-                         **sections}, option=orjson.OPT_INDENT_2).decode()
+                         **sections, "last_run_timeline": last_timeline(db)}, option=orjson.OPT_INDENT_2).decode()

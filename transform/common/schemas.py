@@ -593,6 +593,17 @@ class IngestRuns(pa.DataFrameModel):
     build_fingerprint: str = _key("Hash of the code that built the warehouse and of the accelerator map: a run with "
                                   "the same hash and unchanged upstream commits has nothing to rebuild.",
                                   example="9f2c…")
+    timeline: str = _json("Where the run's seconds went: its stages in order, as a JSON list of {stage, start (seconds "
+                          "after the run began), seconds}; they follow one another, so they add up to no more than "
+                          "`seconds`. preflight: the command asks upstream for its heads before Prefect starts; "
+                          "prefect start: importing Prefect, a temporary server or a served run being picked up; "
+                          "discover: which repositories (a probe for new rounds); sync: fetch, file discovery and "
+                          "blobs, with one part per repository; parse: what remains of the parse once every "
+                          "repository is synced, with one part per parse task (files parsed and files whose parse "
+                          "was re-used); validate; copy, history, load, views, compaction: publishing the file; "
+                          "changes, reconcile: the run summary's reads. Parts ran at the same time and may overlap. "
+                          "Null for runs before this column existed.",
+                          '[{"stage": "sync", "start": 0.41, "seconds": 1.2, "parts": [{"part": "training_results_v5.0", …}]}, …]')
 
     class Config:
         strict = True
