@@ -126,9 +126,10 @@ def inference_warehouse(tmp_path_factory, prefect_harness):
 
 # The test files that take longest, longest first: pytest-xdist hands files to its workers in collection order, so
 # these start at once and the workers finish together instead of one waiting on the other's last long file.
-LONGEST_FIRST = ("test_hostile_suite.py", "test_faults.py", "test_refresh.py", "test_hostile_worst_cases.py",
-                 "test_brief.py", "test_serve.py", "test_parallel.py", "test_estimate.py", "test_history.py",
-                 "test_inference_formats.py", "test_views_before_after.py", "test_cli.py")
+LONGEST_FIRST = ("test_faults.py", "test_hostile_suite.py", "test_refresh.py", "test_serve.py",
+                 "test_hostile_worst_cases.py", "test_brief.py", "test_history.py", "test_inference_formats.py",
+                 "test_training_ingest.py", "test_parallel.py", "test_hostile_operations.py", "test_cli.py",
+                 "test_estimate.py", "test_views_before_after.py")
 
 
 def pytest_collection_modifyitems(items):
