@@ -22,7 +22,7 @@ from extract.git_sync import Checkout, is_ancestor, reading, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
-from flows.runners import parse_runner, part_count, small_change
+from flows.runners import parse_runner, part_count, parsed_in_flow
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from flows.timeline import Timeline, end, part, seconds, since, stage
@@ -198,8 +198,8 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             continue
         prior_commit = held.commit
         changed[repo] = prior_commit
-        if small_change(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
-            # a few changed files: parsed here, on the flow's own threads, without waking a worker
+        if parsed_in_flow(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
+            # a small repository or a few changed files: parsed here, on the flow's own threads, without a worker
             parts.append(((repos.index(repo), 1), parse_part.submit(outcome, partition(outcome, 1)[0], "1/1", settings,
                                                                     prior_commit)))
             continue
@@ -233,9 +233,7 @@ def ingest(settings: Settings, timeline: Timeline | None = None) -> Summary:
         previous = ingested(settings.db_path)
         stage(timeline, "discover")
         repos, failures = list_repos(settings)
-        # a repository never ingested, or ingested by other parsing code, is parsed whatever upstream says
-        must_parse = any(previous.get((r.suite, r.round), Held()).parser != code_fingerprint() for r in repos)
-        with parse_runner(settings, full_parse_ahead=must_parse) as runner:
+        with parse_runner(settings) as runner:
             checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary, timeline)
         stage(timeline, "validate")
         shrunk = shrunk_rounds(changed, built, rows_held(settings.db_path))
