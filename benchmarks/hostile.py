@@ -67,7 +67,7 @@ def main() -> None:
         "",
         "What the command said to each refused case (one line each):",
         "",
-        *(f"- {case}: `{said}`" for case, said in figures.refused.items()),
+        *(f"- {case}: `{said}`" for case, said in sorted(figures.refused.items())),
     ]
     failures = figures.crashes + figures.unaccounted + figures.falsified + figures.wiped_or_stale + figures.injections
     if failures:

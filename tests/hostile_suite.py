@@ -552,18 +552,22 @@ def warehouse_states(folder: Path, good: Path, rng: random.Random) -> dict[str, 
 def _warehouse_cases(suite: Suite, figures: Figures, workdir: Path, good: Path, repos: list[str], expect) -> None:
     states = workdir / "states"
     says = warehouse_states(states, good, random.Random(suite.seed))
-    figures.cases["warehouse"] = 0
-    for name, expected in says.items():
+    verbs = (["ingest", "--cache-dir", str(workdir / "cache"), *repos], ["status"])
+    figures.cases["warehouse"] = len(says) * len(verbs)
+
+    def refused(name: str) -> None:
         db = states / f"{name}.duckdb"
         before = db.read_bytes() if db.is_file() else None
-        for verb in (["ingest", "--cache-dir", str(workdir / "cache"), *repos], ["status"]):
-            figures.cases["warehouse"] += 1
+        for verb in verbs:
             output = expect(f"{db.name} ({verb[0]})", 6, [verb[0], "--db", str(db), *verb[1:]])
-            if len(output.strip().splitlines()) != 1 or expected not in output:
+            if len(output.strip().splitlines()) != 1 or says[name] not in output:
                 figures.crashes.append(f"{db.name} ({verb[0]}): not the one line expected: {output[-300:]}")
             figures.refused[f"{db.name} ({verb[0]})"] = _said(output, workdir)
         if (db.read_bytes() if db.is_file() else None) != before:
             figures.crashes.append(f"{db.name}: changed by a refused run")
+
+    with ThreadPoolExecutor(4) as pool:  # each refusal is a second of Python starting up, mostly waiting
+        list(pool.map(refused, says))
 
 
 def _reader_cases(suite: Suite, figures: Figures, workdir: Path, db: Path, env: dict[str, str], expect, judge) -> None:

@@ -22,7 +22,7 @@ from tests.conftest import commit_files, make_repo, url
 from transform.common.schemas import HISTORY_TABLES, TABLES
 
 SEED = 7
-RESNET = "Dell/results/XE9680x8H100-SXM-80GB/resnet"
+BERT = "Dell/results/XE9680x8H100-SXM-80GB/bert"
 
 
 def snapshot(db: Path) -> tuple:
@@ -66,9 +66,9 @@ def git_fetch_in(group: int) -> bool:
 def test_kill_9_of_the_cli_at_six_random_points(tmp_path, prefect_harness):
     from prefect.settings import PREFECT_API_URL
 
-    upstream = make_repo(tmp_path / "upstream" / "training_results_v3.0", "training_results_v3.0")
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v4.0", "training_results_v4.0")
     full = upstream.head.commit.hexsha
-    (Path(upstream.working_tree_dir) / f"{RESNET}/result_4.txt").unlink()
+    (Path(upstream.working_tree_dir) / f"{BERT}/result_4.txt").unlink()
     fewer = commit_files(upstream, {}, "one run fewer")
     db = tmp_path / "w.duckdb"
     # the real command, in its own process group (git children die with it), talking to the test's Prefect server
@@ -151,12 +151,12 @@ def test_kill_9_of_the_cli_at_six_random_points(tmp_path, prefect_harness):
 def test_a_read_only_location_gives_a_clear_error_and_keeps_the_warehouse(tmp_path, prefect_harness, capsys):
     from flows.cli import main
 
-    repo = make_repo(tmp_path / "upstream" / "training_results_v3.0", "training_results_v3.0")
+    repo = make_repo(tmp_path / "upstream" / "training_results_v4.0", "training_results_v4.0")
     home = tmp_path / "warehouse"
     args = ["ingest", "--db", str(home / "w.duckdb"), "--cache-dir", str(tmp_path / "cache"), "--repo", url(repo)]
     assert main(args) == 0
     before = snapshot(home / "w.duckdb")
-    (Path(repo.working_tree_dir) / f"{RESNET}/result_4.txt").unlink()
+    (Path(repo.working_tree_dir) / f"{BERT}/result_4.txt").unlink()
     commit_files(repo, {}, "one run fewer")
     subprocess.run(["chattr", "+i", str(home)], check=True)  # immutable: not even root may write there
     try:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import polars as pl
-
-from transform.common.validate import polars_schema
+# The settings check imports this module before every command, which should say a mistake in a fraction of a second:
+# DuckDB, polars and pandera (a second and a half to import) are imported by the functions that use them.
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_MAP = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "accelerators.csv"
 # Verdicts that are not a chip: the system is kept out of per-chip comparisons, and is not unmapped.
@@ -49,6 +50,8 @@ def load_map(path: Path) -> list[dict]:
     if missing:
         raise BadMap(f"accelerator map {path}: missing column {missing[0]!r} (columns: {', '.join(REQUIRED)}, "
                      "memory_gb, form_factor, reason)")
+    import duckdb
+
     rows = []
     engine = duckdb.connect()  # the views match with DuckDB's RE2, which refuses some patterns Python accepts
     for line, raw in enumerate(reader, start=2):
@@ -85,6 +88,10 @@ def classify(name: str | None, rows: list[dict]) -> dict | None:
 
 
 def accelerator_models(path: Path) -> pl.DataFrame:
+    import polars as pl
+
+    from transform.common.validate import polars_schema
+
     schema = polars_schema("accelerator_models")
     frame = pl.DataFrame(load_map(path), schema={k: v for k, v in schema.items() if k != "priority"})
     return frame.with_row_index("priority").select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
