@@ -63,7 +63,13 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
             con.execute("BEGIN TRANSACTION")
             tables = _with_history(con, tables, replaced, upstream or {}, logger)
             stage("load")
-            loaded = _replace_rows(con, tables, replaced)
+            _delete_replaced(con, tables, replaced)
+            con.execute("COMMIT")
+            # A checkpoint frees the deleted rows' blocks, and the rows inserted next are written into them: otherwise
+            # the file holds both until compacted. (This is a copy, published whole or not at all.)
+            con.execute("CHECKPOINT")
+            con.execute("BEGIN TRANSACTION")
+            loaded = _insert(con, tables)
             con.execute("COMMIT")
             stage("views")
             if not views_current:
@@ -211,12 +217,12 @@ def _with_history(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
     return tables | history | ({"rejects": rejects} if rejects.height else {})
 
 
-def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
+def _delete_replaced(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> None:
+    """Delete the rows `tables` replace: the replaced rounds' rows of each table, all of a whole table's."""
     # A round's rejects belong to two loads: a backfill (which loads the versions tables) replaces its own, an
     # ingest the others; neither erases what the other found.
     backfill = bool(BACKFILL_TABLES & tables.keys())
     owned = {"rejects": f"stage {'=' if backfill else '<>'} '{BACKFILL_STAGE}'"}
-    loaded = {}
     for table, frame in tables.items():
         if table in WHOLE_TABLES:
             con.execute(f'DELETE FROM "{table}"')
@@ -224,6 +230,11 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
             for suite, round_ in replaced:
                 con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ? AND {owned.get(table, "true")}',
                             [suite, round_])
+
+
+def _insert(con, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
+    loaded = {}
+    for table, frame in tables.items():
         con.register("incoming", frame)
         con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM incoming')
         con.unregister("incoming")

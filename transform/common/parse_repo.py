@@ -103,7 +103,7 @@ def build_part(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, 
     others, and valid with any others."""
     inputs = _inputs(checkout, submitters, max_bytes)
     kept = {name: parse_cache.load_tables(parse_cache.tables_file(cache_dir, name), inputs[name])
-            for name in submitters if reuse and inputs[name]}
+            for name in submitters if reuse}
     kept = {name: tables for name, tables in kept.items() if tables is not None}
     todo = tuple(name for name in submitters if name not in kept)
     parsed = parse_checkout(checkout, todo, max_bytes, cache_dir, reuse, progress)
@@ -116,8 +116,7 @@ def build_part(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, 
                 rejects.extend(failed)
         tables["rejects"] = to_frame("rejects", rejects)
         for name, own in (_by_submitter(tables, checkout.repo.suite, todo) or {}).items():
-            if inputs[name]:
-                parse_cache.save_tables(parse_cache.tables_file(cache_dir, name), inputs[name], own)
+            parse_cache.save_tables(parse_cache.tables_file(cache_dir, name), inputs[name], own)
         parts.append(tables)
     stamp = pl.lit(checkout.commit)
     parts += [{table: frame.with_columns(source_commit=stamp) for table, frame in kept[name].items()}
@@ -125,21 +124,22 @@ def build_part(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, 
     return {table: pl.concat([part[table] for part in parts]) for table in parts[0]}, parsed
 
 
-def _inputs(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int) -> dict[str, str | None]:
-    """Per submitter, the key of everything its tables are built from (its files' paths and blobs, the files skipped
-    and why, the round, the size limit); None when a blob could not be read: its tables are built anew next time."""
+def _inputs(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int) -> dict[str, str]:
+    """Per submitter, the key of everything its tables are built from: its files' paths and blobs, the blobs upstream
+    could not send (their rejects are in the tables: once sent, the key differs and they are built anew), the files
+    skipped and why, the round, the size limit."""
     suite, mine = checkout.repo.suite, set(submitters)
-    refs: dict[str, list] = {name: [] for name in submitters}
-    skipped: dict[str, list] = {name: [] for name in submitters}
+    inputs: dict[str, tuple[list, list, list]] = {name: ([], [], []) for name in submitters}
     for ref in checkout.files:
         if (name := submitter(suite, ref.path)) in mine:
-            refs[name].append((ref.path, ref.blob))
+            inputs[name][0].append((ref.path, ref.blob))
+            if ref.blob in checkout.unavailable:
+                inputs[name][1].append(ref.blob)
     for item in checkout.skipped:
         if (name := submitter(suite, item.path)) in mine:
-            skipped[name].append((item.path, item.reason))
-    return {name: None if any(blob in checkout.unavailable for _, blob in refs[name]) else hashlib.sha256(repr(
-        (suite, checkout.repo.round, max_bytes, sorted(refs[name]), sorted(skipped[name]))).encode()).hexdigest()
-        for name in submitters}
+            inputs[name][2].append((item.path, item.reason))
+    return {name: hashlib.sha256(repr((suite, checkout.repo.round, max_bytes, *map(sorted, lists))).encode()).hexdigest()
+            for name, lists in inputs.items()}
 
 
 def _by_submitter(tables: dict[str, pl.DataFrame], suite: str, names: tuple[str, ...]
