@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from git import Repo
 
@@ -100,9 +101,8 @@ _LINK_MODES = {"120000": "a symbolic link", "160000": "a git submodule"}
 def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> tuple[list[FileRef], list[Skipped]]:
     """Files of `commit` that match the suite's layout (for inference, the round's: text logs before MLLOG); links
     and submodules there are reported, never followed."""
-    patterns, scope = _PATTERNS[suite], _SCOPE[suite]
-    if suite == "inference" and round_ in TEXT_LOG_ROUNDS:
-        patterns = [_TEXT_LOGS, *(p for p in patterns if p[1] is not Kind.INFERENCE_DETAIL)]
+    scope = _SCOPE[suite]
+    classify, kinds = _classifier(suite, suite == "inference" and round_ in TEXT_LOG_ROUNDS)
     repo = Repo(repo_path)
     try:
         # No -l: in a blob-less clone, asking for sizes would fetch every blob of the tree one by one.
@@ -124,9 +124,9 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
             continue
         if suite == "inference" and (folder := _IN_SCENARIO.fullmatch(path)):
             scenario_folders.add(folder[1])
-        kind = next((k for rx, k in patterns if rx.fullmatch(path)), None)
-        if kind is not None and mode in _REGULAR:
-            files.append(FileRef(path=path, blob=blob, kind=kind))
+        match = classify.fullmatch(path)
+        if match is not None and mode in _REGULAR:
+            files.append(FileRef(path=path, blob=blob, kind=kinds[match.lastgroup]))
         else:
             unread.append(path)
     files = _without_endpoints_beside_loadgen(files)
@@ -137,6 +137,18 @@ def discover(repo_path, commit: str, suite: str, round_: str | None = None) -> t
                                 "its text logs or endpoints files, accuracy.txt, spl.txt): not a result")
                 for folder in sorted(scenario_folders - read)]
     return files, skipped + _outside_layout(suite, unread, files)
+
+
+@cache
+def _classifier(suite: str, text_logs: bool) -> tuple[re.Pattern, dict[str, Kind]]:
+    """The suite's patterns (for inference with `text_logs`, the pre-MLLOG rounds') as one, each a named alternative,
+    and the kind each name stands for. A path is matched once, not once per pattern (a round has some 50,000 paths,
+    most of them matching none); the first pattern that matches wins, as the first alternative that matches does."""
+    patterns = _PATTERNS[suite]
+    if text_logs:
+        patterns = [_TEXT_LOGS, *(p for p in patterns if p[1] is not Kind.INFERENCE_DETAIL)]
+    kinds = {f"k{n}": kind for n, (_rx, kind) in enumerate(patterns)}
+    return re.compile("|".join(f"(?P<k{n}>{rx.pattern})" for n, (rx, _kind) in enumerate(patterns))), kinds
 
 
 def _without_endpoints_beside_loadgen(files: list[FileRef]) -> list[FileRef]:

@@ -28,9 +28,9 @@ from flows.summary import Summary
 from flows.timeline import Timeline, end, part, seconds, since, stage
 from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
-from transform.common.parse_repo import parse_checkout, part_of, partition, submitter
+from transform.common.parse_repo import build_part, part_of, partition, submitter
 from transform.common.safe_text import printable
-from transform.common.tables import VALIDATED, build_tables, concat_tables, sources_table
+from transform.common.tables import concat_tables, sources_table
 from transform.common.validate import to_frame, validate
 from transform.training.official_summary import official_summaries
 from warehouse.alarm import run_alarms, training_reproduced
@@ -101,23 +101,16 @@ def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, setti
     # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
     reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
     cache = settings.cache_dir / f"{checkout.repo.name}.parsed"
-    parsed = parse_checkout(checkout, submitters, settings.max_file_bytes, cache, reuse, every(
+    # Built and validated here, in parallel (a part's rows are valid together exactly when they are valid with all
+    # the others); Prefect keeps every task's return value until the flow ends: compact frames, not the parsed rows,
+    # and the rejects as a frame too (a task's inputs and results are walked by Prefect, a frame is one object).
+    tables, parsed = build_part(checkout, submitters, settings.max_file_bytes, cache, reuse, every(
         PROGRESS_SECONDS, lambda done, total: logger.info("%s %s: %d of %d files", checkout.repo.name, part, done, total)))
     logger.info(
         "%s @ %s, %d submitters: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
         checkout.repo.name, checkout.commit[:10], len(submitters), parsed.files, parsed.bytes / 1e6,
-        time.perf_counter() - started, "" if reuse else " (full parse)", len(parsed.rejects),
+        time.perf_counter() - started, "" if reuse else " (full parse)", tables["rejects"].height,
     )
-    # Prefect keeps every task's return value until the flow ends: hand back compact frames, not the parsed rows.
-    tables, rejects = build_tables([parsed])
-    # Validated here, in parallel: every unique key of these tables holds the submitter, so a part's rows are
-    # valid together exactly when they are valid with all the others.
-    for name, frame in tables.items():
-        if name not in VALIDATED:
-            tables[name], failed = validate(name, frame)
-            rejects.extend(failed)
-    # rejects travel as a frame: a task's inputs and results are walked by Prefect, a frame is one object
-    tables["rejects"] = to_frame("rejects", rejects)
     mine = set(submitters)
     files = sum(1 for ref in checkout.files if submitter(checkout.repo.suite, ref.path) in mine)
     return PartTables(checkout.repo, parsed.files, tables, part, max(files - parsed.files, 0), began, time.time())

@@ -58,17 +58,27 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
             if storage_version(building) != STORAGE_VERSION:
                 _rewrite(building)
         with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
-            _ensure_tables(con, logger)
+            views_current = not _ensure_tables(con, logger) and _views_current(con, tables)
             stage("history")
             con.execute("BEGIN TRANSACTION")
             tables = _with_history(con, tables, replaced, upstream or {}, logger)
             stage("load")
-            loaded = _replace_rows(con, tables, replaced)
+            _delete_replaced(con, tables, replaced)
+            con.execute("COMMIT")
+            # A checkpoint frees the deleted rows' blocks, and the rows inserted next are written into them: otherwise
+            # the file holds both until compacted. (This is a copy, published whole or not at all.)
+            con.execute("CHECKPOINT")
+            con.execute("BEGIN TRANSACTION")
+            loaded = _insert(con, tables)
             con.execute("COMMIT")
             stage("views")
-            create_views(con)  # one statement each: a view waiting for another must not abort a transaction
+            if not views_current:
+                create_views(con)  # one statement each: a view waiting for another must not abort a transaction
             _comment(con)
-            wasteful = _free_share(con) > MAX_FREE_SHARE
+            # Only a run that replaces a round's rows leaves lasting free blocks. A run that replaces none (a refresh
+            # that found nothing new) frees what its own checkpoint rewrote, which the next checkpoint re-uses: its
+            # file does not grow, and the next run that replaces rows measures and compacts it.
+            wasteful = bool(replaced) and _free_share(con) > MAX_FREE_SHARE
         if wasteful:
             # Deleted rows leave free blocks that DuckDB reuses only in part: copied whole into a new file, the
             # warehouse stays near the size of a fresh build however many refreshes it has seen (docs/compaction.md).
@@ -132,7 +142,22 @@ def _free_share(con) -> float:
     return free / total if total else 0.0
 
 
-def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter) -> None:
+def _views_current(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> bool:
+    """Whether the file's views are this code's: every view is there and the run that last published the file was
+    built by the code of the run loading `tables` (its build fingerprint covers views/*.sql). Re-creating them binds
+    each anew, tenths of a second on every refresh. DuckDB binds a view's columns when it is created, so the caller asks
+    only when no table's columns changed."""
+    runs = tables.get("ingest_runs")
+    if runs is None or runs.is_empty():
+        return False
+    last = con.execute("select build_fingerprint from ingest_runs order by finished_at desc limit 1").fetchall()
+    views = {name for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+    return bool(last) and last[0][0] == runs["build_fingerprint"][0] and view_sql().keys() <= views
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logging.LoggerAdapter) -> bool:
+    """Create, extend or rebuild the tables as the models declare them; True when any table was."""
+    changed = False
     existing = _existing_columns(con)
     expected = {table: [(name, typ) for name, typ, _ in columns(table)] for table in TABLES}
     for table, cols in existing.items():
@@ -141,6 +166,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logg
             for name, typ, _ in _added_columns(table, cols):
                 con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {typ}')
             existing[table] = expected[table]
+            changed = True
     if any(table in existing and existing[table] != cols for table, cols in expected.items()):
         # Written by another version of this tool: start over rather than mix layouts.
         logger.warning("warehouse layout changed: rebuilding every table (repos not ingested in this run are dropped)")
@@ -151,9 +177,12 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, logger: logging.Logger | logg
         for table in existing.keys() - kept.keys():
             con.execute(f'DROP TABLE "{table}"')
         existing = kept
+        changed = True
     for table in TABLES:
         if table not in existing:
             con.execute(create_table(table))
+            changed = True
+    return changed
 
 
 def _added_columns(table: str, existing: list[tuple[str, str]]) -> list[tuple[str, str, bool]]:
@@ -188,12 +217,12 @@ def _with_history(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
     return tables | history | ({"rejects": rejects} if rejects.height else {})
 
 
-def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, int]:
+def _delete_replaced(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> None:
+    """Delete the rows `tables` replace: the replaced rounds' rows of each table, all of a whole table's."""
     # A round's rejects belong to two loads: a backfill (which loads the versions tables) replaces its own, an
     # ingest the others; neither erases what the other found.
     backfill = bool(BACKFILL_TABLES & tables.keys())
     owned = {"rejects": f"stage {'=' if backfill else '<>'} '{BACKFILL_STAGE}'"}
-    loaded = {}
     for table, frame in tables.items():
         if table in WHOLE_TABLES:
             con.execute(f'DELETE FROM "{table}"')
@@ -201,6 +230,11 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
             for suite, round_ in replaced:
                 con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ? AND {owned.get(table, "true")}',
                             [suite, round_])
+
+
+def _insert(con, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
+    loaded = {}
+    for table, frame in tables.items():
         con.register("incoming", frame)
         con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM incoming')
         con.unregister("incoming")
@@ -208,9 +242,12 @@ def _replace_rows(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
     return loaded
 
 
-def create_views(con) -> None:
-    """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
+def create_views(con, reading: list[str] | None = None) -> None:
+    """Every views/*.sql as a view named after its file, or only the views the queries `reading` read (and those
+    these read); a view that reads another is created after it."""
     pending = view_sql()
+    if reading is not None:
+        pending = {name: pending[name] for name in _views_read(reading, pending)}
     while pending:
         created = []
         for name, sql in sorted(pending.items()):
@@ -223,6 +260,18 @@ def create_views(con) -> None:
             raise RuntimeError(f"views that cannot be created: {sorted(pending)}")
         for name in created:
             del pending[name]
+
+
+def _views_read(queries: list[str], views: dict[str, str]) -> set[str]:
+    """The views named in `queries`, and in turn in those views' SQL (one read too many costs a view, not a failure)."""
+    found, todo = set(), list(queries)
+    while todo:
+        sql = todo.pop()
+        for name, definition in views.items():
+            if name not in found and re.search(rf"\b{name}\b", sql):
+                found.add(name)
+                todo.append(definition)
+    return found
 
 
 def fsync(path: Path) -> None:

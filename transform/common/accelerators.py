@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,13 @@ def load_map(path: Path) -> list[dict]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadMap(f"accelerator map {path}: cannot be read ({exc})") from None
+    return [dict(row) for row in _checked(path, text)]
+
+
+@cache
+def _checked(path: Path, text: str) -> tuple[dict, ...]:
+    """The rows of a map's text, checked: once per text in a process (a run reads the map three times, and checking
+    every pattern with DuckDB takes tenths of a second)."""
     reader = csv.DictReader(text.splitlines())
     header = [_RENAMED.get(h, h) for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -74,7 +82,7 @@ def load_map(path: Path) -> list[dict]:
             raise BadMap(f"{where}: memory_gb {row['memory_gb']!r} is not a number") from None
         rows.append({"pattern": row["pattern"], "vendor": row["vendor"], "family": row["family"], "chip": row["chip"],
                      "memory_gb": memory, "form_factor": row.get("form_factor"), "reason": row.get("reason")})
-    return rows
+    return tuple(rows)
 
 
 def classify(name: str | None, rows: list[dict]) -> dict | None:

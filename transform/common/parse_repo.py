@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+
+import polars as pl
 
 from extract.git_sync import Checkout
 from extract.read_blobs import read_blobs
 from transform.common import parse_cache
 from transform.common.parse_files import ParsedFiles, parse_file
 from transform.common.source import Source
+from transform.common.tables import VALIDATED, build_tables
+from transform.common.validate import to_frame, validate
 
 NO_LAYOUT = {
     "training": "no <submitter>/systems/*.json or <submitter>/results/<system>/<benchmark>/result_*.txt: "
@@ -68,12 +73,13 @@ def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: i
     files_read = bytes_read = done = 0
     for name, refs in sorted(by_submitter.items()):
         cache_file = parse_cache.submitter_file(cache_dir, name)
-        fragments, read = _parse(checkout, refs, max_bytes, parse_cache.load(cache_file) if reuse else {},
-                                 lambda n, before=done: progress(before + n, len(files)))
+        cached = parse_cache.load(cache_file) if reuse else {}
+        fragments, read = _parse(checkout, refs, max_bytes, cached, lambda n, before=done: progress(before + n, len(files)))
         done += len(refs)
         # a blob upstream failed to send is asked for again next time, not remembered as parsed
-        parse_cache.save(cache_file, {(r.path, r.blob): fragments[(r.path, r.blob)] for r in refs
-                                      if r.blob not in checkout.unavailable})
+        kept = {(r.path, r.blob): fragments[(r.path, r.blob)] for r in refs if r.blob not in checkout.unavailable}
+        if kept.keys() != cached.keys():  # the same keys hold the same output: nothing to write
+            parse_cache.save(cache_file, kept)
         for fragment in fragments.values():
             parsed.absorb(fragment)
         files_read, bytes_read = files_read + read[0], bytes_read + read[1]
@@ -84,6 +90,72 @@ def parse_checkout(checkout: Checkout, submitters: tuple[str, ...], max_bytes: i
     if not checkout.files and not checkout.skipped:  # a layout we do not know (training v0.5 is v0.5.0/<submitter>/...)
         parsed.rejects.append(Source(suite, round_, ".", commit).reject("discover", NO_LAYOUT[suite]))
     return parsed
+
+
+def build_part(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int, cache_dir: Path, reuse: bool,
+               progress: Callable[[int, int], None] = lambda done, total: None) -> tuple[dict[str, pl.DataFrame], ParsedFiles]:
+    """The validated tables of the files of `submitters`, their rejects as the `rejects` frame; and what was parsed.
+
+    A submitter whose files are all as they were when its tables were last built (`reuse`) gets those tables back,
+    stamped with this commit, without its files' parse output being read back, built and validated again; the other
+    submitters are parsed (re-using each unchanged file's output) and built together. Every row is derived within its
+    submitter and every unique key holds the submitter, so a submitter's tables are the same built alone or with
+    others, and valid with any others."""
+    inputs = _inputs(checkout, submitters, max_bytes)
+    kept = {name: parse_cache.load_tables(parse_cache.tables_file(cache_dir, name), inputs[name])
+            for name in submitters if reuse}
+    kept = {name: tables for name, tables in kept.items() if tables is not None}
+    todo = tuple(name for name in submitters if name not in kept)
+    parsed = parse_checkout(checkout, todo, max_bytes, cache_dir, reuse, progress)
+    parts = []
+    if todo or not kept:  # (nothing at all to parse still builds: a layout this code does not read is a reject)
+        tables, rejects = build_tables([parsed])
+        for name, frame in tables.items():
+            if name not in VALIDATED:
+                tables[name], failed = validate(name, frame)
+                rejects.extend(failed)
+        tables["rejects"] = to_frame("rejects", rejects)
+        for name, own in (_by_submitter(tables, checkout.repo.suite, todo) or {}).items():
+            parse_cache.save_tables(parse_cache.tables_file(cache_dir, name), inputs[name], own)
+        parts.append(tables)
+    stamp = pl.lit(checkout.commit)
+    parts += [{table: frame.with_columns(source_commit=stamp) for table, frame in kept[name].items()}
+              for name in sorted(kept)]
+    return {table: pl.concat([part[table] for part in parts]) for table in parts[0]}, parsed
+
+
+def _inputs(checkout: Checkout, submitters: tuple[str, ...], max_bytes: int) -> dict[str, str]:
+    """Per submitter, the key of everything its tables are built from: its files' paths and blobs, the blobs upstream
+    could not send (their rejects are in the tables: once sent, the key differs and they are built anew), the files
+    skipped and why, the round, the size limit."""
+    suite, mine = checkout.repo.suite, set(submitters)
+    inputs: dict[str, tuple[list, list, list]] = {name: ([], [], []) for name in submitters}
+    for ref in checkout.files:
+        if (name := submitter(suite, ref.path)) in mine:
+            inputs[name][0].append((ref.path, ref.blob))
+            if ref.blob in checkout.unavailable:
+                inputs[name][1].append(ref.blob)
+    for item in checkout.skipped:
+        if (name := submitter(suite, item.path)) in mine:
+            inputs[name][2].append((item.path, item.reason))
+    return {name: hashlib.sha256(repr((suite, checkout.repo.round, max_bytes, *map(sorted, lists))).encode()).hexdigest()
+            for name, lists in inputs.items()}
+
+
+def _by_submitter(tables: dict[str, pl.DataFrame], suite: str, names: tuple[str, ...]
+                  ) -> dict[str, dict[str, pl.DataFrame]] | None:
+    """Each submitter's rows of `tables` (by the folder of each row's source_path), or None when a row belongs to
+    none of `names`: then nothing is kept, rather than a submitter's tables without that row."""
+    depth = 1 if suite == "training" else 2
+    own: dict[str, dict[str, pl.DataFrame]] = {name: {} for name in names}
+    for table, frame in tables.items():
+        owner = pl.col("source_path").str.split("/").list.head(depth).list.join("/")
+        split = frame.with_columns(_owner=owner).partition_by("_owner", as_dict=True, include_key=False)
+        if not {key for (key,) in split} <= own.keys():
+            return None
+        for name in names:
+            own[name][table] = split.get((name,), frame.clear())
+    return own
 
 
 def _parse(checkout: Checkout, refs: list, max_bytes: int, cached: dict, progress: Callable[[int], None]
