@@ -15,6 +15,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 from prefect.states import Completed, Failed
+from prefect.utilities.annotations import quote
 
 from extract.git_log import commits_between
 from extract.git_errors import GitFailure, NothingSynced, with_retries
@@ -192,9 +193,11 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
         prior_commit = held.commit
         changed[repo] = prior_commit
         if parsed_in_flow(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
-            # a small repository or a few changed files: parsed here, on the flow's own threads, without a worker
-            parts.append(((repos.index(repo), 1), parse_part.submit(outcome, partition(outcome, 1)[0], "1/1", settings,
-                                                                    prior_commit)))
+            # a small repository or a few changed files: parsed here, on the flow's own threads, without a worker; the
+            # checkout is `quote`d: it holds no future for Prefect to look for, and walking its tens of thousands of
+            # files costs tenths of a second (not on the runners: Dask rebuilds the quote as a plain tuple)
+            parts.append(((repos.index(repo), 1), parse_part.submit(quote(outcome), partition(outcome, 1)[0], "1/1",
+                                                                    settings, prior_commit)))
             continue
         # in parts of whole submitters, at least as many as there are workers
         groups = partition(outcome, part_count(outcome, settings.workers))
