@@ -119,7 +119,9 @@ def read_batches(data: bytes, bad: BadLines, unread_lists: tuple[bytes, ...] = (
     (loadgen's `loaded_qsl_set`, most of a detail log's bytes), the event holds [] instead, without building an
     int per element; whether the line is valid JSON is decided exactly as if it were decoded."""
     start, size, numbers = 0, len(data), _LineNumbers(data)
-    while start < size and not bad.gave_up:
+    while not bad.gave_up and (at := data.find(MARKER, start)) >= 0:
+        # from the line of the next marker: a stretch without one costs a single search
+        start = max(start, data.rfind(b"\n", start, at) + 1)
         end = data.find(b"\n", min(start + BATCH_BYTES, size))
         end = size if end < 0 else end + 1
         payloads = _PAYLOAD.findall(data, start, end)
@@ -127,7 +129,7 @@ def read_batches(data: bytes, bad: BadLines, unread_lists: tuple[bytes, ...] = (
             prefix = b' {"key": "' + key + b'", "value": ['
             if data.find(prefix, start, end) >= 0:
                 payloads = [_without_int_list(p, len(prefix)) if p.startswith(prefix) else p for p in payloads]
-        decoded = _decoded(payloads) if payloads else ([], [])
+        decoded = _decoded(payloads)
         if decoded is not None:
             yield Batch(decoded[0], decoded[1], numbers, start, end)
         else:
