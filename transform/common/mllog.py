@@ -30,8 +30,10 @@ BATCH_BYTES = 1 << 18
 
 # the payload of a marker line: everything after its first marker, to the end of the line (a second marker on a
 # line is part of the first one's payload)
-_PAYLOAD = re.compile(rb":::MLLOG([^\n]*)")
+_PAYLOAD = re.compile(rb":::MLLOG(.*)")  # `.` is any byte but a newline
 _KEY = itemgetter("key")
+_LAST_BYTE = itemgetter(-1)
+_OBJECT_ENDS = frozenset(b"} \t\r")  # `}` and the JSON whitespace that may follow it on a line
 
 
 @dataclass
@@ -144,9 +146,13 @@ def _decoded(payloads: list[bytes]) -> tuple[list[dict], list[str]] | None:
     orjson skips the JSON whitespace around an object, so a payload it decodes to a dict is, stripped, one that
     starts with `{` and ends with `}`: the event is the one _line_by_line decodes."""
     try:
+        # a payload that cannot end an object (empty, or not `}` then spaces) is not decoded just to fail: a batch
+        # of hostile lines (one of 64 MiB) goes to _line_by_line at once
+        if not set(map(_LAST_BYTE, payloads)) <= _OBJECT_ENDS:
+            return None
         events = list(map(orjson.loads, payloads))
         keys = list(map(_KEY, events))  # TypeError: not an object; KeyError: no "key"
-    except (orjson.JSONDecodeError, TypeError, KeyError):
+    except (IndexError, orjson.JSONDecodeError, TypeError, KeyError):
         return None
     return (events, keys) if set(map(type, keys)) <= {str} else None
 

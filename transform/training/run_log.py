@@ -247,7 +247,7 @@ def _eval_facts(event: dict, start_ms: float) -> dict | None:
         return None
     meta = _metadata(event)
     value = event.get("value")
-    parts = value if isinstance(value, dict) else {}
+    parts = value if isinstance(value, dict) else None  # Mask R-CNN's {"BBOX": …, "SEGM": …}
     return {
         "epoch_num": number(meta.get("epoch_num")),
         "samples_count": integer(meta.get("samples_count")),
@@ -255,8 +255,8 @@ def _eval_facts(event: dict, start_ms: float) -> dict | None:
         "time_ms": time_ms,
         "minutes_since_run_start": (time_ms - start_ms) / 60000,
         "accuracy": number(value),
-        "accuracy_bbox": number(parts.get("BBOX")),
-        "accuracy_segm": number(parts.get("SEGM")),
+        "accuracy_bbox": number(parts.get("BBOX")) if parts else None,
+        "accuracy_segm": number(parts.get("SEGM")) if parts else None,
         "value_json": orjson.dumps(value).decode(),
     }
 
