@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import methodcaller
 
-from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
+from transform.common.mllog import BadLines, bad_line_rejects, read_batches
 from transform.common.source import Source
 from transform.common.values import flag, integer, number, seed, text
 
@@ -85,7 +86,10 @@ _FLAGS = {
 # detail-log key → column of the parsed row, for the rules files, which name the checker's log keys
 LOG_KEY_COLUMNS = {key: column for table in (_NUMBERS, _INTEGERS) for column, key in table.items()}
 
-_READ = {*_NUMBERS.values(), *_INTEGERS.values(), *_SEEDS.values(), *_TEXTS.values(), *_FLAGS.values(), "test_datetime"}
+_READ = frozenset({*_NUMBERS.values(), *_INTEGERS.values(), *_SEEDS.values(), *_TEXTS.values(), *_FLAGS.values(), "test_datetime"})
+# keys no column reads whose values are long lists of sample indices (most of a detail log's bytes): not decoded
+_UNREAD = (b"loaded_qsl_set",)
+_METADATA = methodcaller("get", "metadata")
 
 
 @dataclass
@@ -100,14 +104,15 @@ def parse_inference_detail(data: bytes, source: Source) -> ParsedDetail:
     bad = BadLines()
     first: dict[str, object] = {}
     events = errors = warnings = 0
-    for _line, event in iter_mllog(data, bad):
-        events += 1
-        if event["key"] in _READ:  # only what a column reads: a log may hold any number of other keys
-            first.setdefault(event["key"], event.get("value"))
-        meta = event.get("metadata")
-        if isinstance(meta, dict):
-            errors += meta.get("is_error") is True
-            warnings += meta.get("is_warning") is True
+    for batch in read_batches(data, bad, unread_lists=_UNREAD):
+        events += len(batch.events)
+        # only what a column reads: a log may hold any number of other keys
+        for key in _READ.intersection(batch.counts).difference(first):
+            first[key] = batch.events[batch.keys.index(key)].get("value")
+        for meta in map(_METADATA, batch.events):
+            if isinstance(meta, dict):
+                errors += meta.get("is_error") is True
+                warnings += meta.get("is_warning") is True
     out.rejects.extend(bad_line_rejects(bad, source))
     if bad.gave_up:
         out.rejects.append(source.reject("parse", "too many MLLOG lines could not be used: not a usable detail log"))

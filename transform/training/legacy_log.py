@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import orjson
 
@@ -69,24 +71,18 @@ def parse_legacy_log(data: bytes, source: Source, marker: bytes) -> ParsedLog:
 
 def _v05(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float], None]:
     """The log as MLLOG lines, its undecodable lines, and each event's time in seconds by its time_ms."""
-    lines, bad, seconds = [], [], {}
-    for line_no, line in enumerate(data.split(b"\n"), 1):
-        at = line.find(V05_MARKER)
-        if at < 0:
-            lines.append(b"")
-            continue
-        m = _V05.match(line, at)
+    lines, bad, seconds, decode = [], [], {}, _decoder()
+    for line_no, line in _marker_lines(data, V05_MARKER):
+        m = _V05.match(line, line.find(V05_MARKER))
         if m is None:
             bad.append((line_no, "not a ':::MLPv0.5.0 <benchmark> <seconds> (<file>:<line>) <key>[: <value>]' line"))
-            lines.append(b"")
             continue
         value, metadata = None, {}
         if m[3] and m[3].strip():
             try:
-                value = _decode(m[3].strip())
+                value = decode(m[3].strip())
             except ValueError as exc:
                 bad.append((line_no, f"value of {m[2].decode()} is neither JSON nor a Python literal ({exc})"))
-                lines.append(b"")
                 continue
         key = m[2].decode()
         if key == "eval_accuracy" and isinstance(value, dict) and "value" in value:
@@ -96,23 +92,20 @@ def _v05(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float],
             if success is not None:
                 metadata["status"] = "success" if success in (True, "true", "True") else "aborted"
         seconds[float(m[1]) * 1000] = float(m[1])
-        lines.append(_event(key, float(m[1]), value, metadata))
-    return b"\n".join(lines), bad, seconds, None
+        lines.append((line_no, _event(key, float(m[1]), value, metadata)))
+    return _as_lines(lines, data.count(b"\n") + 1), bad, seconds, None
 
 
 def _v06(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float], tuple[float, float] | None]:
     """As _v05, and (time_ms, seconds) of the stop a MiniGo eval_result defines."""
-    lines, bad, events = [], [], []
-    for line_no, line in enumerate(data.split(b"\n"), 1):
-        at = line.rfind(V06_MARKER)  # the official 0.6 parser keeps what follows the last marker of a line
-        if at < 0:
-            continue
-        m = _V06.match(line, at)
+    bad, events, decode = [], [], _decoder()
+    for line_no, line in _marker_lines(data, V06_MARKER):
+        m = _V06.match(line, line.rfind(V06_MARKER))  # the official 0.6 parser keeps what follows the last marker of a line
         if m is None:
             bad.append((line_no, "not a ':::MLL <seconds> <key>: <value>' line"))
             continue
         try:
-            payload = _decode(m[3].strip())
+            payload = decode(m[3].strip())
         except ValueError as exc:
             bad.append((line_no, f"payload of {m[2].decode()} is neither JSON nor a Python literal ({exc})"))
             continue
@@ -131,10 +124,33 @@ def _v06(data: bytes) -> tuple[bytes, list[tuple[int, str]], dict[float, float],
         by_line[line_no] = _event(key, seconds, value, metadata)
         if stop is not None and stop[0] == line_no:
             by_line[line_no] += b"\n" + _event("run_stop", stop[1], None, {"status": stop[2]})
-    last = max(by_line, default=0)
-    lines = [by_line.get(n, b"") for n in range(1, last + 1)]
     seconds = {e[2] * 1000: e[2] for e in events}
-    return b"\n".join(lines), bad, seconds, (stop[1] * 1000, stop[3]) if stop else None
+    return _as_lines(list(by_line.items()), max(by_line, default=0)), bad, seconds, (stop[1] * 1000, stop[3]) if stop else None
+
+
+def _marker_lines(data: bytes, marker: bytes) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of each line that holds `marker` (lines end at a newline byte): the other lines, most of a log, cost
+    no Python step."""
+    pos = counted_to = 0
+    line_no = 1
+    while (at := data.find(marker, pos)) >= 0:
+        begin = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        line_no += data.count(b"\n", counted_to, begin)
+        counted_to = begin
+        yield line_no, data[begin:end]
+        pos = end + 1
+
+
+def _as_lines(lines: list[tuple[int, bytes]], count: int) -> bytes:
+    """`count` lines joined with newlines: line n is the text given for it in `lines` (in order of n), any other is empty."""
+    parts, line_no = [], 1
+    for n, text in lines:
+        parts += (b"\n" * (n - line_no), text)
+        line_no = n
+    parts.append(b"\n" * (count - line_no))
+    return b"".join(parts)
 
 
 def _eval_result_stop(events: list[tuple]) -> tuple[int, float, str, float] | None:
@@ -154,6 +170,12 @@ def _event(key: str, seconds: float, value, metadata: dict) -> bytes:
         return b":::MLLOG " + orjson.dumps({"key": key, "time_ms": seconds * 1000, "value": value, "metadata": metadata})
     except TypeError:  # a Python literal JSON cannot hold (a set, bytes): the value is kept as its text
         return b":::MLLOG " + orjson.dumps({"key": key, "time_ms": seconds * 1000, "value": repr(value), "metadata": metadata})
+
+
+def _decoder() -> Callable[[bytes], object]:
+    """_decode for one log: a log repeats the same few payloads thousands of times (in Python syntax, which costs a
+    compile each), so the last distinct ones are kept. The values are only read, never changed, so sharing is safe."""
+    return lru_cache(maxsize=256)(_decode)
 
 
 def _decode(text: bytes):

@@ -14,9 +14,15 @@ The run's joules follow in transform/training/energy.py.
 
 from __future__ import annotations
 
-from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
+from itertools import compress, repeat
+from operator import add, methodcaller, mul, ne, sub
+
+from transform.common.mllog import BadLines, bad_line_rejects, read_batches
 from transform.common.source import Source
-from transform.common.values import is_number
+from transform.common.values import all_numbers, is_number
 
 # What the official summarizer does on these files is to stop with an exception: no energy for the whole submitter.
 OFFICIAL_STOPS = "the official summarizer stops with an error on this file"
@@ -26,37 +32,48 @@ def parse_power_log(data: bytes, source: Source) -> tuple[dict, list[dict]]:
     """The file's part of its run's energy, and rejects for unusable lines (the official parser skips them too)."""
     submitter, _results, system, benchmark, _power, result, name = source.path.split("/")
     bad = BadLines()
-    events = [(event.get("time_ms"), event["key"], event.get("value")) for _, event in iter_mllog(data, bad)]
+    # the events as three columns: (time_ms, key, value) of each, in file order
+    times, keys, values = [], [], []
+    for batch in read_batches(data, bad):
+        times.extend(map(_TIME, batch.events))
+        keys.extend(batch.keys)
+        values.extend(map(_VALUE, batch.events))
     part = "node" if name.startswith("node_") else "switch"
     row = {
         "round": source.round, "submitter": submitter, "system": system, "benchmark": benchmark,
         "result": result, "part": part, "source_path": source.path, "source_commit": source.commit,
-        **(_node(events) if part == "node" else _switch(events)),
+        **(_node(times, keys, values) if part == "node" else _switch(times, keys, values)),
     }
     return row, bad_line_rejects(bad, source)
 
 
-def _node(events: list[tuple]) -> dict:
-    timed = [e for e in events if is_number(e[0])]
-    timed.sort(key=lambda e: e[0])
+_TIME, _VALUE = methodcaller("get", "time_ms"), methodcaller("get", "value")
+
+
+def _node(times: list, keys: list[str], values: list) -> dict:
+    # the events with a numeric time in a stable sort by time (file order among equal times), as three columns
+    order = sorted(_timed(times), key=times.__getitem__)
+    keys, values = list(map(keys.__getitem__, order)), list(map(values.__getitem__, order))
+    times = list(map(float, map(times.__getitem__, order)))
+    # Nearly every event is a power_reading. The others ("marks": the window's start and stop, conversion_eff,
+    # any other key) are few: the file is read mark by mark, and the readings between two marks integrated at once.
+    marks = list(compress(range(len(keys)), map(ne, keys, repeat("power_reading"))))
     start = stop = None
-    previous = last = 0.0
-    integral, efficiency, readings, problem = 0, 1.0, 0, None
-    for time_ms, key, value in timed:
+    window = _Window()
+    efficiency = 1.0
+    after = 0  # the first event after the previous mark
+    for mark in [*marks, len(keys)]:
+        if stop is None and start is not None:
+            window.integrate(times[after:mark], values[after:mark])
+        key = keys[mark] if mark < len(keys) else None
         if key == "power_measurement_start":
-            start = previous = float(time_ms)
-        if key == "power_reading" and stop is None and start is not None:
-            if not is_number(value):
-                problem = problem or f"a power_reading value is {value!r}, not a number: {OFFICIAL_STOPS}"
-                continue
-            integral += value * (float(time_ms) - previous)
-            previous = float(time_ms)
-            last = max(last, float(time_ms))
-            readings += 1
-        if key == "power_measurement_stop":
-            stop = float(time_ms)
-        if key == "conversion_eff":
-            efficiency = value
+            start = window.previous = times[mark]
+        elif key == "power_measurement_stop":
+            stop = times[mark]
+        elif key == "conversion_eff":
+            efficiency = values[mark]
+        after = mark + 1
+    integral, readings, last, problem = window.integral, window.readings, window.last, window.problem
     if not is_number(efficiency):
         problem = problem or f"conversion_eff is {efficiency!r}, not a number: {OFFICIAL_STOPS}"
     if start is None:
@@ -70,23 +87,62 @@ def _node(events: list[tuple]) -> dict:
                               f"({start:.0f}): the official summarizer divides by zero here and stops")
     return {"conversion_eff": efficiency if is_number(efficiency) else None, "integral_w_ms": float(integral),
             "start_ms": start, "stop_ms": stop, "readings": readings, "interconnect_w": None,
-            "ignored_readings": sum(1 for e in events if e[1] == "power_reading") - readings, "problem": problem}
+            "ignored_readings": keys.count("power_reading") - readings, "problem": problem}
 
 
-def _switch(events: list[tuple]) -> dict:
-    efficiency, estimate, problem = 1.0, None, None
-    for _time, key, value in events:
-        if key == "conversion_eff":
-            efficiency = value
-        if key == "interconnect_power_est":
-            estimate = value
-            break
+@dataclass
+class _Window:
+    """The power readings of a node's window, integrated as the summarizer does it: reading by reading, in time
+    order, value × (its time − the previous one's), in W·ms; a reading whose value is not a number is skipped."""
+    integral: float = 0
+    previous: float = 0.0
+    last: float = 0.0
+    readings: int = 0
+    problem: str | None = None
+
+    def integrate(self, times: list[float], values: list) -> None:
+        """Consecutive readings, in time order."""
+        if all_numbers(values):
+            self._steps(times, values)
+            return
+        begin = 0  # the runs of numbers between the values that are not
+        for at, value in enumerate(values):
+            if not is_number(value):
+                self.problem = self.problem or f"a power_reading value is {value!r}, not a number: {OFFICIAL_STOPS}"
+                self._steps(times[begin:at], values[begin:at])
+                begin = at + 1
+        self._steps(times[begin:], values[begin:])
+
+    def _steps(self, times: list[float], values: list) -> None:
+        """Readings whose values are numbers: the float arithmetic of one step per reading, run in C (map, reduce)."""
+        if not times:
+            return
+        steps = map(sub, times, [self.previous, *times[:-1]])
+        self.integral = reduce(add, map(mul, values, steps), self.integral)
+        self.previous, self.last = times[-1], max(self.last, max(times))
+        self.readings += len(times)
+
+
+def _timed(times: list) -> Iterable[int]:
+    """The indices of the events with a numeric time_ms: in a real log all of them, which C checks at once."""
+    if all_numbers(times):
+        return range(len(times))
+    return [i for i, time_ms in enumerate(times) if is_number(time_ms)]
+
+
+def _switch(times: list, keys: list[str], values: list) -> dict:
+    # the file is read up to its first interconnect_power_est
+    end = keys.index("interconnect_power_est") if "interconnect_power_est" in keys else len(keys)
+    estimate = values[end] if end < len(keys) else None
+    before = keys[:end]
+    efficiency = values[end - 1 - before[::-1].index("conversion_eff")] if "conversion_eff" in before else 1.0
+    problem = None
     if estimate is not None and not is_number(estimate):
         problem = f"interconnect_power_est is {estimate!r}, not a number: {OFFICIAL_STOPS}"
     elif not is_number(efficiency):
         problem = f"conversion_eff is {efficiency!r}, not a number: {OFFICIAL_STOPS}"
-    times = [float(t) for t, key, _ in events if key == "power_reading" and is_number(t)]
+    readings = [float(time_ms) for time_ms, key in zip(times, keys) if key == "power_reading" and is_number(time_ms)]
     return {"conversion_eff": efficiency if is_number(efficiency) else None, "integral_w_ms": None,
-            "start_ms": min(times, default=None), "stop_ms": max(times, default=None), "readings": len(times),
+            "start_ms": min(readings, default=None), "stop_ms": max(readings, default=None), "readings": len(readings),
             "interconnect_w": float(estimate) if problem is None and estimate is not None else None,
-            "ignored_readings": len(times), "problem": problem}
+            "ignored_readings": len(readings), "problem": problem}

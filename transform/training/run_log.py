@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 import orjson
 
-from transform.common.mllog import BadLines, bad_line_rejects, iter_mllog
+from transform.common.mllog import BadLines, Batch, bad_line_rejects, read_batches
 from transform.training.quality_targets import SCALAR, quality_target, target_key
 from transform.training.score_rules import init_within_limit
 from transform.common.source import Source
-from transform.common.values import integer, is_number, number, text
+from transform.common.values import all_numbers, integer, is_number, number, text
 
 _RUN_INDEX = re.compile(r"result_(\d+)\.txt")
 # time_ms is milliseconds since the Unix epoch: anything outside [1970, 10000) is not a time a run was logged at.
@@ -41,38 +43,12 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     out = ParsedLog()
     submitter, _results, system, benchmark, name = source.path.split("/")
     bad = BadLines()
-    run_start = run_stop = None
-    status = None
-    # as the compliance checker: the earliest init_start before the (first) init_stop
-    init_start_ms = init_stop_ms = None
-    config: dict[str, object] = {}
-    evals: list[tuple[int, dict]] = []
-    events = ignored_keys = 0
-    # the values an open run's target is checked on, where its ruleset names another key than eval_accuracy
-    open_key, open_values = target_key(source.round, benchmark, "open"), []
-    for line_no, event in iter_mllog(data, bad):
-        events += 1
-        key = event["key"]
-        if key == open_key != SCALAR:
-            open_values.append(event.get("value"))
-        bounded = run_start is not None and run_stop is not None
-        # As the official summarizer: the latest run_start and run_stop until both have been seen.
-        if key == "run_start" and not bounded:
-            run_start = event
-        elif key == "run_stop" and not bounded:
-            run_stop = event
-        elif key == "eval_accuracy":
-            evals.append((line_no, event))
-        elif key == "init_start" and init_stop_ms is None and is_number(event.get("time_ms")):
-            init_start_ms = event["time_ms"] if init_start_ms is None else min(init_start_ms, event["time_ms"])
-        elif key == "init_stop" and init_stop_ms is None and is_number(event.get("time_ms")):
-            init_stop_ms = event["time_ms"]
-        # configuration is logged before run_start or after it: every key, first value wins
-        elif key.strip() not in NOT_CONFIGURATION and key not in config:
-            if len(config) < MAX_CONFIG_KEYS:
-                config[key] = event.get("value")
-            else:
-                ignored_keys += 1
+    log = _LogFacts(open_key=target_key(source.round, benchmark, "open"))
+    for batch in read_batches(data, bad):
+        log.add(batch)
+    run_start, run_stop, evals, config = log.run_start, log.run_stop, log.evals, log.config
+    events, ignored_keys, open_key, open_values = log.events, log.ignored_keys, log.open_key, log.open_values
+    init_start_ms, init_stop_ms = log.init_start_ms, log.init_stop_ms
     out.rejects.extend(bad_line_rejects(bad, source))
     if ignored_keys:
         out.rejects.append(source.reject("parse", f"more than {MAX_CONFIG_KEYS} configuration keys: {ignored_keys} events of "
@@ -85,19 +61,14 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     start_ms, stop_ms = run_start["time_ms"], run_stop["time_ms"]
     status = _metadata(run_stop).get("status")
 
-    unusable_evals = []
-    for line_no, event in evals[:MAX_EVALS]:
-        row = _eval_row(event, start_ms, source)
-        if row is None:
-            unusable_evals.append(line_no)
-        else:
-            out.evals.append(row)
+    unusable_evals = log.unusable_eval_lines
+    out.evals = _eval_rows(evals[:MAX_EVALS], start_ms, source)
     out.rejects.extend(source.reject("parse", f"line {n}: eval_accuracy without a usable time_ms") for n in unusable_evals[:20])
     if len(unusable_evals) > 20:
         out.rejects.append(source.reject("parse", f"{len(unusable_evals) - 20} more eval_accuracy events without a usable time_ms"))
     if len(evals) > MAX_EVALS:
         out.rejects.append(source.reject("parse", f"{len(evals)} eval_accuracy events: only the first {MAX_EVALS} are loaded"))
-    values = _eval_values([event for _, event in evals])
+    values = _eval_values(evals)
     final = values[-1] if values else None
     log_division = text(config.get("submission_division"))
     # the compliance checker judges a log by the configs of the division it states
@@ -145,6 +116,88 @@ def parse_training_log(data: bytes, source: Source) -> ParsedLog:
     return out
 
 
+@dataclass
+class _LogFacts:
+    """What a result log states, gathered batch by batch (transform/common/mllog.py): each fact is found with list
+    operations over the batch's keys, in the order of the events, as a loop over every event would find it."""
+    # the key an open run's target is checked on, where its ruleset names another than eval_accuracy
+    open_key: str
+    open_values: list = field(default_factory=list)
+    events: int = 0
+    # As the official summarizer: the latest run_start and run_stop until both have been seen.
+    run_start: dict | None = None
+    run_stop: dict | None = None
+    evals: list[dict] = field(default_factory=list)
+    # lines of the loaded evals (the first MAX_EVALS) without a usable time_ms
+    unusable_eval_lines: list[int] = field(default_factory=list)
+    # as the compliance checker: the earliest init_start before the (first) init_stop
+    init_start_ms: float | None = None
+    init_stop_ms: float | None = None
+    # configuration is logged before run_start or after it: every key, first value wins
+    config: dict[str, object] = field(default_factory=dict)
+    ignored_keys: int = 0  # events of keys beyond MAX_CONFIG_KEYS
+    # keys known not to be configuration (checked once per key, not per event)
+    not_config: set[str] = field(default_factory=lambda: set(NOT_CONFIGURATION))
+
+    def add(self, batch: Batch) -> None:
+        events = batch.events
+        self.events += len(events)
+        if self.open_key != SCALAR:
+            self.open_values.extend(events[i].get("value") for i in batch.positions(self.open_key))
+        self._boundaries(batch)
+        for i in batch.positions("eval_accuracy"):
+            if len(self.evals) < MAX_EVALS and not is_number(events[i].get("time_ms")):
+                self.unusable_eval_lines.append(batch.line(i))
+            self.evals.append(events[i])
+        self._init(batch)
+        self._config(batch)
+
+    def _boundaries(self, batch: Batch) -> None:
+        for i in sorted(batch.positions("run_start") + batch.positions("run_stop")):
+            if self.run_start is not None and self.run_stop is not None:
+                return
+            if batch.keys[i] == "run_start":
+                self.run_start = batch.events[i]
+            else:
+                self.run_stop = batch.events[i]
+
+    def _init(self, batch: Batch) -> None:
+        if self.init_stop_ms is not None:
+            return
+        stops = [i for i in batch.positions("init_stop") if is_number(batch.events[i].get("time_ms"))]
+        if stops:
+            self.init_stop_ms = batch.events[stops[0]]["time_ms"]
+        # a log may have an init_start per process: their times are taken at once, up to the first init_stop
+        starts = batch.positions("init_start")
+        starts = starts[:bisect_left(starts, stops[0])] if stops else starts
+        times = list(map(_TIME, map(batch.events.__getitem__, starts)))
+        times = times if all_numbers(times) else [time_ms for time_ms in times if is_number(time_ms)]
+        if times:
+            earliest = min(times)
+            self.init_start_ms = earliest if self.init_start_ms is None else min(self.init_start_ms, earliest)
+
+    def _config(self, batch: Batch) -> None:
+        config, first = self.config, None
+        for key in batch.counts:  # each key once, in the order of its first event
+            if key in config or key in self.not_config:
+                continue
+            if key.strip() in NOT_CONFIGURATION:
+                self.not_config.add(key)
+            elif len(config) < MAX_CONFIG_KEYS:
+                first = first or _first_indices(batch.keys)
+                config[key] = batch.events[first[key]].get("value")
+            else:
+                self.ignored_keys += batch.counts[key]
+
+
+_TIME = methodcaller("get", "time_ms")
+
+
+def _first_indices(keys: list[str]) -> dict[str, int]:
+    """Each key's first index: built from the end, so that the earliest index is the one written last (in C)."""
+    return dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+
+
 def _eval_values(events: list[dict]) -> list:
     """eval_accuracy values in order; events tagged with metadata.metric (FID, CLIP) are merged per samples_count."""
     values: list = []
@@ -179,32 +232,32 @@ def _missing_boundary(events: int, bad: BadLines, run_start, run_stop) -> str | 
     return None
 
 
-def _eval_row(event: dict, start_ms: float, source: Source) -> dict | None:
+def _eval_rows(evals: list[dict], start_ms: float, source: Source) -> list[dict]:
+    """A row per eval with a usable time_ms."""
+    submitter, _results, system, benchmark, name = source.path.split("/")
+    run = {"suite": source.suite, "round": source.round, "submitter": submitter, "system": system,
+           "benchmark": benchmark, "run_label": name.removeprefix("result_").removesuffix(".txt")}
+    where = {"source_path": source.path, "source_commit": source.commit}
+    return [{**run, **facts, **where} for event in evals if (facts := _eval_facts(event, start_ms)) is not None]
+
+
+def _eval_facts(event: dict, start_ms: float) -> dict | None:
     time_ms = event.get("time_ms")
     if not is_number(time_ms):
         return None
     meta = _metadata(event)
     value = event.get("value")
-    parts = value if isinstance(value, dict) else {}
-    submitter, _results, system, benchmark, name = source.path.split("/")
+    parts = value if isinstance(value, dict) else None  # Mask R-CNN's {"BBOX": …, "SEGM": …}
     return {
-        "suite": source.suite,
-        "round": source.round,
-        "submitter": submitter,
-        "system": system,
-        "benchmark": benchmark,
-        "run_label": name.removeprefix("result_").removesuffix(".txt"),
         "epoch_num": number(meta.get("epoch_num")),
         "samples_count": integer(meta.get("samples_count")),
         "metric": text(meta.get("metric")),
         "time_ms": time_ms,
         "minutes_since_run_start": (time_ms - start_ms) / 60000,
         "accuracy": number(value),
-        "accuracy_bbox": number(parts.get("BBOX")),
-        "accuracy_segm": number(parts.get("SEGM")),
+        "accuracy_bbox": number(parts.get("BBOX")) if parts else None,
+        "accuracy_segm": number(parts.get("SEGM")) if parts else None,
         "value_json": orjson.dumps(value).decode(),
-        "source_path": source.path,
-        "source_commit": source.commit,
     }
 
 
