@@ -38,6 +38,7 @@ from extract.repo_id import repo_id
 from flows.settings import Settings
 from tests.test_faults import snapshot
 from warehouse.reconciliation import reproduced
+from warehouse.run_record import timeline_line
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "all_rounds.md"
 BENCHMARKS = DOC.with_name("benchmarks.md")
@@ -134,6 +135,7 @@ def run(org: str, workers: str, tmp: Path, raw: bool) -> dict:
     official = reproduced(settings.db_path, sorted({row[1] for row in rounds}), first=0)
     return {
         "workers": workers, "wall": wall, "files": summary.files_parsed, "failed": summary.failed, "rounds": rounds,
+        "timeline": timeline_line(summary.timeline, summary.seconds),
         "official": official,
         "cpu": me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime,
         "peak_mb": me.ru_maxrss / 1024, "child_peak_mb": children.ru_maxrss / 1024,
@@ -222,6 +224,8 @@ def main(org: str, worker_counts: list[str], out: Path) -> None:
         "- Not loaded (the repository could not be cloned from the folder):"
         + ("".join(f"\n  - `{url.rsplit('/', 1)[-1]}`: {reason}" for url, reason in sorted(first["failed"].items()))
            or " none."),
+        "- Where each entry's seconds went (its `ingest_runs.timeline`; parse parts are per repository and task):",
+        *(f"  - {r['workers']}: {r['timeline']}" for r in runs),
         "- \"of which unread\": files whose content the repository could not send (snapshots of the repositories "
         "lack a few of their largest files) or above the size limit; each is a row in `rejects`.",
         "",

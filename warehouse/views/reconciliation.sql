@@ -112,8 +112,13 @@ verdicts as (
             else 'equal'
         end as verdict,
         case when compared then not valid end as ours_invalid,
+        -- the csv files of older checkers (v4.1 submitters') print the first metric's value alone: "0.86112" where
+        -- the accuracy text is "DICE: 0.86112"; a bare number is compared with our first metric's value
         case when compared and official_accuracy_text is not null
-            then official_accuracy_text = coalesce(accuracy_text, '') end as accuracy_equal,
+            then official_accuracy_text = coalesce(accuracy_text, '')
+                or coalesce(regexp_full_match(official_accuracy_text, '[-+0-9.eE]+')
+                            and official_accuracy_text = regexp_extract(accuracy_text, '^[^:]*:\s*(\S+)', 1), false)
+        end as accuracy_equal,
         case when compared and (official_power_result is not null or power_result is not null)
             then coalesce(abs(power_result - official_power_result)
                               <= 1e-9 * greatest(abs(power_result), abs(official_power_result))
