@@ -21,6 +21,8 @@ from transform.common.tables import build_tables
 from transform.common.rules import round_rules
 from transform.inference.endpoints import endpoints_compliance_passed, endpoints_skipped, parse_audit, parse_result_summary
 from transform.inference.pre_mllog import parse_summary_log
+from transform.common.schemas import TABLES
+from warehouse.publish import create_views
 
 V61_VR = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
 # INFO:main:Results <folder> <value>, as the v0.7 submission checker prints each result it accepts
@@ -259,6 +261,32 @@ def test_reconciliation_on_the_fixtures(reconciled):
     # v0.7 has no round table: the checker csv of two submitters covers only them
     assert con.execute("select distinct submitter from reconciliation where round = 'v0.7'").fetchall() == [("DellEMC",), ("InAccel",)]
     assert ("v0.5" not in counts) and "official results reproduced" in summary.text(Path("w.duckdb"))
+
+
+def test_a_bare_number_official_accuracy_is_compared_with_our_first_metric(reconciled):
+    """The csv files of older checkers print the first metric's value alone: "0.86112" where ours is "DICE: 0.86112"
+    (whole v4.1: 26 official rows). The fixtures' tables all name their metrics, so one equal v5.1 row is given
+    other spellings of its official accuracy, in a copy of the warehouse."""
+    con, _, settings = reconciled
+    location, ours = con.execute("""select location, accuracy_text from reconciliation where round = 'v5.1'
+        and verdict = 'equal' and accuracy_equal and accuracy_text like '%: %' order by location limit 1""").fetchone()
+    first = ours.split(":", 1)[1].split()[0]
+    with duckdb.connect() as copy:
+        copy.execute("ATTACH ? AS published (READ_ONLY)", [str(settings.db_path)])
+        for table in TABLES:
+            copy.execute(f"create table {table} as select * from published.{table}")
+        create_views(copy)
+
+        def accuracy_equal(official: str) -> bool | None:
+            copy.execute("update official_results set accuracy_text = ? where round = 'v5.1' and location = ?",
+                         [official, location])
+            return copy.execute("select accuracy_equal from reconciliation where round = 'v5.1' and location = ?",
+                                [location]).fetchone()[0]
+
+        assert accuracy_equal(first) is True
+        assert accuracy_equal(f"{float(first) + 1}") is False  # another number
+        assert accuracy_equal(ours.replace(first, "0", 1)) is False  # named, another value
+        assert accuracy_equal(ours) is True
 
 
 def test_pre_mllog_rounds_load_their_results(reconciled):
