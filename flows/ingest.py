@@ -23,7 +23,7 @@ from extract.git_sync import Checkout, is_ancestor, reading, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
-from flows.runners import parse_runner, part_count, parsed_in_flow
+from flows.runners import parse_runner, part_count, parsed_in_flow, starts_workers
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from flows.timeline import Timeline, end, part, seconds, since, stage
@@ -179,6 +179,7 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
     syncs, began = stage(timeline, "sync"), time.time()
     futures = {sync_repo.submit(repo, syncing): repo for repo in repos}
     synced, changed, parts = {}, {}, []
+    workers_idle = starts_workers(settings)  # until the first part goes to the runner
     for future in as_completed(list(futures)):
         repo, outcome = futures[future], future.result(raise_on_failure=False)
         part(syncs, repo.name, began, time.time(), timeline.origin)
@@ -192,7 +193,7 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
             continue
         prior_commit = held.commit
         changed[repo] = prior_commit
-        if parsed_in_flow(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
+        if workers_idle and parsed_in_flow(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
             # a small repository or a few changed files: parsed here, on the flow's own threads, without a worker; the
             # checkout is `quote`d: it holds no future for Prefect to look for, and walking its tens of thousands of
             # files costs tenths of a second (not on the runners: Dask rebuilds the quote as a plain tuple)
@@ -200,7 +201,7 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
                                                                     settings, prior_commit)))
             continue
         # in parts of whole submitters, at least as many as there are workers
-        groups = partition(outcome, part_count(outcome, settings.workers))
+        groups, workers_idle = partition(outcome, part_count(outcome, settings.workers)), False
         parts += [((repos.index(repo), n), runner.submit(parse_part, {
             "checkout": part_of(outcome, submitters), "submitters": submitters, "part": f"{n}/{len(groups)}", "settings": settings,
             "previous_commit": prior_commit})) for n, submitters in enumerate(groups, 1)]

@@ -15,9 +15,11 @@ from flows.settings import Settings
 # worker: rounds differ 30-fold in size and finish syncing one after another, and with one part per worker the last
 # big round keeps one worker busy while the other waits. A part costs a task and its frames' trip back: milliseconds.
 PART_BYTES = 64 * 2**20
-# A repository with no more than one part's bytes to parse is parsed in the flow's own process: a worker takes
-# seconds and several CPU-seconds to start (spawn, imports, its API client), and one part occupies one worker anyway.
-# Workers (or the Dask cluster) are therefore started by the first repository that needs them, never ahead.
+# A repository with no more than one part's bytes to parse is parsed in the flow's own process while no worker has
+# started: a worker takes seconds and several CPU-seconds to start (spawn, imports, its API client), and one part
+# occupies one worker anyway. Workers (or the Dask cluster) are therefore started by the first repository that needs
+# them, never ahead; once they run, small repositories go to them too (on the flow's threads, a parse competes for
+# one interpreter with the flow's syncs and orchestration: 17 s for inference v0.5 where a worker takes a few).
 IN_FLOW_BYTES = PART_BYTES
 
 
@@ -47,6 +49,12 @@ def _start_worker(api: str) -> None:
     # what a parse task needs, imported once per worker before its first task (not flows.ingest, which imports us)
     import transform.common.parse_repo  # noqa: F401
     import transform.common.tables  # noqa: F401
+
+
+def starts_workers(settings: Settings) -> bool:
+    """Whether the parse runner has workers to start (a pool of processes, a Dask cluster's clients), as opposed to
+    one thread of this process, which costs nothing to use."""
+    return bool(settings.dask_address) or settings.workers > 1
 
 
 def parsed_in_flow(checkout: Checkout, previous_commit: str | None, parse_cache: Path) -> bool:
