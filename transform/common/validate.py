@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
+
 import polars as pl
 import pandera.polars as pa
 from pandera.errors import SchemaErrors
@@ -9,8 +13,9 @@ from pandera.errors import SchemaErrors
 from transform.common.schemas import TABLES
 
 
-def polars_schema(table: str) -> dict[str, pl.DataType]:
-    return {name: col.dtype.type for name, col in TABLES[table].to_schema().columns.items()}
+@cache  # pandera builds a model's schema once per thread (tenths of a second for all the tables): once per process
+def polars_schema(table: str) -> Mapping[str, pl.DataType]:
+    return MappingProxyType({name: col.dtype.type for name, col in TABLES[table].to_schema().columns.items()})
 
 
 def to_frame(table: str, rows: list[dict], rejects: list[dict] | None = None,
