@@ -17,6 +17,7 @@ from flows.settings import Settings, SettingsError, load_settings
 OK, FAILED, USAGE, BUSY, CANNOT_WRITE, UNREACHABLE, NOT_A_WAREHOUSE, INTERRUPTED = 0, 1, 2, 3, 4, 5, 6, 130
 
 _DEFAULTS = Settings()
+_command_began: float | None = None  # when the console command began (not set when main() is called in-process)
 
 
 class Refused(Exception):
@@ -108,6 +109,8 @@ def command() -> None:
     """The console command: main(), then an exit once every exit handler has run (Prefect's temporary server stopped,
     logs flushed), without Python's teardown of the finished run's modules and objects, which took 1.5 s of a one-file
     refresh (docs/refresh.md)."""
+    global _command_began
+    _command_began = time.time()
     outcome = [FAILED]  # what an uncaught exception exits with, its traceback printed
 
     def exit_now() -> None:
@@ -283,15 +286,17 @@ def _serve(settings: Settings) -> int:
 
 
 def _ingest(settings: Settings, as_json: bool) -> int:
+    began = _command_began or time.time()
     import duckdb
 
     from extract.git_errors import NothingSynced
     from extract.repo_id import repo_ids
-    from flows.timeline import Timeline, end, stage
+    from flows.timeline import Timeline, end, since, stage
     from flows.unchanged import preflight
     from warehouse.lock import WarehouseBusy, exclusive
 
-    timeline = Timeline(time.time())  # where the run's seconds go, from here (ingest_runs.timeline)
+    timeline = Timeline(began)  # where the run's seconds go, from the command's start (ingest_runs.timeline)
+    since(timeline, "imports", began)
     _quiet_children()
     _check_warehouse(settings.db_path, must_exist=False)
     repos, refused = repo_ids(settings.repos)

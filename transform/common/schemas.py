@@ -595,7 +595,8 @@ class IngestRuns(pa.DataFrameModel):
                                   example="9f2c…")
     timeline: str = _json("Where the run's seconds went: its stages in order, as a JSON list of {stage, start (seconds "
                           "after the run began), seconds}; they follow one another, so they add up to no more than "
-                          "`seconds`. preflight: the command asks upstream for its heads before Prefect starts; "
+                          "`seconds`. imports: the command loading its code; preflight: it asks upstream for its heads "
+                          "before Prefect starts; "
                           "prefect start: importing Prefect, a temporary server or a served run being picked up; "
                           "discover: which repositories (a probe for new rounds); sync: fetch, file discovery and "
                           "blobs, with one part per repository; parse: what remains of the parse once every "
