@@ -119,7 +119,14 @@ def command() -> None:
         os._exit(outcome[0])
 
     atexit.register(exit_now)  # registered first: runs after every other exit handler
-    outcome[0] = main()
+    try:
+        outcome[0] = main()
+    except SystemExit as exc:  # argparse's: --help (0), a usage error (2)
+        outcome[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    except KeyboardInterrupt:  # before main() could say so
+        outcome[0] = INTERRUPTED
+        raise
     sys.exit(outcome[0])
 
 

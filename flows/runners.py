@@ -19,7 +19,7 @@ PART_BYTES = 64 * 2**20
 # started: a worker takes seconds and several CPU-seconds to start (spawn, imports, its API client), and one part
 # occupies one worker anyway. Workers (or the Dask cluster) are therefore started by the first repository that needs
 # them, never ahead; once they run, small repositories go to them too (on the flow's threads, a parse competes for
-# one interpreter with the flow's syncs and orchestration: 17 s for inference v0.5 where a worker takes a few).
+# one interpreter with the flow's syncs and orchestration: 17 s for inference v0.5, 1 s on the workers).
 IN_FLOW_BYTES = PART_BYTES
 
 

@@ -85,6 +85,17 @@ def test_version(capsys):
     assert exit_.value.code == 0 and capsys.readouterr().out.startswith("mlperf-warehouse 0.")
 
 
+def test_the_installed_command_exits_with_each_outcome_code(tmp_path):
+    """The console command ends its process itself (flows.cli.command): argparse's exits and main()'s codes survive."""
+    command = Path(sys.executable).with_name("mlperf-warehouse")
+    cases = [(["--version"], 0), (["--help"], 0), ([], USAGE), (["--no-such-flag"], USAGE),
+             (["status", "--db", str(tmp_path / "none.duckdb")], NOT_A_WAREHOUSE)]
+    for argv, code in cases:
+        done = subprocess.run([str(command), *argv], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert done.returncode == code, (argv, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
 def _mistakes(tmp: Path, db: Path, upstream: str) -> list[tuple[str, list[str], int, str]]:
     """(what, command line, exit code, words the one line says) of everyday mistakes that need no flow run."""
     (tmp / "random.duckdb").write_bytes(bytes(range(256)) * 64)
