@@ -369,10 +369,29 @@ def _run_flow(settings: Settings, timeline):
     from flows.ingest import ingest
     from warehouse.verify import NotAWarehouse
 
+    if not os.environ.get("PREFECT_API_URL"):
+        _start_temporary_server()
     try:
         return ingest(settings, timeline)
     except NotAWarehouse as exc:  # replaced by something else since the command checked it
         raise Refused(str(exc), NOT_A_WAREHOUSE) from None
+
+
+def _start_temporary_server() -> None:
+    """Start Prefect's temporary server for this command (it stops when the command exits), one command at a time:
+    two starting at once on a Prefect database that has migrations to apply both apply them, and one server fails
+    with a traceback ("duplicate column name"), as on a machine's first runs or after a Prefect upgrade."""
+    import fcntl
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_HOME
+
+    home = Path(PREFECT_HOME.value()).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".mlperf-warehouse-server-start.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed, or when a killed command's process ends
+        with get_client(sync_client=True):  # without an API URL, Prefect starts its temporary server here
+            pass
 
 
 def _nothing_synced(nothing) -> Refused:

@@ -96,6 +96,21 @@ def test_the_installed_command_exits_with_each_outcome_code(tmp_path):
         assert "Traceback" not in done.stderr
 
 
+def test_commands_started_at_once_on_a_new_prefect_home_start_their_servers_in_turn(tmp_path):
+    """Two temporary Prefect servers starting at once on a database with migrations to apply both migrate it, and one
+    fails with a traceback ("duplicate column name"): the commands start theirs one at a time."""
+    upstream = url(make_repo(tmp_path / "upstream" / "training_results_v6.0", "training_results_v6.0"))
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    command = Path(sys.executable).with_name("mlperf-warehouse")
+    runs = [subprocess.Popen([str(command), "ingest", "--db", str(tmp_path / f"w{n}.duckdb"), "--cache-dir",
+                              str(tmp_path / "cache"), "--repo", upstream], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True) for n in range(2)]
+    for run in runs:
+        output = run.communicate(timeout=300)[0]
+        assert run.returncode == 0 and "Traceback" not in output, output[-3000:]
+
+
 def _mistakes(tmp: Path, db: Path, upstream: str) -> list[tuple[str, list[str], int, str]]:
     """(what, command line, exit code, words the one line says) of everyday mistakes that need no flow run."""
     (tmp / "random.duckdb").write_bytes(bytes(range(256)) * 64)
