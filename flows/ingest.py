@@ -275,5 +275,7 @@ def ingest(settings: Settings, timeline: Timeline | None = None) -> Summary:
     summary.seconds, summary.timeline = seconds(timeline), timeline.stages
     logger.info("%s", timeline_line(summary.timeline, summary.seconds))
     if summary.failed:
-        return Completed(message=f"published; {len(summary.failed)} of {len(repos)} repositories failed", data=summary)
+        # failures also name URLs refused before any sync (not repositories) and a failed probe for new rounds
+        asked = {repo.url for repo in repos} | summary.failed.keys()
+        return Completed(message=f"published; {len(summary.failed)} of {len(asked)} repositories failed", data=summary)
     return summary
