@@ -108,7 +108,10 @@ def served_runs(args: list[str], env: dict, home: Path, change) -> list[float]:
         for before in (None, None, change):
             if before:
                 before()
-            run = httpx.post(f"{api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=5).json()
+            created = httpx.post(f"{api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=5)
+            if created.status_code >= 300:
+                raise SystemExit(f"the server refused a run of the deployment: {created.status_code} {created.text[:300]}")
+            run = created.json()
             run = wait(lambda: (r := httpx.get(f"{api}/flow_runs/{run['id']}", timeout=5).json())["state_type"]
                        in ("COMPLETED", "FAILED", "CRASHED") and r)
             if run["state_type"] != "COMPLETED":
