@@ -508,8 +508,9 @@ class Reconciliation(pa.DataFrameModel):
     ours_invalid: bool = new("On an official row with a result of ours: our checker rules drop that result (a row can be "
                              "different and ours invalid at once); null otherwise.", example="false")
     accuracy_equal: bool = new("The accuracy text as the table prints it, on every official row with a result of ours "
-                               "(a bare number, as checkers before v4.1 print the first metric's value, against our "
-                               "first metric's value; null: the table prints none, or no result of ours).",
+                               "(a bare number, as older checkers' csv files print the first metric's value (v4.1 "
+                               "submitters'), against our first metric's value; null: the table prints none, or no "
+                               "result of ours).",
                                example="true")
     power_equal: bool = new("The power result and its units as the table prints them, within a relative 1e-9, on every "
                             "official row with a result of ours (null: neither has a power result).", example="true")
