@@ -15,13 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from transform.common.safe_text import printable
-from transform.common.schemas import TABLES
-from transform.common.validate import to_frame
 from warehouse.reconciliation import AGREEMENT, COUNTS, describe_agreement
-from warehouse.publish import create_views
 
 EXIT_CODE = 7
 
@@ -88,18 +84,6 @@ def training_reproduced_in(db: Path, rounds: list[str]) -> list[dict]:
     """training_reproduced() of the published warehouse's `rounds`: with the summaries' past versions it holds."""
     with duckdb.connect(str(db), read_only=True) as con:
         return [counts for counts in training_reproduced(con) if counts["round"] in rounds]
-
-
-def run_alarms(tables: dict[str, pl.DataFrame]) -> list[dict]:
-    """The alarms of a run's tables before they are published: the same views over the run's frames, in memory."""
-    with duckdb.connect() as con:
-        # every table, whatever the reconciliation views come to read
-        for name in TABLES:
-            con.register(name, tables[name] if name in tables else to_frame(name, []))
-        # only the views the alarm reads (the reconciliation views and the staging views they read, a third of them):
-        # creating a view binds it, tenths of a second for all of them on every run
-        create_views(con, [_NOT_JUDGED, _ABSENT, COUNTS, _TRAINING_COUNTS])
-        return alarms(con)
 
 
 def describe_training(counts: dict) -> list[str]:

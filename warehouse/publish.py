@@ -245,12 +245,9 @@ def _insert(con, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
     return loaded
 
 
-def create_views(con, reading: list[str] | None = None) -> None:
-    """Every views/*.sql as a view named after its file, or only the views the queries `reading` read (and those
-    these read); a view that reads another is created after it."""
+def create_views(con) -> None:
+    """Every views/*.sql as a view named after its file; a view that reads another is created after it."""
     pending = view_sql()
-    if reading is not None:
-        pending = {name: pending[name] for name in _views_read(reading, pending)}
     while pending:
         created = []
         for name, sql in sorted(pending.items()):
@@ -263,18 +260,6 @@ def create_views(con, reading: list[str] | None = None) -> None:
             raise RuntimeError(f"views that cannot be created: {sorted(pending)}")
         for name in created:
             del pending[name]
-
-
-def _views_read(queries: list[str], views: dict[str, str]) -> set[str]:
-    """The views named in `queries`, and in turn in those views' SQL (one read too many costs a view, not a failure)."""
-    found, todo = set(), list(queries)
-    while todo:
-        sql = todo.pop()
-        for name, definition in views.items():
-            if name not in found and re.search(rf"\b{name}\b", sql):
-                found.add(name)
-                todo.append(definition)
-    return found
 
 
 def fsync(path: Path) -> None:

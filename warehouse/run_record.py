@@ -15,8 +15,8 @@ from warehouse.state import build_fingerprint
 
 
 def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repos: int, files_parsed: int,
-               rows_loaded: dict[str, int], rejects: int, failed: dict[str, str], alarms: list[dict] = ()) -> pl.DataFrame:
-    """The row as the run loads it; `complete` gives it its end and timeline last."""
+               rows_loaded: dict[str, int], rejects: int, failed: dict[str, str]) -> pl.DataFrame:
+    """The row as the run loads it; `complete` gives it its end, timeline and alarms last."""
     frame, invalid = validate("ingest_runs", to_frame("ingest_runs", [{
         "run_id": str(uuid.uuid4()),
         "started_at": started_at,
@@ -27,7 +27,7 @@ def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repo
         "rows_loaded": orjson.dumps(rows_loaded).decode(),
         "rejects": rejects,
         "failed_repos": orjson.dumps(failed).decode(),
-        "alarms": orjson.dumps(list(alarms)).decode(),
+        "alarms": "[]",
         "build_fingerprint": build_fingerprint(accelerator_map),
         "timeline": None,
     }]))
@@ -36,10 +36,13 @@ def run_record(accelerator_map: Path, started_at: datetime, seconds: float, repo
     return frame
 
 
-def complete(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float, timeline: list[dict]) -> None:
-    """The run's end and where its seconds went (flows/timeline.py), written last into the file the run publishes."""
-    con.execute("UPDATE ingest_runs SET finished_at = ?, seconds = ?, timeline = ? WHERE run_id = ?",
-                [datetime.now(UTC), seconds, orjson.dumps(timeline).decode(), run_id])
+def complete(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float, timeline: list[dict],
+             alarms: list[dict] = ()) -> None:
+    """The run's end, where its seconds went (flows/timeline.py) and its alarms (warehouse/alarm.py), written last into
+    the file the run publishes."""
+    con.execute("UPDATE ingest_runs SET finished_at = ?, seconds = ?, timeline = ?, alarms = ? WHERE run_id = ?",
+                [datetime.now(UTC), seconds, orjson.dumps(timeline).decode(), orjson.dumps(list(alarms)).decode(),
+                 run_id])
 
 
 def timeline_line(stages: list[dict], run: float) -> str:
