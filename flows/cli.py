@@ -6,6 +6,7 @@ import argparse
 import atexit
 import os
 import sys
+import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -366,15 +367,29 @@ def _backfill(settings: Settings) -> int:
 
 
 def _run_flow(settings: Settings, timeline):
+    if not os.environ.get("PREFECT_API_URL"):
+        # Prefect's temporary server starts in its own process, for seconds, while this one waits: meanwhile it imports
+        # what the flow needs besides Prefect, which imports none of it (pandera with pandas, polars: a second). A
+        # failure there is raised again, and said, by the flow's own import below.
+        importing = threading.Thread(target=_import_flow_tables, daemon=True)
+        importing.start()
+        _start_temporary_server()
+        importing.join()
     from flows.ingest import ingest
     from warehouse.verify import NotAWarehouse
 
-    if not os.environ.get("PREFECT_API_URL"):
-        _start_temporary_server()
     try:
         return ingest(settings, timeline)
     except NotAWarehouse as exc:  # replaced by something else since the command checked it
         raise Refused(str(exc), NOT_A_WAREHOUSE) from None
+
+
+def _import_flow_tables() -> None:
+    try:
+        import flows.summary  # noqa: F401 -- validation, history, reconciliation: pandera, polars, duckdb
+        import warehouse.publish  # noqa: F401
+    except Exception:  # noqa: BLE001,S110 -- imported again by the flow, which says why it fails
+        pass
 
 
 def _start_temporary_server() -> None:

@@ -16,19 +16,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from extract.git_errors import GitFailure, NothingSynced, git_failure
 from extract.git_sync import upstream_heads
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
-from flows.summary import Summary
 from flows.timeline import Timeline, end, seconds, stage
 from transform.common.parse_cache import code_fingerprint
-from warehouse.publish import publish
-from warehouse.reconciliation import reproduced_in
-from warehouse.run_record import complete, run_record
 from warehouse.state import Held, build_fingerprint, ingested, last_build
+
+if TYPE_CHECKING:
+    from flows.summary import Summary
 
 
 def _head(repo: RepoId) -> tuple[str, str | None] | GitFailure:
@@ -73,7 +73,19 @@ def preflight(settings: Settings, interactive: bool, timeline: Timeline | None =
     if any(previous.get((r.suite, r.round)) != Held(head, code_fingerprint(), official)
            for r, (head, official) in zip(repos, heads)):
         return None
-    summary = Summary(repos=[(r.name, head) for r, (head, _) in zip(repos, heads)], unchanged=[r.name for r in repos])
+    return _record(settings, repos, [head for head, _ in heads], timeline)
+
+
+def _record(settings: Settings, repos: list[RepoId], heads: list[str], timeline: Timeline) -> Summary:
+    """Publish the run's own row (nothing else changed), and return its summary."""
+    # Imported here: validation (pandera, with pandas) is a second of imports that a run with changes needs only once
+    # Prefect's server has started, and imports while it starts (flows/cli.py).
+    from flows.summary import Summary
+    from warehouse.publish import publish
+    from warehouse.reconciliation import reproduced_in
+    from warehouse.run_record import complete, run_record
+
+    summary = Summary(repos=[(r.name, head) for r, head in zip(repos, heads)], unchanged=[r.name for r in repos])
     record = run_record(settings.accelerator_map, datetime.fromtimestamp(timeline.origin, UTC), seconds(timeline),
                         len(repos), 0, {}, 0, {})
     rounds = [r.round for r in repos if r.suite == "inference"]
