@@ -115,8 +115,11 @@ def _checkout(repo: RepoId, path: Path, progress: Callable[[str], None]) -> Chec
         files, skipped = discover(path, commit, repo.suite, repo.round)
         official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
         wanted = {ref.blob for ref in (*files, *official)}
-        unavailable = _fetch_blobs(local, wanted, progress)
-        sizes = {blob: size for blob, size in _objects(local).items() if blob in wanted}
+        present = _objects(local)
+        unavailable = _fetch_blobs(local, wanted - present.keys(), progress)
+        if not wanted <= present.keys():  # listed again for the sizes of those fetched; a folder's clone has them
+            present = _objects(local)  # all, and its listing (every blob of the history) is the longest
+        sizes = {blob: size for blob, size in present.items() if blob in wanted}
         return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes,
                         official_commit, official)
     finally:
@@ -191,9 +194,9 @@ def changed_paths(path: Path, old: str, new: str) -> set[str]:
     return {name for name in listing.split("\0") if name}
 
 
-def _fetch_blobs(local: Repo, blobs: set[str], progress: Callable[[str], None]) -> set[str]:
-    """Download, in one request, those of `blobs` the clone lacks; return the ones upstream does not have."""
-    missing, unavailable = blobs - _objects(local).keys(), set()
+def _fetch_blobs(local: Repo, missing: set[str], progress: Callable[[str], None]) -> set[str]:
+    """Download, in one request, the blobs `missing` from the clone; return the ones upstream does not have."""
+    unavailable = set()
     while missing:
         # what git itself does to fill in a partial clone, for all of them at once instead of one by one
         with tempfile.TemporaryFile() as wants:
