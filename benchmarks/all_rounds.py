@@ -1,15 +1,18 @@
 """Every round at once: the first ingest of all published rounds in one run, on 1 and 2 workers and a Dask cluster.
 
-    python -m benchmarks.all_rounds /path/to/org [--workers 1,2,dask] [--out docs/all_rounds.md]
+    python -m benchmarks.all_rounds /path/to/org [--workers 1,2,dask] [--folder] [--out docs/all_rounds.md]
 
 The folder holds `<suite>_results_<round>` git repositories. For each worker count, a fresh process runs the real
 flow, as the nightly `mlperf-warehouse ingest` does against github.com/mlcommons, with `organization_url` pointing
 at the folder: every known round found there is cloned, parsed, validated and loaded, into a fresh cache and
-warehouse. `dask` runs the same flow on a `distributed.LocalCluster` of 2 single-threaded workers (the flow's
-`dask_address`). Prints and writes (default docs/all_rounds.md) per round what was loaded and rejected, and per worker
-count the wall time, CPU utilisation and peak memory; the warehouses of all entries must be identical. The first
-entry's process also times the raw ceiling: reading every parsed file from its clones and orjson-decoding every
-`:::MLLOG` payload (benchmarks/parse_round.py), on one core; the 2-worker wall time is given as a ratio to it.
+warehouse. The folder is given as a `file://` URL, so that the clones go through git's transport (a blob-less clone,
+then the parsed files' contents in one request) as from GitHub; with `--folder`, as its path, so that they are git's
+local clones (object files linked, nothing packed), as an ingest from a local mirror runs. `dask` runs the same
+flow on a `distributed.LocalCluster` of 2 single-threaded workers (the flow's `dask_address`). Prints and writes
+(default docs/all_rounds.md) per round what was loaded and rejected, and per worker count the wall time, CPU
+utilisation and peak memory; the warehouses of all entries must be identical. The first entry's process also times
+the raw ceiling: reading every parsed file from its clones and orjson-decoding every `:::MLLOG` payload
+(benchmarks/parse_round.py), on one core; the 2-worker wall time is given as a ratio to it.
 """
 
 from __future__ import annotations
@@ -109,14 +112,18 @@ def raw_ceiling(cache_dir: Path, repos: list[tuple[str, str]], max_bytes: int) -
     return {"seconds": time.perf_counter() - started, "files": files, "mb": size / 1e6, "events": events}
 
 
-def run(org: str, workers: str, tmp: Path, raw: bool) -> dict:
+def organization(org: str, folder: bool) -> str:
+    return str(Path(org).absolute()) if folder else Path(org).resolve().as_uri()
+
+
+def run(organization_url: str, workers: str, tmp: Path, raw: bool) -> dict:
     """One ingest from a fresh cache, in this process (started afresh for it): what it cost and what it built."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import ingest  # after the logging settings, which Prefect reads on import
 
     settings = Settings(db_path=tmp / "mlperf.duckdb", cache_dir=tmp / "cache", sync_retries=0,
-                        organization_url=Path(org).resolve().as_uri(),
+                        organization_url=organization_url,
                         workers=DASK_WORKERS if workers == DASK else int(workers))
     with ExitStack() as stack:
         if workers == DASK:
@@ -170,12 +177,12 @@ def official_tables(official: list[dict]) -> list[str]:
     ]
 
 
-def main(org: str, worker_counts: list[str], out: Path) -> None:
+def main(org: str, worker_counts: list[str], folder: bool, out: Path) -> None:
     runs = []
     for n, workers in enumerate(worker_counts):
         with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run([sys.executable, "-m", "benchmarks.all_rounds", org, "--run", workers, tmp,
-                                   *(["--raw"] if n == 0 else [])], capture_output=True, text=True)
+            done = subprocess.run([sys.executable, "-m", "benchmarks.all_rounds", organization(org, folder), "--run", workers,
+                                   tmp, *(["--raw"] if n == 0 else [])], capture_output=True, text=True)
             if done.returncode:
                 raise SystemExit(f"the ingest on {workers} workers failed:\n{done.stderr[-3000:]}")
             runs.append(json.loads(done.stdout.splitlines()[-1]))
@@ -191,10 +198,13 @@ def main(org: str, worker_counts: list[str], out: Path) -> None:
         f"# {len(rounds)} rounds in one run",
         "",
         f"Written by `python -m benchmarks.all_rounds {org} --workers {','.join(map(str, worker_counts))}"
-        f"{'' if out == DOC else f' --out {out}'}` on "
+        f"{' --folder' if folder else ''}{'' if out == DOC else f' --out {out}'}` on "
         f"{datetime.now(UTC):%Y-%m-%d}; nothing here is typed by hand. The folder holds local copies of the MLCommons "
         "results repositories; the flow ran against it exactly as the nightly job runs against github.com/mlcommons "
-        "(every known round, new ones probed), with a fresh cache and warehouse, once per worker count, each in a "
+        "(every known round, new ones probed), "
+        + ("given as its path: the clones are git's local clones, their object files linked from the copies" if folder
+           else "given as a file:// URL: the clones go through git's transport, blob-less, as from GitHub")
+        + ", with a fresh cache and warehouse, once per worker count, each in a "
         f"fresh process on this machine ({cores} cores). The warehouses of every worker count are identical, table "
         "for table.",
         "",
@@ -242,6 +252,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("org")
     parser.add_argument("--workers", default="1,2,dask", help=f"worker counts (or {DASK}) to compare, comma-separated")
+    parser.add_argument("--folder", action="store_true", help="give the folder as its path (git's local clone), not file://")
     parser.add_argument("--out", type=Path, default=DOC)
     parser.add_argument("--run", nargs=2, metavar=("WORKERS", "TMP"), help=argparse.SUPPRESS)
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
@@ -249,4 +260,4 @@ if __name__ == "__main__":
     if args.run:
         print(json.dumps(run(args.org, args.run[0], Path(args.run[1]), args.raw), default=str))
     else:
-        main(args.org, args.workers.split(","), args.out)
+        main(args.org, args.workers.split(","), args.folder, args.out)

@@ -2,7 +2,8 @@
 
 Commits and trees come with the clone; file contents are downloaded only for the files we parse,
 in one request per refresh. Code, models and the large accuracy and trace logs beside the results
-are never downloaded.
+are never downloaded. A repository given as a local folder is cloned by linking its object files instead
+(every blob is then at hand, in no time and, on the same file system, no disk), then fetched from blob-less.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from git.exc import GitCommandError
 
 from extract.discover import FileRef, Kind, Skipped, discover
 from extract.git_errors import git_failure
-from extract.repo_id import RepoId
+from extract.repo_id import RepoId, is_folder
 
 _NOT_OUR_REF = re.compile(r"not our ref ([0-9a-f]{40})")
 # From training v6.0 MLCommons' workflow commits the result summarizer's table to this branch (absent before).
@@ -114,8 +115,11 @@ def _checkout(repo: RepoId, path: Path, progress: Callable[[str], None]) -> Chec
         files, skipped = discover(path, commit, repo.suite, repo.round)
         official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
         wanted = {ref.blob for ref in (*files, *official)}
-        unavailable = _fetch_blobs(local, wanted, progress)
-        sizes = {blob: size for blob, size in _objects(local).items() if blob in wanted}
+        present = _objects(local)
+        unavailable = _fetch_blobs(local, wanted - present.keys(), progress)
+        if not wanted <= present.keys():  # listed again for the sizes of those fetched; a folder's clone has them
+            present = _objects(local)  # all, and its listing (every blob of the history) is the longest
+        sizes = {blob: size for blob, size in present.items() if blob in wanted}
         return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes,
                         official_commit, official)
     finally:
@@ -190,9 +194,9 @@ def changed_paths(path: Path, old: str, new: str) -> set[str]:
     return {name for name in listing.split("\0") if name}
 
 
-def _fetch_blobs(local: Repo, blobs: set[str], progress: Callable[[str], None]) -> set[str]:
-    """Download, in one request, those of `blobs` the clone lacks; return the ones upstream does not have."""
-    missing, unavailable = blobs - _objects(local).keys(), set()
+def _fetch_blobs(local: Repo, missing: set[str], progress: Callable[[str], None]) -> set[str]:
+    """Download, in one request, the blobs `missing` from the clone; return the ones upstream does not have."""
+    unavailable = set()
     while missing:
         # what git itself does to fill in a partial clone, for all of them at once instead of one by one
         with tempfile.TemporaryFile() as wants:
@@ -253,8 +257,17 @@ def _clone(repo: RepoId, path: Path, progress: Callable[[str], None]) -> None:
     partial = path.with_name(path.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
+    if is_folder(repo.url):
+        # git's local clone: the folder's object files are hard-linked (copied on another file system: no --local,
+        # which would fail there), nothing is packed or indexed. A filter does not apply to a local clone, so the
+        # clone is made a partial clone by hand: fetches stay blob-less, and a blob the folder lacks is asked for,
+        # and refused, as over file://. Never --shared: a gc in the folder would delete objects the clone borrows,
+        # where a linked file outlives its deletion there.
+        how = ["-c", "remote.origin.promisor=true", "-c", "remote.origin.partialclonefilter=blob:none"]
+    else:
+        how = ["--filter=blob:none"]
     try:
-        _git_telling_progress(path.parent, ["clone", "--progress", "--filter=blob:none", "--no-checkout", "--single-branch",
+        _git_telling_progress(path.parent, ["clone", "--progress", *how, "--no-checkout", "--single-branch",
                                             *_SAFE_CONFIG, "--", repo.url, str(partial)], subprocess.DEVNULL, progress)
     except GitCommandError:
         shutil.rmtree(partial, ignore_errors=True)

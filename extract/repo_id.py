@@ -1,5 +1,5 @@
-"""Suite and round from a results repository URL (`.../training_results_v4.0` → training, v4.0), and which URLs
-are refused before anything runs."""
+"""Suite and round from a results repository URL or folder (`.../training_results_v4.0` → training, v4.0), and
+which are refused before anything runs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ _NAME = re.compile(r"(?P<suite>training|inference)_results_(?P<round>v\d+\.\d+)$
 # git's transports we use; `ext::`, `fd::` and other remote helpers could run commands or read descriptors.
 _SCHEMES = re.compile(r"^(https?|ssh|git|file)://[^\s]+$")
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^/\s][^\s]*$")  # git@github.com:mlcommons/training_results_v4.0
+# A local folder, which git clones by linking its objects instead of packing them through its transport. Absolute
+# only: a served deployment's runs start in another folder than the command that registered it, and git does not
+# expand `~`. A leading `/` is never an option, and git reads `/a::b` as a path, not as a remote helper. No control
+# characters: the path is said in one-line messages and logs.
+_FOLDER = re.compile(r"^/[^\x00-\x1f\x7f]+$")
 
 
 @dataclass(frozen=True)
@@ -31,14 +36,26 @@ def repo_id(url: str) -> RepoId:
     return RepoId(url=url, suite=match["suite"], round=match["round"])
 
 
+def is_folder(url: str) -> bool:
+    """True for a local folder given by its path (cloned by linking), false for a URL (`file://` included)."""
+    return bool(_FOLDER.match(url))
+
+
 def refusal(url: str) -> str | None:
     """Why `url` is not taken as a repository, or None when it is."""
     if url.startswith("-"):
         return f"{url!r} looks like an option, not a repository URL"
-    if not (_SCHEMES.match(url) or _SCP_LIKE.match(url)):
+    if not (_SCHEMES.match(url) or _SCP_LIKE.match(url) or is_folder(url)):
         transport = url.split("::", 1)[0] if "::" in url else None
-        return (f"{url!r}: transport {transport!r} is not allowed" if transport else f"{url!r} is not a repository URL") + (
-            "; use https://, ssh://, git:// or file:// (a local path is file:///path/to/training_results_vX.Y)")
+        if transport:
+            return (f"{url!r}: transport {transport!r} is not allowed; "
+                    "use https://, ssh://, git://, file:// or a folder's absolute path")
+        if url.startswith("/"):
+            return f"{url!r}: a folder's path with control characters is not taken"
+        if "://" not in url and ":" not in url.split("/", 1)[0]:  # what git would take for a path, relative to anywhere
+            return (f"{url!r}: a folder is given by its absolute path (/path/to/training_results_vX.Y): a served run "
+                    "starts in another folder, and git does not expand ~")
+        return f"{url!r} is not a repository URL; use https://, ssh://, git://, file:// or a folder's absolute path"
     try:
         repo_id(url)
     except ValueError as exc:

@@ -33,8 +33,9 @@ def _settings_flags(command: argparse.ArgumentParser) -> None:
     """The flags of `ingest` and `serve`: each overrides its environment variable and the config file."""
     command.add_argument("--cache-dir", type=Path, help=f"where clones are kept (default: {_DEFAULTS.cache_dir})")
     command.add_argument("--repo", action="append", dest="repos", metavar="URL",
-                         help="ingest only this repo (repeatable; file:// works)")
-    command.add_argument("--organization-url", help=f"where the results repos live (default: {_DEFAULTS.organization_url})")
+                         help="ingest only this repo (repeatable): a URL, or a local folder's absolute path")
+    command.add_argument("--organization-url", help="where the results repos live: a URL, or a local folder's absolute "
+                                                    f"path (default: {_DEFAULTS.organization_url})")
     command.add_argument("--accelerator-map", type=Path, help="CSV mapping accelerator spellings to chips")
     command.add_argument("--max-file-bytes", type=int, help="files above this size are rejected unread")
     command.add_argument("--sync-retries", type=int, help="retries of a clone or fetch after a network error")
@@ -412,7 +413,7 @@ def _start_temporary_server() -> None:
 def _nothing_synced(nothing) -> Refused:
     if nothing.network:
         return Refused(f"{nothing}. Check the network (and GitHub's status), or ingest local copies with "
-                       "--repo file:///path/to/training_results_vX.Y or --organization-url file:///path/to/mirrors; "
+                       "--repo /path/to/training_results_vX.Y or --organization-url /path/to/mirrors; "
                        "the warehouse is as it was.", UNREACHABLE)
     return Refused(f"{nothing}; the warehouse is as it was", FAILED)
 

@@ -37,7 +37,8 @@ class Settings(BaseModel):
 
     db_path: Path = Path("mlperf.duckdb")
     cache_dir: Path = Path(".cache/repos")
-    # Where `<suite>_results_<round>` repositories live; `repos` empty means every known round there, plus new ones.
+    # Where `<suite>_results_<round>` repositories live (a URL, or a local folder's absolute path); `repos` empty means
+    # every known round there, plus new ones.
     organization_url: str = "https://github.com/mlcommons"
     repos: tuple[str, ...] = ()
     # The accelerator map (pattern → canonical chip); copy and extend it to map more spellings.

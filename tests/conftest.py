@@ -66,6 +66,11 @@ def url(repo: Repo) -> str:
     return Path(repo.working_tree_dir).as_uri()
 
 
+def folder(repo: Repo) -> str:
+    """The repository as a folder's path, which git clones by linking its objects instead of through its transport."""
+    return repo.working_tree_dir
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness

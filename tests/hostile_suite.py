@@ -451,7 +451,7 @@ def _falsified(con, submitters: set[str]) -> list[str]:
 
 def _command_cases(suite: Suite, figures: Figures, workdir: Path, repos: list[str], expect) -> None:
     marker = workdir / "ran"
-    hostile = [f"ext::sh -c touch% {marker}", "fd::3", f"--upload-pack=touch {marker}", "/srv/mirror/training_results_v4.0",
+    hostile = [f"ext::sh -c touch% {marker}", "fd::3", f"--upload-pack=touch {marker}", "srv/mirror/training_results_v4.0",
                "https://github.com/mlcommons/inference", "file:///nowhere/inference_results_v9.9", "ssh://-oProxyCommand=x/y_v1.0",
                # credentials of every scheme, each for a round of its own (port 9 of this machine answers nothing)
                f"https://user:{SECRET}@127.0.0.1:9/mlcommons/training_results_v4.1",

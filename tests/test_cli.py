@@ -140,6 +140,10 @@ def _mistakes(tmp: Path, db: Path, upstream: str) -> list[tuple[str, list[str], 
         ("estimate without its target", ["estimate", "--db", str(db), "--suite", "training", "--benchmark", "ssd"], USAGE, "need --benchmark"),
         ("a --repo URL that names no round", ["ingest", "--db", str(tmp / "w.duckdb"), "--repo", "https://github.com/mlcommons/inference"],
          USAGE, "training_results_vX.Y"),
+        ("a --repo folder by a relative path", ["ingest", "--db", str(tmp / "w.duckdb"), "--repo", "mirror/training_results_v4.0"],
+         USAGE, "'mirror/training_results_v4.0': a folder is given by its absolute path"),
+        ("an --organization-url folder by a path from home", ["ingest", "--db", str(tmp / "w.duckdb"), "--organization-url", "~/mirror"],
+         USAGE, "'~/mirror' cannot hold repositories: a folder is given by its absolute path"),
         ("a config file that is not TOML", ["--config", str(tmp / "bad.toml"), "status"], USAGE, "is not valid TOML"),
         ("a config file with an unknown setting", ["--config", str(tmp / "unknown.toml"), "status"], USAGE, "unknown setting 'database'"),
         ("a missing config file", ["--config", str(tmp / "none.toml"), "status"], USAGE, "cannot read the config file"),
@@ -179,7 +183,7 @@ def test_unreachable_and_missing_repositories(tmp_path, prefect_harness, capsys,
         assert line.endswith(f"Couldn't connect to server; retry {n} of 2 in 0.1 s")
     caplog.clear()
     assert err.splitlines()[-1].startswith("mlperf-warehouse: no repository could be synced: fatal: unable to access")
-    assert "Check the network" in err.splitlines()[-1] and "--repo file://" in err.splitlines()[-1]
+    assert "Check the network" in err.splitlines()[-1] and "--repo /path/to/" in err.splitlines()[-1]
     assert not db.exists()
 
     missing = (tmp_path / "nowhere" / "training_results_v9.9").as_uri()
@@ -188,6 +192,12 @@ def test_unreachable_and_missing_repositories(tmp_path, prefect_harness, capsys,
     assert "Traceback" not in err and not [r for r in caplog.records if "retry" in r.getMessage()]
     assert err.splitlines()[-1] == (f"mlperf-warehouse: no repository could be synced: fatal: '{missing.removeprefix('file://')}' "
                                     "does not appear to be a git repository; the warehouse is as it was")
+    assert not db.exists()
+    not_git = tmp_path / "plain" / "training_results_v9.9"  # a folder, but no repository: said as for file://
+    not_git.mkdir(parents=True)
+    assert main(["ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--repo", str(not_git)]) == FAILED
+    assert capsys.readouterr().err.splitlines()[-1] == (f"mlperf-warehouse: no repository could be synced: fatal: '{not_git}' "
+                                                        "does not appear to be a git repository; the warehouse is as it was")
     assert not db.exists()
     assert "Beginning flow run" not in caplog.text  # said before any flow (and Prefect server) starts
 

@@ -14,7 +14,7 @@ from extract.discover import Kind, discover
 from extract.git_sync import reading, sync
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
-from tests.conftest import FIXTURES, commit_files, fixture_bytes, make_repo, url
+from tests.conftest import FIXTURES, commit_files, fixture_bytes, folder, make_repo, url
 from transform.common import parse_cache
 from transform.common.parse_repo import NO_LAYOUT, parse_checkout, part_of, partition, submitter
 from flows.runners import part_count
@@ -58,14 +58,15 @@ def test_the_clone_downloads_the_parsed_files_only(tmp_path):
     assert len(unparsed) > 150  # accuracy and trace logs, server configs: never downloaded
 
 
-def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path):
+@pytest.mark.parametrize("given_as", [url, folder])
+def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path, given_as):
     upstream = make_repo(tmp_path / "upstream" / "training_results_v4.0", "training_results_v4.0")
     files, _ = discover(upstream.git_dir, upstream.head.commit.hexsha, "training")
     lost = next(ref for ref in files if ref.path.endswith("ssd/result_0.txt"))
     loose = Path(upstream.git_dir) / "objects" / lost.blob[:2] / lost.blob[2:]
     loose.chmod(0o644)
     loose.unlink()  # as in a damaged upstream or a snapshot with files missing
-    checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
+    checkout = sync(repo_id(given_as(upstream)), tmp_path / "cache")
     assert checkout.unavailable == {lost.blob}
     read = {ref.path: (size, data) for ref, size, data in read_blobs(checkout.path, files, 1 << 26, checkout.unavailable)}
     assert read[lost.path] == (None, None)
@@ -75,6 +76,37 @@ def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path):
         (lost.path, "read", f"blob {lost.blob} could not be downloaded from upstream: not read")]
     dell = {(ref.path, ref.blob) for ref in files if ref.path.startswith("Dell/")}
     assert parse_cache.load(parse_cache.submitter_file(tmp_path / "parsed", "Dell")).keys() == dell - {(lost.path, lost.blob)}
+
+
+def test_a_folder_is_cloned_by_linking_its_objects_then_fetched_from_blob_less(tmp_path):
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v6.0", "training_results_v6.0")
+    first = sync(repo_id(folder(upstream)), tmp_path / "cache")
+    assert first.commit == upstream.head.commit.hexsha and first.unavailable == frozenset()
+    assert [p.name for p in first.path.iterdir()] == [".git"]  # no work tree
+    ref = first.files[0]
+    blob = ref.blob
+    assert first.sizes[blob] == (Path(upstream.working_tree_dir) / ref.path).stat().st_size
+
+    def inode(git_dir, blob: str) -> int:
+        return (Path(git_dir) / "objects" / blob[:2] / blob[2:]).stat().st_ino
+
+    assert inode(first.path / ".git", blob) == inode(upstream.git_dir, blob)  # linked, not sent through git's transport
+    log = "AMD/results/MI350X_EPYC_9575F_primus/llama2_70b_lora/result_0.txt"
+    changed = commit_files(upstream, {log: fixture_bytes(f"training_results_v6.0/{log}") + b"\n",
+                                      "AMD/benchmarks/llama2_70b_lora/notes.md": b"code, never parsed\n"}, "one more")
+    (first.path / ".git" / "mark").touch()
+    second = sync(repo_id(folder(upstream)), tmp_path / "cache")
+    assert (second.commit, (second.path / ".git" / "mark").exists()) == (changed, True)  # fetched, not cloned anew
+    # the refresh is blob-less: the changed log's content is fetched, the new file we never parse is not
+    held = blobs_in_store(second.path)
+    assert next(ref.blob for ref in second.files if ref.path == log) in held
+    assert upstream.git.rev_parse(f"{changed}:AMD/benchmarks/llama2_70b_lora/notes.md") not in held
+
+    # the same round by its file:// URL, and back: the clone is kept and fetched from its new origin
+    for given_as in (url, folder):
+        again = sync(repo_id(given_as(upstream)), tmp_path / "cache")
+        assert (again.commit, (again.path / ".git" / "mark").exists()) == (changed, True)
+        assert Repo(again.path).remotes.origin.url == given_as(upstream)
 
 
 def test_a_part_is_handed_only_its_submitters_files_and_parses_the_same(tmp_path):

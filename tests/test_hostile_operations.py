@@ -68,7 +68,7 @@ def test_repositories_refused_up_front_and_the_others_still_run(built, tmp_path,
     upstream, good, cache = built
     marker = tmp_path / "ran"
     db = tmp_path / "w.duckdb"
-    hostile = [f"ext::sh -c touch% {marker}", "fd::3", f"--upload-pack=touch {marker}", "/srv/mirror/training_results_v4.0",
+    hostile = [f"ext::sh -c touch% {marker}", "fd::3", f"--upload-pack=touch {marker}", "srv/mirror/training_results_v4.0",
                "https://github.com/mlcommons/inference"]
     assert ingest(db, cache, upstream, *hostile) == FAILED
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("mlperf-warehouse: not ingested")]

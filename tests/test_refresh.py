@@ -18,7 +18,7 @@ from extract.git_errors import GitFailure, NothingSynced
 from extract.rounds import new_round_urls
 from flows.ingest import ingest
 from flows.settings import Settings
-from tests.conftest import AUTHOR, commit_files, make_repo, url
+from tests.conftest import AUTHOR, commit_files, fixture_bytes, folder, make_repo, url
 from tests.test_cli import holding_the_lock
 from transform.common.schemas import TABLES
 from warehouse.publish import MAX_FREE_SHARE
@@ -58,6 +58,28 @@ def test_unchanged_repo_costs_one_fetch_and_changes_nothing(tmp_path, upstream, 
     assert (second.files_parsed, second.unchanged) == (0, ["training_results_v3.0"])
     assert checksums(settings.db_path) == before
     assert rows(settings.db_path, "select files_parsed from ingest_runs") == {(397,), (0,)}
+
+
+def test_a_folder_path_ingests_the_same_tables_as_its_file_url_and_refreshes(tmp_path, prefect_harness):
+    """A mirror given as a folder's path (git's local clone, objects linked) loads what its file:// URL loads (git's
+    transport, as from GitHub); its refreshes fetch what changed."""
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v6.0", "training_results_v6.0")
+    by_url, by_folder = settings_for(tmp_path / "url", url(upstream)), settings_for(tmp_path / "folder", folder(upstream))
+    ingest(by_url)
+    assert ingest(by_folder).files_parsed == 11
+    # but for the repository's URL (`sources`) and the run that loaded it, and when (`round_versions`)
+    tables = [t for t in TABLES_BUT_RUNS if t not in ("sources", "round_versions")]
+    assert {t: checksums(by_folder.db_path)[t] for t in tables} == {t: checksums(by_url.db_path)[t] for t in tables}
+    versions = "select * exclude (run_id, seen_at) from round_versions"
+    assert rows(by_folder.db_path, versions) == rows(by_url.db_path, versions)
+    assert rows(by_folder.db_path, "select repo_url, commit_sha from sources") == {(folder(upstream), upstream.head.commit.hexsha)}
+
+    log = "AMD/results/MI350X_EPYC_9575F_primus/llama2_70b_lora/result_9.txt"
+    aborted = fixture_bytes(f"training_results_v6.0/{log}").replace(b'"status": "success"', b'"status": "aborted"')
+    changed = commit_files(upstream, {log: aborted}, "run 9 aborted")
+    summary = ingest(by_folder)
+    assert summary.files_parsed == 1 and summary.repos == [("training_results_v6.0", changed)]
+    assert rows(by_folder.db_path, f"select status from training_runs where source_path = '{log}'") == {("aborted",)}
 
 
 def test_changed_added_deleted_renamed_files_change_exactly_their_rows(tmp_path, upstream, prefect_harness):
@@ -203,8 +225,9 @@ def test_new_rounds_are_found_upstream_stepping_over_one_missing_version(tmp_pat
     org = tmp_path / "org"
     for round_ in ("v3.0", "v4.0", "v5.1"):  # v4.1 and v5.0 never published
         make_repo(org / f"training_results_{round_}", f"training_results_{round_ if round_ != 'v5.1' else 'v4.0'}")
-    assert new_round_urls(org.as_uri(), {"training": ("v3.0",)}) == [
-        f"{org.as_uri()}/training_results_v4.0", f"{org.as_uri()}/training_results_v5.1"]
+    for given_as in (org.as_uri(), str(org)):  # a file:// URL, a folder's path
+        assert new_round_urls(given_as, {"training": ("v3.0",)}) == [
+            f"{given_as}/training_results_v4.0", f"{given_as}/training_results_v5.1"]
 
 
 def test_a_probe_that_cannot_reach_the_host_fails_the_run(tmp_path, prefect_harness, caplog):

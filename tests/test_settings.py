@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from extract.repo_id import refusal
 from flows.settings import DEFAULT_CONFIG, Settings, SettingsError, load_settings
 
 REPO_A = "file:///srv/mirror/training_results_v4.0"
@@ -43,8 +44,21 @@ def test_config_file_from_the_environment_or_the_working_directory(tmp_path, mon
     ({"MLPERF_WAREHOUSE_SYNC_RETRIES": "many"}, "setting 'sync_retries'"),
     ({"MLPERF_WAREHOUSE_MAX_FILE_BYTES": "0"}, "setting 'max_file_bytes'"),
     ({"MLPERF_WAREHOUSE_REPOS": f"{REPO_A} file:///elsewhere/training_results_v4.0"}, "two repositories for training_results_v4.0"),
+    ({"MLPERF_WAREHOUSE_REPOS": f"{REPO_A} /srv/mirror/training_results_v4.0"}, "two repositories for training_results_v4.0"),
+    ({"MLPERF_WAREHOUSE_ORGANIZATION_URL": "mirrors"}, "'mirrors' cannot hold repositories: a folder is given by its absolute path"),
 ])
 def test_a_bad_value_is_one_line(environ, says):
     with pytest.raises(SettingsError) as error:
         load_settings({}, environ)
     assert says in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_folder_is_taken_by_its_absolute_path_only():
+    assert refusal("/srv/mirror/training_results_v4.0") is None
+    assert refusal("/srv/a::b/training_results_v4.0") is None  # git reads it as a path, never as a remote helper
+    assert load_settings({"organization_url": "/srv/mirror"}, {}).organization_url == "/srv/mirror"
+    for relative in ("mirror/training_results_v4.0", "./training_results_v4.0", "~/mirror/training_results_v4.0"):
+        assert refusal(relative) == (f"{relative!r}: a folder is given by its absolute path (/path/to/training_results_vX.Y): "
+                                     "a served run starts in another folder, and git does not expand ~")
+    assert refusal("/srv/mirror\n/training_results_v4.0").endswith("a folder's path with control characters is not taken")
+    assert refusal("-c/training_results_v4.0").endswith("looks like an option, not a repository URL")
