@@ -116,7 +116,10 @@ def _checkout(repo: RepoId, path: Path, progress: Callable[[str], None]) -> Chec
         official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
         wanted = {ref.blob for ref in (*files, *official)}
         present = _objects(local)
-        unavailable = _fetch_blobs(local, wanted - present.keys(), progress)
+        missing = wanted - present.keys()
+        # a folder that lacks a blob fails a fetch of it, and each such blob would cost one fetch more to find
+        absent = missing - _objects_in_folder(repo.url).keys() if missing and is_folder(repo.url) else set()
+        unavailable = absent | _fetch_blobs(local, missing - absent, progress)
         if not wanted <= present.keys():  # listed again for the sizes of those fetched; a folder's clone has them
             present = _objects(local)  # all, and its listing (every blob of the history) is the longest
         sizes = {blob: size for blob, size in present.items() if blob in wanted}
@@ -243,7 +246,16 @@ def _git_telling_progress(cwd: Path, args: list[str], stdin, progress: Callable[
 
 def _objects(local: Repo) -> dict[str, int]:
     """Every object in the local store and its size (listing them never triggers a download, unlike asking for one)."""
-    listing = local.git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize)"])
+    return _listed(local.git.execute(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize)"]))
+
+
+def _objects_in_folder(folder: str) -> dict[str, int]:
+    """_objects() of the repository in a local folder (the user's mirror, which may itself be a partial clone)."""
+    return _listed(Git(folder).execute(["git", *_SAFE_CONFIG, "cat-file", "--batch-all-objects",
+                                        "--batch-check=%(objectname) %(objectsize)"]))
+
+
+def _listed(listing: str) -> dict[str, int]:
     pairs = listing.split()
     return {name: int(size) for name, size in zip(pairs[::2], pairs[1::2])}
 
