@@ -369,13 +369,7 @@ def _backfill(settings: Settings) -> int:
 
 def _run_flow(settings: Settings, timeline):
     if not os.environ.get("PREFECT_API_URL"):
-        # Prefect's temporary server starts in its own process, for seconds, while this one waits: meanwhile it imports
-        # what the flow needs besides Prefect, which imports none of it (pandera with pandas, polars: a second). A
-        # failure there is raised again, and said, by the flow's own import below.
-        importing = threading.Thread(target=_import_flow_tables, daemon=True)
-        importing.start()
         _start_temporary_server()
-        importing.join()
     from flows.ingest import ingest
     from warehouse.verify import NotAWarehouse
 
@@ -389,7 +383,7 @@ def _import_flow_tables() -> None:
     try:
         import flows.summary  # noqa: F401 -- validation, history, reconciliation: pandera, polars, duckdb
         import warehouse.publish  # noqa: F401
-    except Exception:  # noqa: BLE001,S110 -- imported again by the flow, which says why it fails
+    except Exception:  # noqa: BLE001,S110 -- see _start_temporary_server
         pass
 
 
@@ -402,12 +396,19 @@ def _start_temporary_server() -> None:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_HOME
 
+    # The server starts in its own process, for seconds, while this one waits: meanwhile this one imports what the
+    # flow needs besides Prefect (pandera with pandas: a second). Prefect's client is imported first, so that the
+    # server's start imports almost nothing the thread imports (a module two threads import at once in a cycle may be
+    # seen half-initialized). A failure there is raised again, and said, by the flow's own import.
+    importing = threading.Thread(target=_import_flow_tables, daemon=True)
+    importing.start()
     home = Path(PREFECT_HOME.value()).expanduser()
     home.mkdir(parents=True, exist_ok=True)
     with open(home / ".mlperf-warehouse-server-start.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed, or when a killed command's process ends
         with get_client(sync_client=True):  # without an API URL, Prefect starts its temporary server here
             pass
+    importing.join()
 
 
 def _nothing_synced(nothing) -> Refused:
