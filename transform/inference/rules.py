@@ -10,6 +10,8 @@ false, `rules_note` says why) and judged by loadgen's verdict only.
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -192,12 +194,11 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
     upper_values: dict[str, str] = {}
     seen = [False] * len(targets)
     all_met, upper_ok, digest, last = True, True, None, None
-    for line in lines:
-        line = line + "\n"
-        if match := _HASH.match(line):
-            digest = match[1]
-        for i, (metric, target) in enumerate(targets):
-            match = _pattern(patterns[metric]).match(line) if metric in patterns else None
+    regexes = [_HASH] + [_pattern(patterns[metric]) if metric in patterns else None for metric, _ in (*targets, *uppers)]
+    for digest_match, *matches in _matched_lines(lines, regexes):
+        if digest_match:
+            digest = digest_match[1]
+        for i, ((metric, target), match) in enumerate(zip(targets, matches)):
             if match:
                 try:
                     met = float(match[1]) >= target
@@ -206,8 +207,7 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
                 seen[i] |= met
                 all_met &= met
                 values[metric] = last = match[1]
-        for metric, limit in uppers:
-            match = _pattern(patterns[metric]).match(line) if metric in patterns else None
+        for (metric, limit), match in zip(uppers, matches[len(targets):]):
             if match:
                 try:
                     upper_ok &= not float(match[1]) > limit
@@ -224,6 +224,67 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
     else:
         text = "  ".join(f"{metric}: {value}" for metric, value in values.items()) or None
     return AccuracyRead(values, upper_values, all_met and all(seen) and upper_ok, digest, text)
+
+
+def _matched_lines(lines: list[str], regexes: list[re.Pattern | None]) -> Iterator[tuple[re.Match | None, ...]]:
+    """The re.match of each regex (None: none) on each line with its newline, as the checker's loop gives it,
+    for the lines, in order, that some regex matches; a line no regex matches changes nothing the checker keeps.
+    An accuracy.txt may hold a line per sample (50,000), and a Python step per line and regex cost more than the
+    rest of an inference round's build: only the lines that start with a text every match of some regex starts
+    with are matched, found by searching the whole file at once."""
+    text = "\n".join(lines)
+    prefixes = [_literal_prefix(regex) for regex in regexes if regex]
+    if "" in prefixes or text.count("\n") != len(lines) - 1:  # a regex that may match any line, or lines with "\n"
+        candidates: Iterable[int] = range(len(lines))
+    else:
+        candidates = sorted({i for prefix in prefixes for i in _lines_starting(text, prefix)})
+    for i in candidates:
+        line = lines[i] + "\n"
+        matches = tuple(regex.match(line) if regex else None for regex in regexes)
+        if any(matches):
+            yield matches
+
+
+def _lines_starting(text: str, prefix: str) -> list[int]:
+    """The index of each line of `text` that starts with `prefix` (not empty)."""
+    found = [0] if text.startswith(prefix) else []
+    line = counted = 0
+    at = text.find("\n" + prefix)
+    while at >= 0:
+        line += text.count("\n", counted, at + 1)
+        counted = at + 1
+        found.append(line)
+        at = text.find("\n" + prefix, at + 1)
+    return found
+
+
+# Characters a regex gives a meaning to: a prefix ends at the first one (an escaped punctuation mark is literal),
+# or at a newline (lines are searched for their prefix in the text they make).
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]()|\\\n")
+_QUANTIFIERS = frozenset("*?{+")
+
+
+@cache
+def _literal_prefix(regex: re.Pattern) -> str:
+    """Text that the start of every re.match of `regex` is: its leading literal characters after a `^`; "" when
+    it has none, or when its flags or an alternation could make any of them not required."""
+    pattern = regex.pattern
+    if regex.flags & (re.IGNORECASE | re.VERBOSE) or "|" in pattern:
+        return ""
+    prefix, at = [], 1 if pattern.startswith("^") else 0
+    while at < len(pattern):
+        char, width = pattern[at], 1
+        if char == "\\":
+            char, width = pattern[at + 1:at + 2], 2
+            if not char or char not in string.punctuation:  # \d, \b, \1, …: not a literal character
+                break
+        elif char in _REGEX_SYNTAX:
+            break
+        if pattern[at + width:at + width + 1] in _QUANTIFIERS:  # repeated (maybe zero times): not a fixed prefix
+            break
+        prefix.append(char)
+        at += width
+    return "".join(prefix)
 
 
 def endpoints_accuracy(row: dict, rules: dict, rows: list[dict]) -> tuple[list[dict], bool]:
