@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, compress, repeat
+from operator import add
 
 from transform.common.rules import round_rules
 from transform.inference.detail_log import LOG_KEY_COLUMNS
@@ -194,11 +196,12 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
     upper_values: dict[str, str] = {}
     seen = [False] * len(targets)
     all_met, upper_ok, digest, last = True, True, None, None
-    regexes = [_HASH] + [_pattern(patterns[metric]) if metric in patterns else None for metric, _ in (*targets, *uppers)]
-    for digest_match, *matches in _matched_lines(lines, regexes):
-        if digest_match:
-            digest = digest_match[1]
-        for i, ((metric, target), match) in enumerate(zip(targets, matches)):
+    for line in lines:
+        line = line + "\n"
+        if match := _HASH.match(line):
+            digest = match[1]
+        for i, (metric, target) in enumerate(targets):
+            match = _pattern(patterns[metric]).match(line) if metric in patterns else None
             if match:
                 try:
                     met = float(match[1]) >= target
@@ -207,7 +210,8 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
                 seen[i] |= met
                 all_met &= met
                 values[metric] = last = match[1]
-        for (metric, limit), match in zip(uppers, matches[len(targets):]):
+        for metric, limit in uppers:
+            match = _pattern(patterns[metric]).match(line) if metric in patterns else None
             if match:
                 try:
                     upper_ok &= not float(match[1]) > limit
@@ -226,65 +230,111 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
     return AccuracyRead(values, upper_values, all_met and all(seen) and upper_ok, digest, text)
 
 
-def _matched_lines(lines: list[str], regexes: list[re.Pattern | None]) -> Iterator[tuple[re.Match | None, ...]]:
-    """The re.match of each regex (None: none) on each line with its newline, as the checker's loop gives it,
-    for the lines, in order, that some regex matches; a line no regex matches changes nothing the checker keeps.
-    An accuracy.txt may hold a line per sample (50,000), and a Python step per line and regex cost more than the
-    rest of an inference round's build: only the lines that start with a text every match of some regex starts
-    with are matched, found by searching the whole file at once."""
-    text = "\n".join(lines)
-    prefixes = [_literal_prefix(regex) for regex in regexes if regex]
-    if "" in prefixes or text.count("\n") != len(lines) - 1:  # a regex that may match any line, or lines with "\n"
-        candidates: Iterable[int] = range(len(lines))
-    else:
-        candidates = sorted({i for prefix in prefixes for i in _lines_starting(text, prefix)})
-    for i in candidates:
-        line = lines[i] + "\n"
-        matches = tuple(regex.match(line) if regex else None for regex in regexes)
-        if any(matches):
-            yield matches
+def accuracy_lines(round_: str, text: str) -> list[str]:
+    """The lines of an accuracy.txt (its text, newlines as Python's text mode gives them) that read_accuracy can
+    read under the round's rules, in order: those that the hash regex or one of the round's accuracy patterns
+    matches. read_accuracy passes over every other line whatever the model, so it reads the same from these; an
+    accuracy.txt may hold a line per sample (50,000), and a step per line and pattern, kept and cached lines cost
+    more than the rest of an inference round's parse. A round without rules reads no accuracy (its results load
+    unchecked): nothing is kept."""
+    rules = rules_of(round_)
+    if rules is None:
+        return []
+    regexes = [_HASH, *map(_pattern, rules.get("accuracy_patterns", {}).values())]
+    return [line for line in _candidate_lines(text, regexes) if any(regex.match(line + "\n") for regex in regexes)]
 
 
-def _lines_starting(text: str, prefix: str) -> list[int]:
-    """The index of each line of `text` that starts with `prefix` (not empty)."""
-    found = [0] if text.startswith(prefix) else []
-    line = counted = 0
-    at = text.find("\n" + prefix)
+def _candidate_lines(text: str, regexes: list[re.Pattern]) -> list[str]:
+    """The lines of `text` that some regex may match (re.match), in order: those that hold a text the regex
+    requires (_required_text), found by searching the whole text at once, and those that a regex requiring none
+    matches, matched line by line in C."""
+    required = {regex: _required_text(regex) for regex in regexes}
+    starts = sorted({start for literals, at_start in required.values() for literal in literals
+                     for start in (_line_starts if at_start else _lines_holding)(text, literal)})
+    free = [regex for regex, (literals, _) in required.items() if not literals]
+    if not free:
+        return [text[start:end if (end := text.find("\n", start)) >= 0 else len(text)] for start in starts]
+    lines = text.split("\n")
+    ends = list(accumulate(map(add, map(len, lines), repeat(1))))  # where each line's next one starts
+    indices = {bisect_right(ends, start) for start in starts}
+    with_newline = list(map(add, lines, repeat("\n")))
+    for regex in free:
+        indices.update(compress(range(len(lines)), map(regex.match, with_newline)))
+    return [lines[i] for i in sorted(indices)]
+
+
+def _line_starts(text: str, literal: str) -> list[int]:
+    """Where each line of `text` that starts with `literal` starts."""
+    found = [0] if text.startswith(literal) else []
+    at = text.find("\n" + literal)
     while at >= 0:
-        line += text.count("\n", counted, at + 1)
-        counted = at + 1
-        found.append(line)
-        at = text.find("\n" + prefix, at + 1)
+        found.append(at + 1)
+        at = text.find("\n" + literal, at + 1)
     return found
 
 
-# Characters a regex gives a meaning to: a prefix ends at the first one (an escaped punctuation mark is literal),
-# or at a newline (lines are searched for their prefix in the text they make).
+def _lines_holding(text: str, literal: str) -> list[int]:
+    """Where each line of `text` that holds `literal` (no newline in it) starts."""
+    found = []
+    at = text.find(literal)
+    while at >= 0:
+        found.append(text.rfind("\n", 0, at) + 1)
+        end = text.find("\n", at)
+        at = text.find(literal, end + 1) if end >= 0 else -1
+    return found
+
+
+# Characters a regex gives a meaning to: a literal ends at the first one (an escaped punctuation mark is literal,
+# and so is a `{` that cannot open a repetition), or at a newline (lines are searched for it in the text they make).
 _REGEX_SYNTAX = frozenset(".^$*+?{}[]()|\\\n")
 _QUANTIFIERS = frozenset("*?{+")
 
 
 @cache
-def _literal_prefix(regex: re.Pattern) -> str:
-    """Text that the start of every re.match of `regex` is: its leading literal characters after a `^`; "" when
-    it has none, or when its flags or an alternation could make any of them not required."""
+def _required_text(regex: re.Pattern) -> tuple[tuple[str, ...], bool]:
+    """Texts one of which a line holds wherever re.match of `regex` on it (with its newline) succeeds, and whether
+    the line starts with it: the regex's leading literal characters (after a `^`), or those after a leading `.*`,
+    which matches within the line (a `.` is no newline, and the texts hold none); a leading group of literal
+    alternatives, `(?:A|B)`, gives each. No texts when there are none, or when the regex's flags or an alternation
+    elsewhere could make them not required."""
     pattern = regex.pattern
-    if regex.flags & (re.IGNORECASE | re.VERBOSE) or "|" in pattern:
-        return ""
-    prefix, at = [], 1 if pattern.startswith("^") else 0
+    if regex.flags & (re.IGNORECASE | re.VERBOSE):
+        return (), True
+    at = 1 if pattern.startswith("^") else 0
+    at_start = not pattern.startswith(".*", at)
+    at += 0 if at_start else 2
+    if not pattern.startswith("(?:", at):
+        literal, _ = _literal(pattern, at)
+        return ((literal,) if literal and "|" not in pattern else ()), at_start
+    literals, end = [], at + 2
+    while pattern[end:end + 1] in (":", "|"):  # each alternative must be a literal, up to the next `|` or `)`
+        literal, end = _literal(pattern, end + 1)
+        literals.append(literal)
+    if (pattern[end:end + 1] != ")" or pattern[end + 1:end + 2] in _QUANTIFIERS or not all(literals)
+            or "|" in pattern[end:]):
+        return (), True
+    return tuple(literals), at_start
+
+
+def _literal(pattern: str, at: int) -> tuple[str, int]:
+    """The literal characters of `pattern` from `at` on, each one required (not repeated), and where they end."""
+    literal = []
     while at < len(pattern):
         char, width = pattern[at], 1
         if char == "\\":
             char, width = pattern[at + 1:at + 2], 2
             if not char or char not in string.punctuation:  # \d, \b, \1, …: not a literal character
                 break
+        elif char == "{":
+            if pattern[at + 1:at + 2] in ("", *"0123456789,}"):  # {2}, {,3}, … would repeat; `{"` is literal
+                break
         elif char in _REGEX_SYNTAX:
             break
-        if pattern[at + width:at + width + 1] in _QUANTIFIERS:  # repeated (maybe zero times): not a fixed prefix
+        if pattern[at + width:at + width + 1] in _QUANTIFIERS:  # repeated (maybe zero times): not required as is
             break
-        prefix.append(char)
+        literal.append(char)
         at += width
-    return "".join(prefix)
+    return "".join(literal), at
 
 
 def endpoints_accuracy(row: dict, rules: dict, rows: list[dict]) -> tuple[list[dict], bool]:

@@ -10,15 +10,17 @@ import polars as pl
 
 from transform.common.source import Source
 from transform.common.values import number
+from transform.inference.rules import accuracy_lines
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 
 
-def parse_accuracy(data: bytes) -> list[str]:
-    """The lines of an accuracy.txt: which of them hold which metric is the round's rule (its accuracy patterns,
-    transform/inference/rules.py), applied when the result is built."""
+def parse_accuracy(data: bytes, round_: str) -> list[str]:
+    """The lines of an accuracy.txt that the round's checker can read (those its accuracy patterns or the hash
+    regex match, transform/inference/rules.py): which of them hold which metric is the round's rule for the
+    result's model, applied when the result is built."""
     # the lines Python's text mode gives the checker (universal newlines), without their ends
-    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return accuracy_lines(round_, data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 # "MM-DD-YYYY HH:MM:SS.fff", the format of power_begin/power_end and spl.txt; strptime is 10× slower and a
@@ -48,7 +50,9 @@ def parse_spl(data: bytes) -> pl.DataFrame:
         .select(pl.col("line").str.split_exact(",", 3).struct.unnest())  # field_0 … field_3, null where a line has fewer
         .filter(pl.col("field_2") == "Watts")
         .select(
-            time=pl.col("field_1").str.strip_chars().str.strptime(pl.Datetime("us"), "%m-%d-%Y %H:%M:%S%.f", strict=False),
+            # no cache of converted values: the times of a power log are all different (a hash map of them is pure cost)
+            time=pl.col("field_1").str.strip_chars().str.strptime(pl.Datetime("us"), "%m-%d-%Y %H:%M:%S%.f",
+                                                                   strict=False, cache=False),
             watts=pl.col("field_3").cast(pl.Float64, strict=False),
         )
         .drop_nulls()
