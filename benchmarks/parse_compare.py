@@ -5,8 +5,8 @@
 The old tree is a checkout of an earlier commit (`git worktree add --detach /tmp/old main`). Both versions of
 `transform` are loaded into this one process and every file of the round is parsed by both, one after the other in
 alternating order, so that a busy shared machine slows both alike; CPU time is resource.getrusage's. Prints the
-CPU per file kind and per round, new/old, and whether the tables and rejects built from both parses are equal
-(`DataFrame.equals` and the schema, table by table; the rejects as lists).
+CPU per file kind, of building the tables from the parse output, and per round, new/old, and whether the tables and
+rejects built from both parses are equal (`DataFrame.equals` and the schema, table by table; the rejects as lists).
 """
 
 from __future__ import annotations
@@ -64,8 +64,15 @@ def main(old_tree: str, clone: str) -> None:
     for kind in seconds["old"]:
         print(f"  {kind:22s} old {seconds['old'][kind]:7.2f} s  new {seconds['new'][kind]:7.2f} s  "
               f"new/old {seconds['new'][kind] / max(seconds['old'][kind], 1e-9):.2f}")
+    built = {}
+    for label in ("new", "old"):  # the tables from the parse output (inference results, their accuracy and power)
+        started = cpu()
+        built[label] = (old if label == "old" else new)[2]([parsed[label]])
+        seconds[label]["build_tables"] += cpu() - started
+    print(f"  {'build_tables':22s} old {seconds['old']['build_tables']:7.2f} s  new {seconds['new']['build_tables']:7.2f} s  "
+          f"new/old {seconds['new']['build_tables'] / max(seconds['old']['build_tables'], 1e-9):.2f}")
     total_old, total_new = sum(seconds["old"].values()), sum(seconds["new"].values())
-    (old_tables, old_rejects), (new_tables, new_rejects) = old[2]([parsed["old"]]), new[2]([parsed["new"]])
+    (old_tables, old_rejects), (new_tables, new_rejects) = built["old"], built["new"]
     different = [name for name, frame in old_tables.items()
                  if not (frame.equals(new_tables[name]) and frame.schema == new_tables[name].schema)]
     different += ["rejects"] if old_rejects != new_rejects else []

@@ -40,7 +40,8 @@ class ParsedFiles:
     unusable_logs: Counter = field(default_factory=Counter)
     inference_details: list[dict] = field(default_factory=list)
     # (division, submitter, system, benchmark, scenario folder) → parsed file and its path
-    inference_accuracy: dict[tuple, tuple[list[str], str]] = field(default_factory=dict)  # lines of accuracy.txt
+    # the lines of accuracy.txt its round's checker can read
+    inference_accuracy: dict[tuple, tuple[list[str], str]] = field(default_factory=dict)
     inference_power: dict[tuple, tuple[pl.DataFrame, str]] = field(default_factory=dict)
     inference_compliance: list[dict] = field(default_factory=list)
     # (division, submitter) → open-division folder name → official model
@@ -131,7 +132,7 @@ def _parse_file(source: Source, ref: FileRef, size: int | None, data: bytes | No
         if detail.row is not None:
             out.inference_details.append(detail.row)
     elif ref.kind is Kind.INFERENCE_ACCURACY:
-        out.inference_accuracy[_scenario_key(ref.path)] = (parse_accuracy(data), ref.path)
+        out.inference_accuracy[_scenario_key(ref.path)] = (parse_accuracy(data, round_), ref.path)
     elif ref.kind is Kind.INFERENCE_POWER:
         out.inference_power[_scenario_key(ref.path)] = (parse_spl(data), ref.path)
     elif ref.kind is Kind.INFERENCE_COMPLIANCE:

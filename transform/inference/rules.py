@@ -10,8 +10,12 @@ false, `rules_note` says why) and judged by loadgen's verdict only.
 from __future__ import annotations
 
 import re
+import string
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, compress, repeat
+from operator import add
 
 from transform.common.rules import round_rules
 from transform.inference.detail_log import LOG_KEY_COLUMNS
@@ -224,6 +228,115 @@ def read_accuracy(rules: dict, model: str, lines: list[str], scenario: str | Non
     else:
         text = "  ".join(f"{metric}: {value}" for metric, value in values.items()) or None
     return AccuracyRead(values, upper_values, all_met and all(seen) and upper_ok, digest, text)
+
+
+def accuracy_lines(round_: str, text: str) -> list[str]:
+    """The lines of an accuracy.txt (its text, newlines as Python's text mode gives them) that read_accuracy can
+    read under the round's rules, in order: those that the hash regex or one of the round's accuracy patterns
+    matches. read_accuracy passes over every other line whatever the model, so it reads the same from these; an
+    accuracy.txt may hold a line per sample (50,000), and a step per line and pattern, kept and cached lines cost
+    more than the rest of an inference round's parse. A round without rules reads no accuracy (its results load
+    unchecked): nothing is kept."""
+    rules = rules_of(round_)
+    if rules is None:
+        return []
+    regexes = [_HASH, *map(_pattern, rules.get("accuracy_patterns", {}).values())]
+    return [line for line in _candidate_lines(text, regexes) if any(regex.match(line + "\n") for regex in regexes)]
+
+
+def _candidate_lines(text: str, regexes: list[re.Pattern]) -> list[str]:
+    """The lines of `text` that some regex may match (re.match), in order: those that hold a text the regex
+    requires (_required_text), found by searching the whole text at once, and those that a regex requiring none
+    matches, matched line by line in C."""
+    required = {regex: _required_text(regex) for regex in regexes}
+    starts = sorted({start for literals, at_start in required.values() for literal in literals
+                     for start in (_line_starts if at_start else _lines_holding)(text, literal)})
+    free = [regex for regex, (literals, _) in required.items() if not literals]
+    if not free:
+        return [text[start:end if (end := text.find("\n", start)) >= 0 else len(text)] for start in starts]
+    lines = text.split("\n")
+    ends = list(accumulate(map(add, map(len, lines), repeat(1))))  # where each line's next one starts
+    indices = {bisect_right(ends, start) for start in starts}
+    with_newline = list(map(add, lines, repeat("\n")))
+    for regex in free:
+        indices.update(compress(range(len(lines)), map(regex.match, with_newline)))
+    return [lines[i] for i in sorted(indices)]
+
+
+def _line_starts(text: str, literal: str) -> list[int]:
+    """Where each line of `text` that starts with `literal` starts. The literal alone is searched for (a search
+    for one character is a memchr; one for a newline and a character is several times slower)."""
+    found = []
+    at = text.find(literal)
+    while at >= 0:
+        if at == 0 or text[at - 1] == "\n":
+            found.append(at)
+        at = text.find(literal, at + 1)
+    return found
+
+
+def _lines_holding(text: str, literal: str) -> list[int]:
+    """Where each line of `text` that holds `literal` (no newline in it) starts."""
+    found = []
+    at = text.find(literal)
+    while at >= 0:
+        found.append(text.rfind("\n", 0, at) + 1)
+        end = text.find("\n", at)
+        at = text.find(literal, end + 1) if end >= 0 else -1
+    return found
+
+
+# Characters a regex gives a meaning to: a literal ends at the first one (an escaped punctuation mark is literal,
+# and so is a `{` that cannot open a repetition), or at a newline (lines are searched for it in the text they make).
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]()|\\\n")
+_QUANTIFIERS = frozenset("*?{+")
+
+
+@cache
+def _required_text(regex: re.Pattern) -> tuple[tuple[str, ...], bool]:
+    """Texts one of which a line holds wherever re.match of `regex` on it (with its newline) succeeds, and whether
+    the line starts with it: the regex's leading literal characters (after a `^`), or those after a leading `.*`,
+    which matches within the line (a `.` is no newline, and the texts hold none); a leading group of literal
+    alternatives, `(?:A|B)`, gives each. No texts when there are none, or when the regex's flags or an alternation
+    elsewhere could make them not required."""
+    pattern = regex.pattern
+    if regex.flags & (re.IGNORECASE | re.VERBOSE):
+        return (), True
+    at = 1 if pattern.startswith("^") else 0
+    at_start = not pattern.startswith(".*", at)
+    at += 0 if at_start else 2
+    if not pattern.startswith("(?:", at):
+        literal, _ = _literal(pattern, at)
+        return ((literal,) if literal and "|" not in pattern else ()), at_start
+    literals, end = [], at + 2
+    while pattern[end:end + 1] in (":", "|"):  # each alternative must be a literal, up to the next `|` or `)`
+        literal, end = _literal(pattern, end + 1)
+        literals.append(literal)
+    if (pattern[end:end + 1] != ")" or pattern[end + 1:end + 2] in _QUANTIFIERS or not all(literals)
+            or "|" in pattern[end:]):
+        return (), True
+    return tuple(literals), at_start
+
+
+def _literal(pattern: str, at: int) -> tuple[str, int]:
+    """The literal characters of `pattern` from `at` on, each one required (not repeated), and where they end."""
+    literal = []
+    while at < len(pattern):
+        char, width = pattern[at], 1
+        if char == "\\":
+            char, width = pattern[at + 1:at + 2], 2
+            if not char or char not in string.punctuation:  # \d, \b, \1, …: not a literal character
+                break
+        elif char == "{":
+            if pattern[at + 1:at + 2] in ("", *"0123456789,}"):  # {2}, {,3}, … would repeat; `{"` is literal
+                break
+        elif char in _REGEX_SYNTAX:
+            break
+        if pattern[at + width:at + width + 1] in _QUANTIFIERS:  # repeated (maybe zero times): not required as is
+            break
+        literal.append(char)
+        at += width
+    return "".join(literal), at
 
 
 def endpoints_accuracy(row: dict, rules: dict, rows: list[dict]) -> tuple[list[dict], bool]:

@@ -10,15 +10,17 @@ import polars as pl
 
 from transform.common.source import Source
 from transform.common.values import number
+from transform.inference.rules import accuracy_lines
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 
 
-def parse_accuracy(data: bytes) -> list[str]:
-    """The lines of an accuracy.txt: which of them hold which metric is the round's rule (its accuracy patterns,
-    transform/inference/rules.py), applied when the result is built."""
+def parse_accuracy(data: bytes, round_: str) -> list[str]:
+    """The lines of an accuracy.txt that the round's checker can read (those its accuracy patterns or the hash
+    regex match, transform/inference/rules.py): which of them hold which metric is the round's rule for the
+    result's model, applied when the result is built."""
     # the lines Python's text mode gives the checker (universal newlines), without their ends
-    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return accuracy_lines(round_, data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 # "MM-DD-YYYY HH:MM:SS.fff", the format of power_begin/power_end and spl.txt; strptime is 10× slower and a
@@ -38,21 +40,31 @@ def parse_power_time(value: str) -> datetime | None:
         return None
 
 
+# The query of a power log, built once: a power log is a query plan run (thousands per round), whose steps cost
+# most of the parse of the file; each step and expression built per file cost a tenth more.
+# field_0 … field_3 of each line, null where a line has fewer
+_SPL_FIELDS = pl.col("line").str.split_exact(",", 3).struct.unnest()
+# a `Time,<time>,Watts,<W>,...` line: field_0 is "Time" exactly when the line starts with "Time," or is "Time" (and
+# then its field_2 is null, not "Watts")
+_SPL_LINE = (pl.col("field_0") == "Time") & (pl.col("field_2") == "Watts")
+# no cache of converted values: the times of a power log are all different (a hash map of them is pure cost)
+_SPL_TIME = pl.col("field_1").str.strip_chars().str.strptime(pl.Datetime("us"), "%m-%d-%Y %H:%M:%S%.f", strict=False,
+                                                              cache=False)
+_SPL_WATTS = pl.col("field_3").cast(pl.Float64, strict=False)
+# a time and a finite number of watts (a null is neither)
+_SPL_SAMPLE = pl.col("time").is_not_null() & pl.col("watts").is_finite()
+
+
 def parse_spl(data: bytes) -> pl.DataFrame:
     """(time, watts) of each `Time,<MM-DD-YYYY HH:MM:SS.fff>,Watts,<W>,...` line of a power log; vectorised,
     as a power log has a line per second of the run. Only the first four fields of a line are split out (a line
     has thirty): a list per line costs more than all the rest."""
     return (
         pl.LazyFrame({"line": data.decode("utf-8", "replace").splitlines()}, schema={"line": pl.String})
-        .filter(pl.col("line").str.starts_with("Time,"))
-        .select(pl.col("line").str.split_exact(",", 3).struct.unnest())  # field_0 … field_3, null where a line has fewer
-        .filter(pl.col("field_2") == "Watts")
-        .select(
-            time=pl.col("field_1").str.strip_chars().str.strptime(pl.Datetime("us"), "%m-%d-%Y %H:%M:%S%.f", strict=False),
-            watts=pl.col("field_3").cast(pl.Float64, strict=False),
-        )
-        .drop_nulls()
-        .filter(pl.col("watts").is_finite())
+        .select(_SPL_FIELDS)
+        .filter(_SPL_LINE)
+        .select(time=_SPL_TIME, watts=_SPL_WATTS)
+        .filter(_SPL_SAMPLE)
         .collect()
     )
 
