@@ -38,6 +38,9 @@ def parse_runner(settings: Settings) -> TaskRunner:
         return DaskTaskRunner(address=settings.dask_address)
     if settings.workers == 1:
         return ThreadPoolTaskRunner(max_workers=1)
+    # Each worker is given one core: a polars pool of a thread per core in each worker only makes them contend (the
+    # power logs' query took 35 % more CPU so, on 2 cores). Read by polars as a worker imports it; workers inherit it.
+    os.environ["POLARS_MAX_THREADS"] = "1"
     # Workers report to this flow's API: without it each would start a temporary Prefect server of its own.
     with get_client(sync_client=True) as client:
         api = str(client.api_url).rstrip("/")
