@@ -82,8 +82,11 @@ COLUMNS = ("suite", "round", "commit", "systems", "training runs", "training sco
            "rejects", "of which unread")
 
 
-def tree_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+def tree_bytes(path: Path, linked: bool = False) -> int:
+    """Bytes of the files under `path`; with `linked`, of those only that are hard links to files elsewhere too (a
+    folder's clone links the copy's object files: they take no disk of their own)."""
+    return sum(f.stat().st_size for f in path.rglob("*")
+               if f.is_file() and not f.is_symlink() and (not linked or f.stat().st_nlink > 1))
 
 
 # A Dask entry: the cluster the flow parses on, as many single-threaded workers as the process pool has.
@@ -147,6 +150,7 @@ def run(organization_url: str, workers: str, tmp: Path, raw: bool) -> dict:
         "cpu": me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime,
         "peak_mb": me.ru_maxrss / 1024, "child_peak_mb": children.ru_maxrss / 1024,
         "warehouse_mb": settings.db_path.stat().st_size / 1e6, "cache_mb": tree_bytes(settings.cache_dir) / 1e6,
+        "linked_mb": tree_bytes(settings.cache_dir, linked=True) / 1e6,
         "snapshot": repr(snapshot(settings.db_path)),
         "raw": raw_ceiling(settings.cache_dir, loaded_commits(settings.db_path), settings.max_file_bytes) if raw else None,
     }
@@ -230,7 +234,8 @@ def main(org: str, worker_counts: list[str], folder: bool, out: Path) -> None:
         "parse workers), over the wall time and the cores. The largest child is a parse worker, git, or Prefect's "
         "temporary server.",
         f"- On disk afterwards: the warehouse {first['warehouse_mb']:,.0f} MB; the clones with their parse caches "
-        f"{first['cache_mb']:,.0f} MB.",
+        f"{first['cache_mb']:,.0f} MB, of which {first['linked_mb']:,.0f} MB are hard links to the copies' object "
+        "files (no disk of their own).",
         "- Not loaded (the repository could not be cloned from the folder):"
         + ("".join(f"\n  - `{url.rsplit('/', 1)[-1]}`: {reason}" for url, reason in sorted(first["failed"].items()))
            or " none."),
