@@ -28,15 +28,16 @@ _NOT_JUDGED = """
     select 'inference', round, rules_note, count(*) from inference_results where not rules_checked group by all
     order by suite, round, note"""
 
-# official rows not reproduced because the files behind them never arrived (a read reject under their folder)
+# official rows that disagree with ours, per suite, by the folder their files are in
+_DISAGREEING = {
+    "inference": """select 'inference' as suite, round, location as folder from reconciliation
+                    where verdict <> 'equal' and verdict <> 'only ours'""",
+    "training": """select 'training' as suite, round, submitter || '/results/' || system || '/' || benchmark as folder
+                   from training_reconciliation where verdict not in ('equal', 'only ours')""",
+}
+# those of them not reproduced because the files behind them never arrived (a read reject under their folder)
 _ABSENT = """
-    select suite, round, count(*) as absent from (
-        select 'inference' as suite, round, location as folder from reconciliation where verdict <> 'equal'
-            and verdict <> 'only ours'
-        union all
-        select 'training', round, submitter || '/results/' || system || '/' || benchmark from training_reconciliation
-            where verdict not in ('equal', 'only ours')
-    ) as disagreeing
+    select suite, round, count(*) as absent from ({disagreeing}) as disagreeing
     where exists (
         select 1 from rejects
         where rejects.suite = disagreeing.suite and rejects.round = disagreeing.round and rejects.stage = 'read'
@@ -59,14 +60,19 @@ def training_reproduced(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return con.sql(_TRAINING_COUNTS).pl().to_dicts()
 
 
-def alarms(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every alarm of the warehouse (or of a run's tables) `con` reads: suite, round, kind, count, of, note."""
+def alarms(con: duckdb.DuckDBPyConnection, suites: tuple[str, ...] = tuple(_DISAGREEING)) -> list[dict]:
+    """Every alarm of the warehouse `con` reads, of `suites`: suite, round, kind, count, of, note. (A run that loaded
+    one suite's rounds asks of that suite only: the other's reconciliation view costs a tenth of a second, empty.)"""
     out = [{"suite": suite, "round": round_, "kind": "not judged", "count": count, "of": None, "note": note}
-           for suite, round_, note, count in con.sql(_NOT_JUDGED).fetchall()]
-    absent = {(s, r): n for s, r, n in con.sql(_ABSENT).fetchall()}
-    inference = con.sql(COUNTS.format(where="")).pl().to_dicts()
-    for suite, counts in (("inference", inference), ("training", training_reproduced(con))):
-        for c in counts:
+           for suite, round_, note, count in con.sql(_NOT_JUDGED).fetchall() if suite in suites]
+    if not suites:
+        return out
+    disagreeing = " union all ".join(_DISAGREEING[suite] for suite in suites)
+    absent = {(s, r): n for s, r, n in con.sql(_ABSENT.format(disagreeing=disagreeing)).fetchall()}
+    reproduced = {"inference": lambda: con.sql(COUNTS.format(where="")).pl().to_dicts(),
+                  "training": lambda: training_reproduced(con)}
+    for suite in suites:
+        for c in reproduced[suite]():
             missing = c["official"] - c["reproduced"] - absent.get((suite, c["round"]), 0)
             if missing > 0:
                 out.append({"suite": suite, "round": c["round"], "kind": "not reproduced", "count": missing,
