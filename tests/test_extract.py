@@ -78,6 +78,22 @@ def test_a_blob_upstream_cannot_send_is_reported_not_fatal(tmp_path, given_as):
     assert parse_cache.load(parse_cache.submitter_file(tmp_path / "parsed", "Dell")).keys() == dell - {(lost.path, lost.blob)}
 
 
+def test_a_folder_that_is_itself_a_partial_clone_is_never_made_to_fetch(tmp_path):
+    """A mirror that is a blob-less clone lacks the blobs it never fetched: they are absent from it, and it is not
+    made to fetch them from its own upstream (asked for one, a partial clone would)."""
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v6.0", "training_results_v6.0")
+    mirror = Repo(sync(repo_id(url(upstream)), tmp_path / "mirror").path)  # a partial clone
+    log = "AMD/results/MI350X_EPYC_9575F_primus/llama2_70b_lora/result_0.txt"
+    changed = commit_files(upstream, {log: fixture_bytes(f"training_results_v6.0/{log}") + b"\n"}, "one more")
+    # the mirror's HEAD moves to the new commit without the changed log's content
+    mirror.git.execute(["git", "fetch", "--quiet", "--update-head-ok", "--filter=blob:none", "origin",
+                        f"+HEAD:{mirror.head.ref.path}"])
+    lacking = upstream.git.rev_parse(f"{changed}:{log}")
+    checkout = sync(repo_id(mirror.git_dir.removesuffix("/.git")), tmp_path / "cache")
+    assert (checkout.commit, checkout.unavailable) == (changed, {lacking})
+    assert lacking not in blobs_in_store(Path(mirror.working_tree_dir))
+
+
 def test_a_folder_is_cloned_by_linking_its_objects_then_fetched_from_blob_less(tmp_path):
     upstream = make_repo(tmp_path / "upstream" / "training_results_v6.0", "training_results_v6.0")
     first = sync(repo_id(folder(upstream)), tmp_path / "cache")
