@@ -283,9 +283,9 @@ def _clone(repo: RepoId, path: Path, progress: Callable[[str], None]) -> None:
     if is_folder(repo.url):
         # git's local clone: the folder's object files are hard-linked (copied on another file system: no --local,
         # which would fail there), nothing is packed or indexed. A filter does not apply to a local clone, so the
-        # clone is made a partial clone by hand: fetches stay blob-less, and a blob the folder lacks is asked for,
-        # and refused, as over file://. Never --shared: a gc in the folder would delete objects the clone borrows,
-        # where a linked file outlives its deletion there.
+        # clone is made a partial clone by hand: fetches stay blob-less, and a blob the folder lacks is unavailable
+        # (a read reject), as over file://. Never --shared: a gc in the folder would delete objects the clone
+        # borrows, where a linked file outlives its deletion there.
         how = ["-c", "remote.origin.promisor=true", "-c", "remote.origin.partialclonefilter=blob:none"]
     else:
         how = ["--filter=blob:none"]
