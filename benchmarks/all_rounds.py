@@ -39,8 +39,6 @@ from extract.git_sync import UPSTREAM, _objects
 from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from flows.settings import Settings
-from tests.test_faults import snapshot
-from warehouse.reconciliation import reproduced
 from warehouse.run_record import timeline_line
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "all_rounds.md"
@@ -123,7 +121,10 @@ def run(organization_url: str, workers: str, tmp: Path, raw: bool) -> dict:
     """One ingest from a fresh cache, in this process (started afresh for it): what it cost and what it built."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # imported here, not at the top: the parse workers, spawned, import this module again, and need none of it
     from flows.ingest import ingest  # after the logging settings, which Prefect reads on import
+    from tests.test_faults import snapshot
+    from warehouse.reconciliation import reproduced
 
     settings = Settings(db_path=tmp / "mlperf.duckdb", cache_dir=tmp / "cache", sync_retries=0,
                         organization_url=organization_url,

@@ -56,8 +56,9 @@ def main(old_tree: str, clone: str, parts: str = "2") -> None:
     parse_repo = versions["new"][0]
     seconds, different = {"old": 0.0, "new": 0.0}, []
     with tempfile.TemporaryDirectory() as cache:
-        for n, submitters in enumerate(parse_repo.partition(checkout, int(parts))):
-            part, tables = parse_repo.part_of(checkout, submitters), {}
+        groups = parse_repo.partition(checkout, int(parts))
+        for n, (submitters, part) in enumerate(zip(groups, parse_repo.parts_of(checkout, groups), strict=True)):
+            tables = {}
             for label in ("old", "new") if n % 2 else ("new", "old"):
                 build_part, modules = versions[label][0].build_part, versions[label][1]
                 sys.modules.update(modules)  # the parse cache pickles its classes by module name

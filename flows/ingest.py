@@ -4,7 +4,7 @@
 # annotations, and a served run, which loads this file by path, cannot resolve them as strings.
 
 import time
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from datetime import UTC, datetime
 from functools import partial
 
@@ -13,23 +13,22 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
-from prefect.task_runners import TaskRunner
 from prefect.states import Completed, Failed
-from prefect.utilities.annotations import quote
 
 from extract.git_log import commits_between
 from extract.git_errors import GitFailure, NothingSynced, with_retries
-from extract.git_sync import Checkout, is_ancestor, reading, sync
+from extract.git_sync import Checkout, reading, sync
 from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
-from flows.runners import parse_runner, part_count, parsed_in_flow, starts_workers
+from flows.parts import PartTables, parse_part
+from flows.runners import parse_executors, part_count, parsed_in_flow, starts_workers
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from flows.timeline import Timeline, end, part, seconds, since, stage
 from transform.common.accelerators import accelerator_models, unmapped
 from transform.common.parse_cache import code_fingerprint
-from transform.common.parse_repo import build_part, part_of, partition, submitter
+from transform.common.parse_repo import partition, parts_of
 from transform.common.safe_text import printable
 from transform.common.tables import concat_tables, sources_table
 from transform.common.validate import to_frame, validate
@@ -81,40 +80,6 @@ def sync_repo(repo: RepoId, settings: Settings) -> Checkout:
                                 "%s: %s; retry %d of %d in %g s", repo.name, failure, n, settings.sync_retries, delay))
     except GitFailure as failure:
         return Failed(message=f"{repo.name}: {failure}", data=failure)
-
-
-@dataclass(frozen=True)
-class PartTables:
-    repo: RepoId
-    files_parsed: int
-    tables: dict[str, pl.DataFrame]  # validated, with the part's rejects as the `rejects` frame
-    part: str  # e.g. "1/2"
-    files_cached: int  # files of the part whose parse output was re-used
-    began: float  # when the task started and ended (epoch seconds: workers share no other clock with the flow)
-    ended: float
-
-
-@task(cache_policy=NO_CACHE, task_run_name="parse {checkout.repo.name} {part}")
-def parse_part(checkout: Checkout, submitters: tuple[str, ...], part: str, settings: Settings,
-               previous_commit: str | None) -> PartTables:
-    logger = get_run_logger()
-    began, started = time.time(), time.perf_counter()
-    # Re-use unchanged files' parse output only along a linear history; a rewritten one is parsed anew.
-    reuse = previous_commit is not None and is_ancestor(checkout.path, previous_commit, checkout.commit)
-    cache = settings.cache_dir / f"{checkout.repo.name}.parsed"
-    # Built and validated here, in parallel (a part's rows are valid together exactly when they are valid with all
-    # the others); Prefect keeps every task's return value until the flow ends: compact frames, not the parsed rows,
-    # and the rejects as a frame too (a task's inputs and results are walked by Prefect, a frame is one object).
-    tables, parsed = build_part(checkout, submitters, settings.max_file_bytes, cache, reuse, every(
-        PROGRESS_SECONDS, lambda done, total: logger.info("%s %s: %d of %d files", checkout.repo.name, part, done, total)))
-    logger.info(
-        "%s @ %s, %d submitters: parsed %d changed files (%.0f MB) in %.1f s%s, %d rejects",
-        checkout.repo.name, checkout.commit[:10], len(submitters), parsed.files, parsed.bytes / 1e6,
-        time.perf_counter() - started, "" if reuse else " (full parse)", tables["rejects"].height,
-    )
-    mine = set(submitters)
-    files = sum(1 for ref in checkout.files if submitter(checkout.repo.suite, ref.path) in mine)
-    return PartTables(checkout.repo, parsed.files, tables, part, max(files - parsed.files, 0), began, time.time())
 
 
 @task(cache_policy=NO_CACHE)
@@ -174,9 +139,10 @@ def shrunk_rounds(changed: list[tuple[Checkout, str | None]], built: list[PartTa
 
 
 def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previous: dict, settings: Settings,
-                    runner: TaskRunner, summary: Summary, timeline: Timeline
+                    executors: tuple[Executor, Executor], summary: Summary, timeline: Timeline
                     ) -> tuple[list[Checkout], list[tuple[Checkout, str | None]], list[PartTables]]:
-    """Sync every repository (threads) and parse each changed one on `runner` as soon as it is synced.
+    """Sync every repository (threads) and parse each changed one as soon as it is synced: on the flow's own parse
+    thread or on the workers (`executors`), in parts.
 
     Returns the checkouts (in the order of `repos`), the changed ones with their previous commit, and their parts."""
     logger = get_run_logger()
@@ -184,8 +150,9 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
     syncing = settings.model_copy(update={"sync_retries": 0}) if failures else settings
     syncs, began = stage(timeline, "sync"), time.time()
     futures = {sync_repo.submit(repo, syncing): repo for repo in repos}
-    synced, changed, parts = {}, {}, []
-    workers_idle = starts_workers(settings)  # until the first part goes to the runner
+    synced, changed, parts = {}, {}, {}
+    here, workers = executors
+    workers_idle = starts_workers(settings)  # until the first part goes to the workers
     for future in as_completed(list(futures)):
         repo, outcome = futures[future], future.result(raise_on_failure=False)
         part(syncs, repo.name, began, time.time(), timeline.origin)
@@ -200,25 +167,40 @@ def sync_then_parse(repos: list[RepoId], failures: dict[str, GitFailure], previo
         prior_commit = held.commit
         changed[repo] = prior_commit
         if workers_idle and parsed_in_flow(outcome, prior_commit, settings.cache_dir / f"{repo.name}.parsed"):
-            # a small repository or a few changed files: parsed here, on the flow's own threads, without a worker; the
-            # checkout is `quote`d: it holds no future for Prefect to look for, and walking its tens of thousands of
-            # files costs tenths of a second (not on the runners: Dask rebuilds the quote as a plain tuple)
-            parts.append(((repos.index(repo), 1), parse_part.submit(quote(outcome), partition(outcome, 1)[0], "1/1",
-                                                                    settings, prior_commit)))
-            continue
-        # in parts of whole submitters, at least as many as there are workers
-        groups, workers_idle = partition(outcome, part_count(outcome, settings.workers)), False
-        parts += [((repos.index(repo), n), runner.submit(parse_part, {
-            "checkout": part_of(outcome, submitters), "submitters": submitters, "part": f"{n}/{len(groups)}", "settings": settings,
-            "previous_commit": prior_commit})) for n, submitters in enumerate(groups, 1)]
+            # a small repository or a few changed files: parsed on the flow's own thread, without a worker
+            groups, executor = partition(outcome, 1), here
+        else:
+            # in parts of whole submitters, at least as many as there are workers
+            groups, executor, workers_idle = partition(outcome, part_count(outcome, settings.workers)), workers, False
+        for n, (submitters, files) in enumerate(zip(groups, parts_of(outcome, groups), strict=True), 1):
+            submitted = executor.submit(parse_part, files, submitters, f"{n}/{len(groups)}", settings.cache_dir,
+                                        settings.max_file_bytes, prior_commit)
+            submitted.add_done_callback(partial(_said, logger))
+            parts[submitted] = (repos.index(repo), n)
     summary.unchanged = [r.name for r in repos if r in synced and r not in changed]
     parses = stage(timeline, "parse")
+    _wait_for(parts, logger)
     # in the order of `repos`, whichever finished first: the same run builds the same tables
-    built = [future.result() for _, future in sorted(parts, key=lambda part: part[0])]
+    built = [future.result() for future in sorted(parts, key=parts.get)]
     for b in built:
         part(parses, f"{b.repo.name} {b.part}", b.began, b.ended, timeline.origin, parsed=b.files_parsed,
              cached=b.files_cached)
     return [synced[r] for r in repos if r in synced], [(synced[r], changed[r]) for r in repos if r in changed], built
+
+
+def _said(logger, done: Future) -> None:
+    """Log a part as it ends (on whichever thread ends it; a failed part is raised by the flow)."""
+    if not done.cancelled() and done.exception() is None:
+        logger.info("%s", done.result().line())
+
+
+def _wait_for(parts: dict[Future, tuple[int, int]], logger) -> None:
+    """Wait for every part, saying at least every PROGRESS_SECONDS how many are done when none ended meanwhile."""
+    pending = set(parts)
+    while pending:
+        done, pending = wait(pending, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
+        if not done:
+            logger.info("parse: %d of %d parts done, still parsing", len(parts) - len(pending), len(parts))
 
 
 @flow(name="mlperf-warehouse-ingest")
@@ -236,8 +218,9 @@ def ingest(settings: Settings, timeline: Timeline | None = None) -> Summary:
         previous = ingested(settings.db_path)
         stage(timeline, "discover")
         repos, failures = list_repos(settings)
-        with parse_runner(settings) as runner:
-            checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, runner, summary, timeline)
+        with parse_executors(settings) as executors:
+            checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, executors, summary,
+                                                        timeline)
         stage(timeline, "validate")
         shrunk = shrunk_rounds(changed, built, rows_held(settings.db_path))
         for failure in shrunk.values():

@@ -1,25 +1,26 @@
-"""Where the parse tasks run: this process, a pool of processes on this machine, or a Dask cluster."""
+"""Where the parse parts run: a thread of the flow, a pool of processes on this machine, or a Dask cluster."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-
-from prefect.client.orchestration import get_client
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from extract.git_sync import Checkout, changed_paths, is_ancestor
 from flows.settings import Settings
 
 # On several workers a round is parsed in parts of about this many bytes (whole submitters each), not one part per
 # worker: rounds differ 30-fold in size and finish syncing one after another, and with one part per worker the last
-# big round keeps one worker busy while the other waits. A part costs a task and its frames' trip back: milliseconds.
+# big round keeps one worker busy while the other waits. A part costs its frames' trip back: milliseconds.
 PART_BYTES = 64 * 2**20
-# A repository with no more than one part's bytes to parse is parsed in the flow's own process while no worker has
-# started: a worker takes seconds and several CPU-seconds to start (spawn, imports, its API client), and one part
-# occupies one worker anyway. Workers (or the Dask cluster) are therefore started by the first repository that needs
-# them, never ahead; once they run, small repositories go to them too (on the flow's threads, a parse competes for
-# one interpreter with the flow's syncs and orchestration: 17 s for inference v0.5, 1 s on the workers).
+# A repository with no more than one part's bytes to parse is parsed on the flow's own thread while no worker has
+# started: a worker takes seconds and several CPU-seconds to start (spawn, imports), and one part occupies one worker
+# anyway. Workers (or the Dask cluster's) are therefore used from the first repository that needs them, never
+# ahead; once they run, small repositories go to them too (on the flow's thread, a parse competes for one interpreter
+# with the flow's syncs and orchestration: 17 s for inference v0.5, 1 s on the workers).
 IN_FLOW_BYTES = PART_BYTES
 
 
@@ -30,33 +31,37 @@ def part_count(checkout: Checkout, workers: int) -> int:
     return max(workers, -(-sum(checkout.sizes.get(ref.blob, 0) for ref in checkout.files) // PART_BYTES))
 
 
-def parse_runner(settings: Settings) -> TaskRunner:
-    """Where the parts of big parses run; a process pool spawns its workers at the first part submitted."""
-    if settings.dask_address:
-        from prefect_dask import DaskTaskRunner  # the optional `dask` extra
+@contextmanager
+def parse_executors(settings: Settings) -> Iterator[tuple[Executor, Executor]]:
+    """(the flow's own parse thread, where the parts of big parses run). A process pool spawns its workers at the first
+    part submitted; with one worker, both are the one thread."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as here:
+        if settings.dask_address:
+            from distributed import Client  # the optional `dask` extra
 
-        return DaskTaskRunner(address=settings.dask_address)
-    if settings.workers == 1:
-        return ThreadPoolTaskRunner(max_workers=1)
-    # Each worker is given one core: a polars pool of a thread per core in each worker only makes them contend (the
-    # power logs' query took 35 % more CPU so, on 2 cores). Read by polars as a worker imports it; workers inherit it.
-    os.environ["POLARS_MAX_THREADS"] = "1"
-    # Workers report to this flow's API: without it each would start a temporary Prefect server of its own.
-    with get_client(sync_client=True) as client:
-        api = str(client.api_url).rstrip("/")
-    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=_start_worker, initargs=(api,))
+            with Client(settings.dask_address, set_as_default=False) as client:
+                yield here, client.get_executor(pure=False)
+        elif settings.workers == 1:
+            yield here, here
+        else:
+            # Each worker is given one core: a polars pool of a thread per core in each worker only makes them contend
+            # (the power logs' query took 35 % more CPU so, on 2 cores). Read by polars as a worker imports it; workers
+            # inherit it. Spawned, not forked: this process runs threads (syncs, Prefect's clients).
+            os.environ["POLARS_MAX_THREADS"] = "1"
+            with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_start_worker) as pool:
+                yield here, pool
 
 
-def _start_worker(api: str) -> None:
-    os.environ["PREFECT_API_URL"] = api
-    # what a parse task needs, imported once per worker before its first task (not flows.ingest, which imports us)
-    import transform.common.parse_repo  # noqa: F401
+def _start_worker() -> None:
+    # what a part needs, imported once per worker before its first part (not flows.ingest: Prefect is not needed)
+    import flows.parts  # noqa: F401
     import transform.common.tables  # noqa: F401
 
 
 def starts_workers(settings: Settings) -> bool:
-    """Whether the parse runner has workers to start (a pool of processes, a Dask cluster's clients), as opposed to
-    one thread of this process, which costs nothing to use."""
+    """Whether parts have workers to start (a pool of processes, a Dask cluster's), as opposed to the flow's one
+    thread, which costs nothing to use."""
     return bool(settings.dask_address) or settings.workers > 1
 
 

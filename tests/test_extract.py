@@ -16,7 +16,7 @@ from extract.read_blobs import read_blobs
 from extract.repo_id import repo_id
 from tests.conftest import FIXTURES, commit_files, fixture_bytes, folder, make_repo, url
 from transform.common import parse_cache
-from transform.common.parse_repo import NO_LAYOUT, parse_checkout, part_of, partition, submitter
+from transform.common.parse_repo import NO_LAYOUT, parse_checkout, partition, parts_of, submitter
 from flows.runners import part_count
 
 
@@ -130,8 +130,7 @@ def test_a_part_is_handed_only_its_submitters_files_and_parses_the_same(tmp_path
     checkout = sync(repo_id(url(upstream)), tmp_path / "cache")
     groups = partition(checkout, 2)
     assert len(groups) == 2 and part_count(checkout, 1) == 1 and part_count(checkout, 2) == 2  # a few MB: one part per worker
-    for n, group in enumerate(groups):
-        part = part_of(checkout, group)
+    for n, (group, part) in enumerate(zip(groups, parts_of(checkout, groups), strict=True)):
         assert part.files and {submitter("training", ref.path) for ref in part.files} <= set(group)
         assert set(part.sizes) == {ref.blob for ref in part.files}
         whole = parse_checkout(checkout, group, 1 << 26, tmp_path / f"whole{n}", reuse=False)
