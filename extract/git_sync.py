@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +37,11 @@ _SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "submodule.recurse=false
 UPSTREAM = "refs/warehouse/upstream"
 # The use locks of the clones the current run reads (see `reading`); None outside a run.
 _READ_HOLDS: ContextVar[list | None] = ContextVar("read_holds", default=None)
+# The Python half of a sync (reading the tree's listing, classifying its files, reading the object listing) holds the
+# interpreter. The flow syncs every repository at once on threads (their fetches wait on the network); with all of
+# the 22 local rounds' listings read at once, each other thread of the process got a 22nd of the interpreter, and the
+# first parse began 12 s after the first sync ended. Two at a time keep a core busy.
+_LISTING = threading.BoundedSemaphore(2)
 
 
 @dataclass(frozen=True)
@@ -112,16 +118,18 @@ def _checkout(repo: RepoId, path: Path, progress: Callable[[str], None]) -> Chec
         # detach its HEAD, and the results are whatever its HEAD is.
         local.git.execute(["git", *_SAFE_CONFIG, "fetch", "--quiet", "--no-write-fetch-head", "origin", f"+HEAD:{UPSTREAM}"])
         commit = local.git.rev_parse(f"{UPSTREAM}^{{commit}}")
-        files, skipped = discover(path, commit, repo.suite, repo.round)
-        official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
-        wanted = {ref.blob for ref in (*files, *official)}
-        present = _objects(local)
+        with _LISTING:
+            files, skipped = discover(path, commit, repo.suite, repo.round)
+            official_commit, official = _results_branch(local) if repo.suite == "training" else (None, ())
+            wanted = {ref.blob for ref in (*files, *official)}
+            present = _objects(local)
         missing = wanted - present.keys()
         # a folder that lacks a blob fails a fetch of it, and each such blob would cost one fetch more to find
         absent = _absent_in_folder(repo.url, missing) if missing and is_folder(repo.url) else set()
         unavailable = absent | _fetch_blobs(local, missing - absent, progress)
         if not wanted <= present.keys():  # listed again for the sizes of those fetched; a folder's clone has them
-            present = _objects(local)  # all, and its listing (every blob of the history) is the longest
+            with _LISTING:
+                present = _objects(local)  # all, and its listing (every blob of the history) is the longest
         sizes = {blob: size for blob, size in present.items() if blob in wanted}
         return Checkout(repo, path, commit, tuple(files), tuple(skipped), frozenset(unavailable), sizes,
                         official_commit, official)
