@@ -300,6 +300,7 @@ def _ingest(settings: Settings, as_json: bool) -> int:
 
     from extract.git_errors import NothingSynced
     from extract.repo_id import repo_ids
+    from flows.runners import ClusterUnreachable
     from flows.timeline import Timeline, end, since, stage
     from flows.unchanged import preflight
     from warehouse.lock import WarehouseBusy, exclusive
@@ -326,6 +327,8 @@ def _ingest(settings: Settings, as_json: bool) -> int:
                 summary = _run_flow(settings, timeline)
     except NothingSynced as nothing:
         raise _nothing_synced(nothing) from None
+    except ClusterUnreachable as exc:
+        raise Refused(str(exc), UNREACHABLE) from None
     except WarehouseBusy as exc:
         raise Refused(str(exc), BUSY) from None
     except (OSError, duckdb.IOException) as exc:  # disk full, read-only location, quota

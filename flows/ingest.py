@@ -22,7 +22,7 @@ from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.logs import PROGRESS_SECONDS, every, quiet_empty_tracebacks
 from flows.parts import PartTables, parse_part
-from flows.runners import parse_executors, part_count, parsed_in_flow, starts_workers
+from flows.runners import ClusterUnreachable, parse_executors, part_count, parsed_in_flow, starts_workers
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.summary import Summary
 from flows.timeline import Timeline, end, part, seconds, since, stage
@@ -218,9 +218,12 @@ def ingest(settings: Settings, timeline: Timeline | None = None) -> Summary:
         previous = ingested(settings.db_path)
         stage(timeline, "discover")
         repos, failures = list_repos(settings)
-        with parse_executors(settings) as executors:
-            checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, executors, summary,
-                                                        timeline)
+        try:
+            with parse_executors(settings) as executors:
+                checkouts, changed, built = sync_then_parse(repos, failures, previous, settings, executors, summary,
+                                                            timeline)
+        except ClusterUnreachable as unreachable:  # raised as the executors start, before any sync
+            return Failed(message=str(unreachable), data=unreachable)
         stage(timeline, "validate")
         shrunk = shrunk_rounds(changed, built, rows_held(settings.db_path))
         for failure in shrunk.values():

@@ -31,15 +31,25 @@ def part_count(checkout: Checkout, workers: int) -> int:
     return max(workers, -(-sum(checkout.sizes.get(ref.blob, 0) for ref in checkout.files) // PART_BYTES))
 
 
+class ClusterUnreachable(Exception):
+    """The Dask scheduler of `dask_address` did not answer: nothing can be parsed, so nothing is synced or published."""
+
+
 @contextmanager
 def parse_executors(settings: Settings) -> Iterator[tuple[Executor, Executor]]:
     """(the flow's own parse thread, where the parts of big parses run). A process pool spawns its workers at the first
-    part submitted; with one worker, both are the one thread."""
+    part submitted; with one worker, both are the one thread. A Dask cluster is connected to at once: one that does
+    not answer fails the run before any sync (ClusterUnreachable)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as here:
         if settings.dask_address:
             from distributed import Client  # the optional `dask` extra
 
-            with Client(settings.dask_address, set_as_default=False) as client:
+            try:
+                client = Client(settings.dask_address, set_as_default=False)
+            except OSError as exc:  # refused, timed out (distributed.comm.timeouts.connect), no such host
+                raise ClusterUnreachable(f"the Dask scheduler at {settings.dask_address} did not answer ({exc}); "
+                                         "nothing was parsed, the warehouse is as it was") from None
+            with client:
                 yield here, client.get_executor(pure=False)
         elif settings.workers == 1:
             yield here, here

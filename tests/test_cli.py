@@ -201,6 +201,19 @@ def test_unreachable_and_missing_repositories(tmp_path, prefect_harness, capsys,
     assert not db.exists()
     assert "Beginning flow run" not in caplog.text  # said before any flow (and Prefect server) starts
 
+    # a Dask scheduler that does not answer (nothing listens on the discard port): one line, before any sync
+    import dask
+
+    upstream = make_repo(tmp_path / "upstream" / "training_results_v0.6", "training_results_v0.6")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main(["ingest", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--repo", url(upstream),
+                     "--dask-address", "tcp://127.0.0.1:9"]) == UNREACHABLE
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith(
+        "mlperf-warehouse: the Dask scheduler at tcp://127.0.0.1:9 did not answer (")
+    assert err.splitlines()[-1].endswith("nothing was parsed, the warehouse is as it was")
+    assert not db.exists() and not (tmp_path / "cache" / "training_results_v0.6").exists()
+
 
 def test_offline_at_a_terminal_is_told_at_once(tmp_path):
     """At a terminal, a network nobody can reach is said in one line before any flow or retry starts (the served
