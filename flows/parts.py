@@ -1,9 +1,9 @@
 """One parse part: the files of some submitters of one checkout, built into validated frames.
 
 A plain function with a plain result, run on a thread of the flow, a process of the pool or a Dask worker: not a
-Prefect task. As tasks on those workers, the 151 parts of the 22 local rounds cost about a third of the parse's own
-CPU on top (per part: Prefect's settings serialized on submit, a run context and an API client built in the worker,
-the task run recorded by the server; py-spy); the flow logs each part as it ends, and its progress.
+Prefect task: as tasks, parts cost about a third of a CPU-second each (Prefect's settings serialized on submit, a run
+context and an API client built in the worker, the task run recorded by the server; py-spy, README "Parsing in
+parallel"). The flow logs each part as it ends, and its progress.
 Imports nothing of Prefect, so that a worker does not either.
 """
 
