@@ -242,3 +242,19 @@ def test_offline_at_a_terminal_is_told_at_once(tmp_path):
     assert done.returncode == UNREACHABLE
     assert len(lines) == 1 and lines[0].startswith("mlperf-warehouse: no repository could be synced: fatal: unable to access")
     assert "Check the network" in lines[0] and not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_warehouse_is_checked_by_its_table_names_without_their_models(warehouse):
+    """The command checks --db before Prefect starts: by the tables' names, not their models, whose import (pandera)
+    waits until Prefect's server is starting. The names are the models' tables, in load order."""
+    from transform.common.schemas import TABLES
+    from transform.common.table_names import TABLE_NAMES
+
+    assert TABLE_NAMES == tuple(TABLES)
+    *_, settings = warehouse
+    db = settings.db_path
+    check = ("import sys; from pathlib import Path; from warehouse.verify import verify; "
+             f"verify(Path({str(db)!r}), must_exist=True); print(sorted(m for m in sys.modules if m.startswith('pandera')))")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout == "[]\n"

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -36,6 +37,8 @@ STORAGE_VERSION = "v1.0.0"
 # round kept the file within 1.14x a fresh build with no compaction, and compacting at 10 % cost 0.4 s of most
 # one-file refreshes.
 MAX_FREE_SHARE = 1 / 6
+# The last published file, as a file built anew reads it.
+_PUBLISHED = "published"
 
 
 def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]],
@@ -56,21 +59,28 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         stale.unlink(missing_ok=True)
     building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
     try:
-        if db_path.exists():
+        anew = db_path.exists() and _built_anew(db_path, tables, replaced)
+        if db_path.exists() and not anew:
             shutil.copyfile(db_path, building)
             if storage_version(building) != STORAGE_VERSION:
                 _rewrite(building)
         with duckdb.connect(str(building), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
+            if anew:
+                _copy_kept(con, db_path, tables, replaced)
             views_current = not _ensure_tables(con, logger) and _views_current(con, tables)
             stage("history")
             con.execute("BEGIN TRANSACTION")
-            tables = _with_history(con, tables, replaced, upstream or {}, logger)
+            # the rows replaced are read before they are deleted; a file built anew never held them: the last one has
+            with _reading_published(con) if anew else nullcontext():
+                tables = _with_history(con, tables, replaced, upstream or {}, logger)
             stage("load")
-            _delete_replaced(con, tables, replaced)
+            if not anew:
+                _delete_replaced(con, tables, replaced)
             con.execute("COMMIT")
-            # A checkpoint frees the deleted rows' blocks, and the rows inserted next are written into them: otherwise
-            # the file holds both until compacted. (This is a copy, published whole or not at all.)
-            con.execute("CHECKPOINT")
+            if not anew:
+                # A checkpoint frees the deleted rows' blocks, and the rows inserted next are written into them:
+                # otherwise the file holds both until compacted. (This is a copy, published whole or not at all.)
+                con.execute("CHECKPOINT")
             con.execute("BEGIN TRANSACTION")
             loaded = _insert(con, tables)
             con.execute("COMMIT")
@@ -107,6 +117,60 @@ def publish(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
 
 
+def _built_anew(db_path: Path, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> bool:
+    """Whether the run's file is built anew, from the rows it keeps of the last one and its own, rather than copied
+    whole and changed: when the rows the run replaces are most of the rows of their tables, writing the others again
+    costs no more than copying the file and deleting them, and the file has no free blocks to compact (one one-file
+    refresh in two or three of a warehouse of training v4.0 alone compacted it: 0.5 s). Only a file in this code's
+    format and layout: any other is copied, and converted."""
+    if not replaced:
+        return False
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH ? AS {_PUBLISHED} (READ_ONLY)", [str(db_path)])
+        con.execute(f"USE {_PUBLISHED}")
+        [(tags,)] = con.execute("select tags from duckdb_databases() where database_name = current_database()").fetchall()
+        if tags.get("storage_version", "").removesuffix("+") != STORAGE_VERSION or _existing_columns(con) != {
+                table: [(name, typ) for name, typ, _ in columns(table)] for table in TABLES}:
+            return False
+        replacing = _replacing(tables, replaced)
+        counts = [con.execute(f'select count(*), count(*) filter (where {where}) from "{table}"', params).fetchall()[0]
+                  for table, (where, params) in replacing.items()]
+    return sum(part for _, part in counts) * 2 > sum(whole for whole, _ in counts)
+
+
+def _copy_kept(con: duckdb.DuckDBPyConnection, db_path: Path, tables: dict[str, pl.DataFrame],
+               replaced: list[tuple[str, str]]) -> None:
+    """Into the new file `con` writes: the last file's tables, views and comments, and the rows the run keeps."""
+    con.execute(f"ATTACH ? AS {_PUBLISHED} (READ_ONLY)", [str(db_path)])
+    con.execute(f"COPY FROM DATABASE {_PUBLISHED} TO {_quoted(_database(con))} (SCHEMA)")
+    replacing = _replacing(tables, replaced)
+    con.execute("BEGIN TRANSACTION")
+    for table in TABLES:
+        where, params = replacing.get(table, ("false", []))
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM {_PUBLISHED}."{table}" WHERE NOT coalesce({where}, false)',
+                    params)
+    con.execute("COMMIT")
+
+
+@contextmanager
+def _reading_published(con: duckdb.DuckDBPyConnection):
+    """Unqualified table names read the last published file (attached by _copy_kept) within the block."""
+    building = _database(con)
+    con.execute(f"USE {_PUBLISHED}")
+    try:
+        yield
+    finally:
+        con.execute(f"USE {_quoted(building)}")
+
+
+def _database(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_database()").fetchall()[0][0]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def storage_version(path: Path) -> str:
     """The storage format of a DuckDB file, e.g. 'v1.0.0' (DuckDB writes 'v1.0.0+': readable from 1.0.0 on)."""
     with duckdb.connect() as con:
@@ -141,7 +205,8 @@ def _comment(con) -> None:
 
 
 def _free_share(con) -> float:
-    total, free = con.execute("select total_blocks, free_blocks from pragma_database_size() limit 1").fetchone()
+    total, free = con.execute("select total_blocks, free_blocks from pragma_database_size() "
+                              "where database_name = current_database()").fetchone()
     return free / total if total else 0.0
 
 
@@ -154,7 +219,8 @@ def _views_current(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFram
     if runs is None or runs.is_empty():
         return False
     last = con.execute("select build_fingerprint from ingest_runs order by finished_at desc limit 1").fetchall()
-    views = {name for (name,) in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+    views = {name for (name,) in con.execute(
+        "select view_name from duckdb_views() where not internal and database_name = current_database()").fetchall()}
     return bool(last) and last[0][0] == runs["build_fingerprint"][0] and view_sql().keys() <= views
 
 
@@ -200,7 +266,8 @@ def _existing_columns(con) -> dict[str, list[tuple[str, str]]]:
     rows = con.sql(
         "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
         "join information_schema.tables t using (table_catalog, table_schema, table_name) "
-        "where c.table_schema = 'main' and t.table_type = 'BASE TABLE' order by c.table_name, c.ordinal_position"
+        "where c.table_catalog = current_database() and c.table_schema = 'main' and t.table_type = 'BASE TABLE' "
+        "order by c.table_name, c.ordinal_position"
     ).fetchall()
     out: dict[str, list[tuple[str, str]]] = {}
     for table, column, typ in rows:
@@ -221,18 +288,26 @@ def _with_history(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str
 
 
 def _delete_replaced(con, tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> None:
-    """Delete the rows `tables` replace: the replaced rounds' rows of each table, all of a whole table's."""
+    """Delete the rows `tables` replace."""
+    for table, (where, params) in _replacing(tables, replaced).items():
+        con.execute(f'DELETE FROM "{table}" WHERE {where}', params)
+
+
+def _replacing(tables: dict[str, pl.DataFrame], replaced: list[tuple[str, str]]) -> dict[str, tuple[str, list]]:
+    """Per table with rows that `tables` replace, the condition on its rows (and its parameters): the replaced rounds'
+    rows of each table, all of a whole table's."""
     # A round's rejects belong to two loads: a backfill (which loads the versions tables) replaces its own, an
     # ingest the others; neither erases what the other found.
     backfill = bool(BACKFILL_TABLES & tables.keys())
     owned = {"rejects": f"stage {'=' if backfill else '<>'} '{BACKFILL_STAGE}'"}
+    out = {}
     for table, frame in tables.items():
         if table in WHOLE_TABLES:
-            con.execute(f'DELETE FROM "{table}"')
-        elif "suite" in frame.columns and table not in HISTORY_TABLES:
-            for suite, round_ in replaced:
-                con.execute(f'DELETE FROM "{table}" WHERE suite = ? AND round = ? AND {owned.get(table, "true")}',
-                            [suite, round_])
+            out[table] = ("true", [])
+        elif "suite" in frame.columns and table not in HISTORY_TABLES and replaced:
+            rounds = " OR ".join("(suite = ? AND round = ?)" for _ in replaced)
+            out[table] = (f"({rounds}) AND {owned.get(table, 'true')}", [v for pair in replaced for v in pair])
+    return out
 
 
 def _insert(con, tables: dict[str, pl.DataFrame]) -> dict[str, int]:

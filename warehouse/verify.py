@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from transform.common.table_names import TABLE_NAMES
+
 # DuckDB writes a file as three 4 KiB headers and whole 256 KiB blocks, and publish only ever renames a file DuckDB
 # closed: any other size is a file cut short, though the tables read here may still open.
 _HEADERS, _BLOCK = 3 * 4096, 256 * 1024
@@ -43,11 +45,8 @@ def verify(db_path: Path, must_exist: bool = False) -> None:
     except (OSError, duckdb.Error) as exc:
         raise NotAWarehouse(f"{db_path} is not a readable DuckDB warehouse ({str(exc).splitlines()[0]}); "
                             "move it away and ingest again to rebuild it") from None
-    # Views are derived and rebuilt; tables hold data, and only this tool's may be replaced. (Imported here: the table
-    # models import pandera, a second that a refusal of a file that is no DuckDB warehouse at all need not wait.)
-    from transform.common.schemas import TABLES
-
-    foreign = sorted(tables - set(TABLES))
+    # Views are derived and rebuilt; tables hold data, and only this tool's may be replaced.
+    foreign = sorted(tables - set(TABLE_NAMES))
     if foreign:
         raise NotAWarehouse(f"{db_path} holds tables this tool did not create ({', '.join(foreign[:5])}): "
                             "refusing to replace it; choose another --db")
