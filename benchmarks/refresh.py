@@ -186,14 +186,14 @@ def measure(source: str, say) -> None:
         for label, wall in runs.items():
             say(f"  {label + ':':<20} {wall:6.1f} s")
         say(f"  one file changed, without Prefect's own start: {seconds_list(beyond_prefect)}, median "
-            f"{median(beyond_prefect):.1f} s  (target: under 3 s; the table shows the last)")
+            f"{median(beyond_prefect):.1f} s  (target: under 3 s; the timeline below is the last run's)")
         say(f"served deployment (prefect server start + mlperf-warehouse serve), flow time as Prefect records it, "
             f"{REPEATS} runs of each in turn:")
         say(f"  no-change run:       {seconds_list(served_no_change)}, median {median(served_no_change):.2f} s")
         say(f"  one file changed:    {seconds_list(served_change)}, median {median(served_change):.2f} s"
-            f" = {median(served_change) / median(served_no_change):.1f}x the no-change median"
+            f" = {median(served_change) / median(served_no_change):.2f}x the no-change median"
             f"  (target: under 5 s and under 2x)")
-        say("where the seconds went (ingest_runs.timeline of each run; parts: per repository, per parse task):")
+        say("where the seconds went (ingest_runs.timeline of each run; parts: per repository, per parse part):")
         for label, (seconds, timeline) in timelines.items():
             say(f"  {label}: {timeline_line(timeline, seconds)}")
 
