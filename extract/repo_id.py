@@ -41,6 +41,15 @@ def is_folder(url: str) -> bool:
     return bool(_FOLDER.match(url))
 
 
+def local_folder(url: str) -> str | None:
+    """The folder a repository on this machine is read from: a folder given by its path, or the path of a `file:///`
+    URL (one without %-escapes, which would leave open how git decodes them); None for any other URL."""
+    if is_folder(url):
+        return url
+    path = url.removeprefix("file://")
+    return path if path != url and _FOLDER.match(path) and "%" not in path else None
+
+
 def refusal(url: str) -> str | None:
     """Why `url` is not taken as a repository, or None when it is."""
     if url.startswith("-"):

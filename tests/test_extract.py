@@ -92,6 +92,12 @@ def test_a_folder_that_is_itself_a_partial_clone_is_never_made_to_fetch(tmp_path
     checkout = sync(repo_id(mirror.git_dir.removesuffix("/.git")), tmp_path / "cache")
     assert (checkout.commit, checkout.unavailable) == (changed, {lacking})
     assert lacking not in blobs_in_store(Path(mirror.working_tree_dir))
+    # by its file:/// URL (served by git's transport, which filters only where allowed), the folder is asked the same way
+    with mirror.config_writer() as config:
+        config.set_value("uploadpack", "allowFilter", "true")
+    checkout = sync(repo_id(url(mirror)), tmp_path / "cache by url")
+    assert (checkout.commit, checkout.unavailable) == (changed, {lacking})
+    assert lacking not in blobs_in_store(Path(mirror.working_tree_dir))
 
 
 def test_a_folder_is_cloned_by_linking_its_objects_then_fetched_from_blob_less(tmp_path):
