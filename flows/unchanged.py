@@ -24,7 +24,7 @@ from extract.repo_id import RepoId, repo_id, repo_ids
 from extract.rounds import known_urls, new_round_urls
 from flows.settings import KNOWN_ROUNDS, Settings
 from flows.timeline import Timeline, end, seconds, stage
-from transform.common.parse_cache import code_fingerprint
+from transform.common.fingerprint import code_fingerprint
 from warehouse.state import Held, build_fingerprint, ingested, last_build
 
 if TYPE_CHECKING:

@@ -153,13 +153,14 @@ def test_a_parse_cache_that_would_run_code_is_ignored(tmp_path):
     import pickle
 
     from transform.common import parse_cache
+    from transform.common.fingerprint import code_fingerprint
 
     class Payload:
         def __reduce__(self):
             return (os.system, (f"touch {tmp_path / 'ran'}",))
 
     planted = parse_cache.submitter_file(tmp_path, "Dell")
-    planted.write_bytes(pickle.dumps((parse_cache.code_fingerprint(), Payload())))
+    planted.write_bytes(pickle.dumps((code_fingerprint(), Payload())))
     assert parse_cache.load(planted) == {} and not (tmp_path / "ran").exists()
     parse_cache.save(planted, {})  # what this program writes reads back
     assert parse_cache.load(planted) == {}

@@ -17,28 +17,14 @@ import hashlib
 import io
 import os
 import pickle
-from functools import cache
 from pathlib import Path
 
 import polars as pl
 
+from transform.common.fingerprint import code_fingerprint
 from transform.common.parse_files import ParsedFiles
-from transform.training.package_rules import installed
 
 Key = tuple[str, str]  # (path, blob sha)
-
-
-@cache
-def code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    root = Path(__file__).parents[1]
-    # the rules files are code too: a changed rule must re-parse
-    for source in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml")):
-        digest.update(str(source.relative_to(root)).encode())
-        digest.update(source.read_bytes())
-    # a round without a rules file is judged by rules derived from the installed mlperf-logging: a new version re-judges
-    digest.update(str((installed() or (None, None))[1]).encode())
-    return digest.hexdigest()
 
 
 def submitter_file(folder: Path, submitter: str) -> Path:

@@ -10,7 +10,7 @@ import polars as pl
 
 from extract.git_sync import Checkout
 from transform.inference.results import build_inference
-from transform.common.parse_cache import code_fingerprint
+from transform.common.fingerprint import code_fingerprint
 from transform.common.parse_files import ParsedFiles
 from transform.common.source import Source
 from transform.training.duplicates import mark_duplicates
