@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 
 import duckdb
@@ -49,6 +50,8 @@ def test_an_ingest_records_where_its_seconds_went(tmp_path, prefect_harness, cap
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("timeline: ")]
     assert len(lines) == 2 and "sync" in lines[-1] and "parse" in lines[-1]
     assert orjson.loads(status_json(settings.db_path))["last_run_timeline"]["stages"] == summary.timeline
+    # the run kept what the process held out of the garbage collector's sight, and gave it back
+    assert gc.get_freeze_count() == 0
 
 
 def test_an_older_warehouse_gains_the_column_and_keeps_its_runs(tmp_path, warehouse):
