@@ -13,10 +13,11 @@ from transform.common.validate import _all_pass, polars_schema, validate
 
 
 def _frames(con) -> dict[str, pl.DataFrame]:
-    """Every table of a real warehouse that holds rows, typed as its model declares."""
-    out = {}
+    """Every table of a real warehouse that holds rows, typed as its model declares (on a cursor of its own: the
+    session's connection is shared with other tests)."""
+    out, cursor = {}, con.cursor()
     for table in TABLES:
-        frame = pl.from_arrow(con.sql(f'select * from "{table}"').to_arrow_table())
+        frame = pl.from_arrow(cursor.sql(f'select * from "{table}"').to_arrow_table())
         if frame.height:
             out[table] = frame.cast(dict(polars_schema(table)))
     return out
