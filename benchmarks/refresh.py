@@ -119,7 +119,9 @@ def served_runs(args: list[str], env: dict, home: Path, change) -> tuple[list[fl
         for before in (None, *[step for _ in range(REPEATS) for step in (None, change)]):
             if before:
                 before()
-            created = httpx.post(f"{api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=5)
+            # a server busy with the last run's events may answer 503 for a moment
+            created = wait(lambda: (r := httpx.post(f"{api}/deployments/{deployment['id']}/create_flow_run", json={},
+                                                    timeout=5)).status_code < 500 and r)
             if created.status_code >= 300:
                 raise SystemExit(f"the server refused a run of the deployment: {created.status_code} {created.text[:300]}")
             run = created.json()

@@ -91,7 +91,8 @@ def record(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], repl
                 try:
                     old = con.sql(f'select * from "{table}" where suite = $suite and round = $round',
                                   params={"suite": suite, "round": round_}).pl()
-                    rows = diff(old, tables[table].filter(suite=suite, round=round_), key)
+                    new = tables[table].filter(suite=suite, round=round_)
+                    rows = diff(old, new, key) if old.height or new.height else []  # (the other suite's tables)
                 except (duckdb.Error, pl.exceptions.PolarsError, ValueError, TypeError) as exc:
                     rejects.append({"suite": suite, "round": round_, "source_path": f"table {table}",
                                     "source_commit": commit, "stage": "history",
