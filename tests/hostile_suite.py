@@ -414,7 +414,7 @@ def run(suite: Suite, workdir: Path, env: dict[str, str]) -> Figures:
         began = time.perf_counter()
         cases()
         figures.seconds[part] = time.perf_counter() - began
-    _prefect_stores_hold_no_secret(figures)
+    _prefect_stores_hold_no_secret(figures, env)
     return figures
 
 
@@ -705,12 +705,13 @@ def _same_rows(figures: Figures, one: Path, other: Path, case: str) -> None:
         figures.wiped_or_stale.append(f"{case}: not the same rows")
 
 
-def _prefect_stores_hold_no_secret(figures: Figures) -> None:
-    """Prefect's databases (the test's server, or each command's temporary one under PREFECT_HOME) never hold a
-    credential: the flow's parameters and logs are stored there."""
+def _prefect_stores_hold_no_secret(figures: Figures, env: dict[str, str]) -> None:
+    """Prefect's databases (the test's server, or each command's temporary one under the PREFECT_HOME of the
+    commands' environment `env`) never hold a credential: the flow's parameters and logs are stored there."""
     from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, PREFECT_HOME
 
-    stores = list(Path(PREFECT_HOME.value()).rglob("*.db*"))
+    # the commands' own PREFECT_HOME: tests/conftest.py sets one after this process's Prefect read its settings
+    stores = list(Path(env.get("PREFECT_HOME") or PREFECT_HOME.value()).expanduser().rglob("*.db*"))
     database = str(PREFECT_API_DATABASE_CONNECTION_URL.value() or "")
     if database.startswith("sqlite"):
         stores += list(Path(database.split(":///", 1)[1]).parent.glob("*.db*"))
