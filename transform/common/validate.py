@@ -56,7 +56,15 @@ class _Rules:
 @cache
 def _rules(table: str) -> _Rules | None:
     """The model's checks as _Rules, or None when it declares anything the fast path below does not decide alike
-    (coercion, an element-wise check): such a table is always validated by pandera."""
+    (coercion, an element-wise check), or when pandera's checks cannot be read as this code reads them (they are
+    pandera's internals: another version may keep them otherwise): such a table is always validated by pandera."""
+    try:
+        return _read_rules(table)
+    except Exception:  # noqa: BLE001 -- pandera validates, as it would without the fast path
+        return None
+
+
+def _read_rules(table: str) -> _Rules | None:
     import pandera.backends.polars.builtin_checks  # noqa: F401 -- the builtin checks' polars code, as validation loads it
 
     schema = TABLES[table].to_schema()
@@ -91,6 +99,13 @@ def _all_pass(table: str, df: pl.DataFrame) -> bool:
     rules = _rules(table)
     if rules is None or list(df.schema.items()) != list(polars_schema(table).items()):
         return False
+    try:
+        return _passes(rules, df)
+    except Exception:  # noqa: BLE001 -- whatever fails here, pandera validates and says it
+        return False
+
+
+def _passes(rules: _Rules, df: pl.DataFrame) -> bool:
     frame = df.lazy()
     outputs = [frame.select((pl.col(c).is_not_null() & pl.col(c).is_not_nan()) if df.schema[c].is_float()
                             else pl.col(c).is_not_null()) for c in rules.not_null]
