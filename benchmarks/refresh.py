@@ -11,7 +11,7 @@ Works on throw-away upstreams: each given repository is cloned bare, sharing its
   (five of these, with their median), without a Prefect server (Prefect starts a temporary one when it must), and
   Prefect's own start in it;
 - the same no-change and one-file refreshes as runs of the served deployment (`mlperf-warehouse serve` on a real
-  `prefect server`), three of each in turn: their flow time as Prefect records it, and the ratio of the medians;
+  `prefect server`), five of each in turn: their flow time as Prefect records it, and the ratio of the medians;
 - a mistyped `file://` repository: the command's exit code and wall time;
 - for every run, where its seconds went: the timeline the run wrote into `ingest_runs.timeline`;
 - the bytes our clone holds after the first ingest (commits, trees and the parsed files) against a full clone.

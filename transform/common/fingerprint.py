@@ -1,9 +1,9 @@
 """The fingerprint of the code that turns a repository's files into rows: a parse output, a round's rows and a
 preflight's "nothing new" hold only for the code that made them.
 
-Kept apart from the parse cache, with nothing heavier than hashing to import: the command's preflight asks for it
-before Prefect starts, and every import there is paid in full by a refresh (polars and the parsers, 0.15 s, load
-while Prefect starts instead)."""
+Kept apart from the parse cache, importing neither polars nor a parser (only the lookup of the installed rules
+package): the command's preflight asks for it before Prefect starts, and every import there is paid in full by a
+refresh (polars and the parsers, 0.15 s, load while Prefect starts instead)."""
 
 from __future__ import annotations
 
